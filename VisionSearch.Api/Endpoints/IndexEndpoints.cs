@@ -1,0 +1,89 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using VisionSearch.Api.Models;
+using VisionSearch.Api.Problems;
+using VisionSearch.Contracts;
+
+namespace VisionSearch.Api.Endpoints;
+
+/// <summary><c>POST /index/build</c> and <c>GET /index/status</c>: each a call to the dataset's index grain.</summary>
+public static class IndexEndpoints
+{
+    public static IEndpointRouteBuilder MapIndexEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/index").WithTags("Index");
+        group.MapPost("/build", BuildAsync)
+            .WithName("BuildIndex")
+            .WithSummary("Start building a dataset's index")
+            .WithDescription("Returns 202 with the status URL at once; the build runs in the background. The same request again is a no-op; a different one while a build runs is 409.")
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/status", GetStatusAsync)
+            .WithName("GetIndexStatus")
+            .WithSummary("The status of one dataset (?dataset=) or of all of them")
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    private static async Task<Results<Accepted<IndexStatusResponse>, ProblemHttpResult>> BuildAsync(
+        BuildIndexRequest request, IGrainFactory grains)
+    {
+        var errors = new FieldErrors();
+        if (!DatasetNames.IsValid(request.Dataset))
+        {
+            errors.Add("dataset", $"Required: {DatasetNames.Rule}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Location))
+        {
+            errors.Add("location", "Required: the path of the source file.");
+        }
+
+        if (request.Limit is < 1)
+        {
+            errors.Add("limit", "Must be at least 1.");
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return errors.ToProblem();
+        }
+
+        var spec = new BuildSpec(request.Source ?? SourceKinds.Vectors, request.Location!, request.Limit, request.Metric ?? "cosine");
+        var result = await grains.GetGrain<IDatasetIndexGrain>(request.Dataset!).BuildAsync(spec);
+        return result.Outcome switch
+        {
+            BuildOutcome.Started or BuildOutcome.Unchanged =>
+                TypedResults.Accepted(StatusUrl(result.Status.Dataset), IndexStatusResponse.From(result.Status)),
+            BuildOutcome.Conflict => TypedResults.Problem(
+                title: "A different build of this dataset is running.", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
+            _ => FieldErrors.Single(result.Field ?? "body", result.Message ?? "Invalid build request."),
+        };
+    }
+
+    private static async Task<Results<Ok<IndexStatusResponse>, Ok<IndexStatusResponse[]>, ProblemHttpResult>> GetStatusAsync(
+        string? dataset, IGrainFactory grains)
+    {
+        if (dataset is null)
+        {
+            var names = await grains.GetGrain<IDatasetCatalogGrain>(0).ListAsync();
+            var all = await Task.WhenAll(names.Select(n => grains.GetGrain<IDatasetIndexGrain>(n).GetStatusAsync()));
+            return TypedResults.Ok(all.Select(IndexStatusResponse.From).ToArray());
+        }
+
+        if (!DatasetNames.IsValid(dataset))
+        {
+            return FieldErrors.Single("dataset", $"Must be {DatasetNames.Rule}.");
+        }
+
+        var status = await grains.GetGrain<IDatasetIndexGrain>(dataset).GetStatusAsync();
+        return status.Phase == IndexPhase.Empty
+            ? NotFound(dataset)
+            : TypedResults.Ok(IndexStatusResponse.From(status));
+    }
+
+    internal static string StatusUrl(string dataset) => $"/index/status?dataset={Uri.EscapeDataString(dataset)}";
+
+    internal static ProblemHttpResult NotFound(string dataset) => TypedResults.Problem(
+        title: "Dataset not found.", detail: $"Dataset '{dataset}' has not been built.", statusCode: StatusCodes.Status404NotFound);
+}

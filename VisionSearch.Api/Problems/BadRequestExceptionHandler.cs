@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace VisionSearch.Api.Problems;
+
+/// <summary>
+/// Turns request-binding failures into ProblemDetails: malformed JSON, a wrong type or a missing body become
+/// 422 naming the field (as the Python original answered); other bad requests keep their status (400, 413).
+/// </summary>
+internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException bad)
+        {
+            return false;
+        }
+
+        if (bad.InnerException is JsonException json)
+        {
+            // A value of the wrong type names its field; broken syntax is a problem of the whole body.
+            var (field, message) = json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)
+                ? (FieldFromPath(json.Path), "Has the wrong type for this field (see the schema at /docs).")
+                : ("body", $"Not valid JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine + 1}).");
+            await FieldErrors.Single(field, message).ExecuteAsync(httpContext);
+            return true;
+        }
+
+        if (bad.StatusCode == StatusCodes.Status400BadRequest && bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase))
+        {
+            await FieldErrors.Single("body", "A JSON body is required.").ExecuteAsync(httpContext);
+            return true;
+        }
+
+        httpContext.Response.StatusCode = bad.StatusCode;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = { Status = bad.StatusCode, Detail = bad.Message },
+        });
+    }
+
+    /// <summary>"$.vector[3]" → "vector"; "$.a.b" → "a.b"; "$" → "body".</summary>
+    internal static string FieldFromPath(string? path)
+    {
+        if (path is null || path == "$")
+        {
+            return "body";
+        }
+
+        var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+        var bracket = field.IndexOf('[', StringComparison.Ordinal);
+        field = bracket > 0 ? field[..bracket] : field;
+        return field.Length == 0 ? "body" : field;
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace VisionSearch.Api.Problems;
+
+/// <summary>
+/// Collects validation errors by JSON field name and turns them into the original's contract: a 422
+/// ProblemDetails whose <c>errors</c> name each field.
+/// </summary>
+internal sealed class FieldErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool IsEmpty => _errors.Count == 0;
+
+    public FieldErrors Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var messages))
+        {
+            _errors[field] = messages = [];
+        }
+
+        messages.Add(message);
+        return this;
+    }
+
+    public ProblemHttpResult ToProblem() => Problem(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal));
+
+    public static ProblemHttpResult Single(string field, string message) => new FieldErrors().Add(field, message).ToProblem();
+
+    public static ProblemHttpResult Problem(IDictionary<string, string[]> errors) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Title = "One or more fields are invalid.",
+            Detail = string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),
+        });
+}

@@ -1,0 +1,81 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace VisionSearch.AppHost.Resources;
+
+/// <summary>A .NET project of this repository run as a child process, healthy once its <c>/health</c> answers 200.</summary>
+internal static class ProjectResource
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    /// <summary>Starts <paramref name="project"/> listening on <paramref name="httpPort"/> and waits until it is healthy.</summary>
+    public static async Task<ChildProcess> StartAsync(
+        string name, string project, int httpPort, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // The project's own folder is its content root, where its appsettings.json lies.
+        var assembly = PathOf(project);
+        var child = ChildProcess.Start(
+            name, DotnetHost(), [assembly, "--urls", $"http://127.0.0.1:{httpPort}"], environment, Path.GetDirectoryName(assembly));
+        try
+        {
+            await WaitHealthyAsync(name, child, new Uri($"http://127.0.0.1:{httpPort}/health"), timeout, cancellationToken);
+            return child;
+        }
+        catch
+        {
+            await child.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task WaitHealthyAsync(string name, ChildProcess child, Uri health, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
+        {
+            if (child.HasExited)
+            {
+                throw new InvalidOperationException($"{name} exited during startup. Its last lines:{Environment.NewLine}{child.Tail}");
+            }
+
+            try
+            {
+                using var response = await Http.GetAsync(health, deadline.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"{name} was not healthy at {health} within {timeout.TotalSeconds:F0} s. Its last lines:{Environment.NewLine}{child.Tail}");
+            }
+
+            await Task.Delay(200, deadline.Token);
+        }
+    }
+
+    /// <summary>The built assembly of <paramref name="project"/>, embedded at build time by the AppHost's project file.</summary>
+    private static string PathOf(string project) =>
+        typeof(ProjectResource).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == $"resource:{project}")?.Value
+        ?? throw new InvalidOperationException($"The AppHost was built without a reference to {project}.");
+
+    /// <summary>The <c>dotnet</c> executable of the runtime this process runs on.</summary>
+    private static string DotnetHost()
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
+        {
+            return host;
+        }
+
+        var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        var candidate = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
+        return File.Exists(candidate) ? candidate : "dotnet";
+    }
+}

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Garnet;
+
+namespace VisionSearch.AppHost.Resources;
+
+/// <summary>
+/// The Redis every other resource connects to: a configured server when <c>ConnectionStrings:redis</c> is set,
+/// else <c>redis-server</c> from PATH on a free loopback port, else an embedded Garnet server, so that the
+/// system runs on a machine with nothing but the .NET SDK. The tests start theirs the same way.
+/// </summary>
+public sealed class RedisResource : IAsyncDisposable
+{
+    private readonly ChildProcess? _process;
+    private readonly GarnetServer? _garnet;
+
+    private RedisResource(string connectionString, string description, ChildProcess? process = null, GarnetServer? garnet = null)
+    {
+        ConnectionString = connectionString;
+        Description = description;
+        _process = process;
+        _garnet = garnet;
+    }
+
+    /// <summary>What clients pass to StackExchange.Redis, e.g. <c>127.0.0.1:6380</c>.</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>Which kind of server this is, for the resource table.</summary>
+    public string Description { get; }
+
+    /// <summary>The port of a server this process started (0 for a configured one).</summary>
+    public int Port => _process is null && _garnet is null ? 0 : int.Parse(ConnectionString.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>True when the server is an embedded Garnet.</summary>
+    public bool IsGarnet => _garnet is not null;
+
+    /// <summary>Uses <paramref name="configured"/> when given; otherwise starts a local server.</summary>
+    /// <param name="configured">A connection string from configuration, or null.</param>
+    /// <param name="dataDir">Where redis-server keeps its append-only file; null for a throwaway in-memory server.</param>
+    /// <param name="port">The port to listen on; 0 picks a free one.</param>
+    /// <param name="preferGarnet">Start Garnet even when redis-server is installed.</param>
+    public static async Task<RedisResource> StartAsync(string? configured, string? dataDir = null, int port = 0, bool preferGarnet = false)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return new RedisResource(configured, "configured (ConnectionStrings:redis)");
+        }
+
+        port = port == 0 ? FreePort.Next() : port;
+        var connectionString = $"127.0.0.1:{port}";
+        if (!preferGarnet && FindOnPath("redis-server") is { } redisServer)
+        {
+            var arguments = new List<string> { "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--protected-mode", "no" };
+            if (dataDir is not null)
+            {
+                Directory.CreateDirectory(dataDir);
+                arguments.AddRange(["--appendonly", "yes", "--dir", Path.GetFullPath(dataDir)]);
+            }
+            else
+            {
+                arguments.AddRange(["--appendonly", "no"]);
+            }
+
+            var process = ChildProcess.Start("redis", redisServer, arguments, new Dictionary<string, string>());
+            await WaitForPongAsync(port, process);
+            return new RedisResource(connectionString, $"redis-server ({redisServer})", process: process);
+        }
+
+        // Lua is off by default in Garnet; Orleans' Redis clustering needs it.
+        var garnet = new GarnetServer(["--bind", "127.0.0.1", "--port", $"{port}", "--lua", "true"]);
+        garnet.Start();
+        await WaitForPongAsync(port, process: null);
+        return new RedisResource(connectionString, "Garnet (embedded; install redis-server to use it instead)", garnet: garnet);
+    }
+
+    /// <summary>Stops a server this process started and starts it again on the same port (for fault tests).</summary>
+    public async Task<RedisResource> RestartAsync(string? dataDir)
+    {
+        await DisposeAsync();
+        return await StartAsync(null, dataDir, Port, preferGarnet: IsGarnet);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+
+        _garnet?.Dispose();
+    }
+
+    private static async Task WaitForPongAsync(int port, ChildProcess? process)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            if (process is { HasExited: true })
+            {
+                throw new InvalidOperationException($"redis-server exited during startup:{Environment.NewLine}{process.Tail}");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                var stream = client.GetStream();
+                await stream.WriteAsync("PING\r\n"u8.ToArray());
+                var buffer = new byte[16];
+                var n = await stream.ReadAsync(buffer);
+                if (Encoding.ASCII.GetString(buffer, 0, n).StartsWith("+PONG", StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"Redis on port {port} did not answer PING within 30 s.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+}

@@ -1,0 +1,14 @@
+namespace VisionSearch.Contracts;
+
+/// <summary>The names of every dataset that has been built. A single instance, key 0.</summary>
+[Alias("vs.IDatasetCatalogGrain")]
+public interface IDatasetCatalogGrain : IGrainWithIntegerKey
+{
+    /// <summary>Records a dataset name (idempotent).</summary>
+    [Alias("add")]
+    Task AddAsync(string dataset);
+
+    /// <summary>All recorded dataset names, sorted.</summary>
+    [Alias("list")]
+    Task<string[]> ListAsync();
+}

@@ -1,0 +1,62 @@
+using System.Numerics.Tensors;
+
+namespace VisionSearch.Hnsw;
+
+/// <summary>Distance functions and the conversion between distances and user-facing scores.</summary>
+public static class Distances
+{
+    /// <summary>The distance between two vectors of equal length under <paramref name="metric"/> (see <see cref="Neighbor.Distance"/>).</summary>
+    public static float Compute(Metric metric, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (metric == Metric.L2)
+        {
+            var d = TensorPrimitives.Distance(a, b);
+            return d * d;
+        }
+
+        return 1f - TensorPrimitives.Dot(a, b);
+    }
+
+    /// <summary>
+    /// The score shown to users: similarity (cosine or inner product, larger is closer) for the dot-product
+    /// metrics, and the squared distance (smaller is closer) for <see cref="Metric.L2"/>.
+    /// </summary>
+    public static float ToScore(Metric metric, float distance) => metric == Metric.L2 ? distance : 1f - distance;
+
+    /// <summary>Checks a vector for the index: the expected length and only finite values.</summary>
+    /// <exception cref="ArgumentException">The length differs from <paramref name="dimension"/>, or a value is NaN or infinite.</exception>
+    public static void Validate(ReadOnlySpan<float> vector, int dimension, string paramName)
+    {
+        if (vector.Length != dimension)
+        {
+            throw new ArgumentException($"Vector has {vector.Length} dimensions; the index has {dimension}.", paramName);
+        }
+
+        for (var i = 0; i < vector.Length; i++)
+        {
+            if (!float.IsFinite(vector[i]))
+            {
+                throw new ArgumentException($"Vector value at position {i} is {vector[i]}; only finite values are allowed.", paramName);
+            }
+        }
+    }
+
+    /// <summary>Writes <paramref name="vector"/> into <paramref name="destination"/>, L2-normalised when the metric is cosine.</summary>
+    /// <exception cref="ArgumentException">A cosine vector has zero length.</exception>
+    public static void Prepare(Metric metric, ReadOnlySpan<float> vector, Span<float> destination, string paramName)
+    {
+        if (metric != Metric.Cosine)
+        {
+            vector.CopyTo(destination);
+            return;
+        }
+
+        var norm = TensorPrimitives.Norm(vector);
+        if (norm == 0f || !float.IsFinite(norm))
+        {
+            throw new ArgumentException("A zero vector has no direction and cannot be compared by cosine.", paramName);
+        }
+
+        TensorPrimitives.Divide(vector, norm, destination);
+    }
+}

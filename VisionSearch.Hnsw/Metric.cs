@@ -1,0 +1,14 @@
+namespace VisionSearch.Hnsw;
+
+/// <summary>How closeness between two vectors is measured.</summary>
+public enum Metric
+{
+    /// <summary>Cosine similarity: vectors are L2-normalised on insert and compared by dot product.</summary>
+    Cosine = 0,
+
+    /// <summary>Raw inner product (larger is closer).</summary>
+    InnerProduct = 1,
+
+    /// <summary>Squared Euclidean distance (smaller is closer).</summary>
+    L2 = 2,
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Clustering.Redis;
+using Microsoft.Extensions.Hosting;
+using Orleans.Hosting;
+using StackExchange.Redis;
+
+namespace VisionSearch.ServiceDefaults;
+
+/// <summary>
+/// Cluster membership on the shared Redis connection, for silos and clients alike. What Aspire's
+/// <c>Orleans__Clustering__ServiceKey=redis</c> does, written out, because Orleans discovers such
+/// configuration-named providers only once their assembly happens to be loaded.
+/// </summary>
+public static class OrleansRedisClustering
+{
+    public static void UseSharedRedisClustering(this ISiloBuilder silo, string connectionName)
+    {
+        silo.UseRedisClustering(_ => { });
+        ShareConnection(silo.Services, connectionName);
+    }
+
+    public static void UseSharedRedisClustering(this IClientBuilder client, string connectionName)
+    {
+        client.UseRedisClustering(_ => { });
+        ShareConnection(client.Services, connectionName);
+    }
+
+    private static void ShareConnection(IServiceCollection services, string connectionName) =>
+        services.AddOptions<RedisClusteringOptions>().Configure<IServiceProvider>((options, sp) =>
+        {
+            var multiplexer = sp.GetRequiredKeyedService<IConnectionMultiplexer>(connectionName);
+            options.CreateMultiplexer = _ => Task.FromResult((Multiplexer: multiplexer, IsShared: true));
+            options.ConfigurationOptions = new ConfigurationOptions();
+        });
+}

@@ -1,0 +1,13 @@
+namespace VisionSearch.Silo.Persistence;
+
+/// <summary>
+/// Names a complete snapshot in Redis. Written only after every chunk is stored, so a reader that finds a
+/// manifest always finds the whole snapshot it describes.
+/// </summary>
+/// <param name="Version">Increases by one with every snapshot of the dataset.</param>
+/// <param name="ChunkCount">How many chunk keys hold the bytes.</param>
+/// <param name="Length">The total byte length.</param>
+/// <param name="Checksum">XxHash64 of all bytes, in order.</param>
+/// <param name="WrittenAt">When the snapshot was published.</param>
+/// <param name="Metadata">The owner's description of what the bytes hold (JSON).</param>
+public sealed record SnapshotManifest(long Version, int ChunkCount, long Length, ulong Checksum, DateTimeOffset WrittenAt, string Metadata);

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using VisionSearch.ServiceDefaults;
+
+namespace VisionSearch.Silo.Persistence;
+
+/// <summary>
+/// Stores a dataset's snapshot in Redis as chunk keys plus a manifest. A new snapshot is written beside the
+/// old one under the next version, published by replacing the manifest (one atomic SET), and only then are
+/// other versions' chunks deleted: a crash at any point leaves the last published snapshot intact.
+/// </summary>
+public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions<SnapshotOptions> options, ILogger<SnapshotStore> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The manifest of the dataset's published snapshot, or null when it has none.</summary>
+    public async Task<SnapshotManifest?> GetManifestAsync(string dataset)
+    {
+        var value = await redis.GetDatabase().StringGetAsync(RedisKeys.Manifest(dataset));
+        return value.IsNull ? null : JsonSerializer.Deserialize<SnapshotManifest>((string)value!, Json);
+    }
+
+    /// <summary>
+    /// Writes a new snapshot with <paramref name="write"/> (called on a pool thread with a stream that blocks
+    /// while Redis catches up) and publishes it.
+    /// </summary>
+    public async Task<SnapshotManifest> WriteAsync(string dataset, string metadata, Action<Stream> write, CancellationToken cancellationToken = default)
+    {
+        using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("snapshot.write");
+        activity?.SetTag("visionsearch.dataset", dataset);
+        var started = Stopwatch.GetTimestamp();
+        var db = redis.GetDatabase();
+        var previous = await GetManifestAsync(dataset);
+        var version = (previous?.Version ?? 0) + 1;
+
+        var (chunks, length, checksum) = await Task.Run(() =>
+        {
+            using var stream = new ChunkWriteStream(db, dataset, version, options.Value);
+            write(stream);
+            stream.Complete();
+            return (stream.ChunkCount, stream.Length, stream.Checksum);
+        }, cancellationToken);
+
+        var manifest = new SnapshotManifest(version, chunks, length, checksum, DateTimeOffset.UtcNow, metadata);
+        await db.StringSetAsync(RedisKeys.Manifest(dataset), JsonSerializer.Serialize(manifest, Json));
+        var swept = await SweepAsync(dataset, version);
+
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        activity?.SetTag("visionsearch.snapshot.bytes", length);
+        LogWritten(logger, dataset, version, length, chunks, seconds, swept);
+        return manifest;
+    }
+
+    /// <summary>Reads the published snapshot <paramref name="manifest"/> through <paramref name="read"/> on a pool thread.</summary>
+    /// <exception cref="InvalidDataException">A chunk is missing, or the bytes do not match the manifest.</exception>
+    public Task<T> ReadAsync<T>(string dataset, SnapshotManifest manifest, Func<Stream, T> read, CancellationToken cancellationToken = default)
+    {
+        var db = redis.GetDatabase();
+        return Task.Run(() =>
+        {
+            using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("snapshot.read");
+            activity?.SetTag("visionsearch.dataset", dataset);
+            activity?.SetTag("visionsearch.snapshot.bytes", manifest.Length);
+            using var stream = new ChunkReadStream(db, dataset, manifest);
+            return read(stream);
+        }, cancellationToken);
+    }
+
+    /// <summary>Deletes chunks of every version but <paramref name="keep"/>: the replaced snapshot and any torn write before it.</summary>
+    private async Task<int> SweepAsync(string dataset, long keep)
+    {
+        var prefix = RedisKeys.ChunkPrefix(dataset);
+        var kept = $"{prefix}{keep}:";
+        var stale = new List<RedisKey>();
+        foreach (var endpoint in redis.GetEndPoints())
+        {
+            var server = redis.GetServer(endpoint);
+            if (server.IsReplica || !server.IsConnected)
+            {
+                continue;
+            }
+
+            await foreach (var key in server.KeysAsync(pattern: prefix + "*", pageSize: 1000))
+            {
+                if (!key.ToString().StartsWith(kept, StringComparison.Ordinal))
+                {
+                    stale.Add(key);
+                }
+            }
+        }
+
+        var db = redis.GetDatabase();
+        foreach (var batch in stale.Chunk(256))
+        {
+            await db.KeyDeleteAsync(batch);
+        }
+
+        return stale.Count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Snapshot {Version} of {Dataset} published: {Bytes} bytes in {Chunks} chunks, {Seconds:F2} s; {Swept} stale chunks deleted")]
+    private static partial void LogWritten(ILogger logger, string dataset, long version, long bytes, int chunks, double seconds, int swept);
+}
