@@ -1,9 +1,17 @@
 using VisionSearch.ServiceDefaults;
-using VisionSearch.Silo;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddVisionSearchSilo();
+namespace VisionSearch.Silo;
 
-var app = builder.Build();
-app.MapDefaultEndpoints();
-app.Run();
+// A named class rather than top-level statements: the API's Program is the one WebApplicationFactory<Program> must find.
+internal static class Program
+{
+    public static void Main(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddVisionSearchSilo();
+
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.Run();
+    }
+}

@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace VisionSearch.AppHost.Resources;
 
 /// <summary>Finds a TCP port on 127.0.0.1 that nothing listens on right now.</summary>
-internal static class FreePort
+public static class FreePort
 {
+    /// <summary>A port number that was free a moment ago (the caller binds it next).</summary>
     public static int Next()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -15,6 +15,12 @@ internal static class RedisKeys
     /// <summary>The JSON manifest naming a dataset's current snapshot.</summary>
     public static RedisKey Manifest(string dataset) => $"vs:{{{dataset}}}:manifest";
 
+    /// <summary>
+    /// A counter that hands out snapshot versions. Every write attempt gets a fresh one, so the chunks of a
+    /// torn attempt never mix with those of a later, published snapshot.
+    /// </summary>
+    public static RedisKey VersionCounter(string dataset) => $"vs:{{{dataset}}}:version";
+
     /// <summary>Chunk <paramref name="index"/> of snapshot <paramref name="version"/>.</summary>
     public static RedisKey Chunk(string dataset, long version, int index) => $"{ChunkPrefix(dataset)}{version}:{index:D6}";
 

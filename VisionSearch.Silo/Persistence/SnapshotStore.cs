@@ -9,7 +9,7 @@ namespace VisionSearch.Silo.Persistence;
 
 /// <summary>
 /// Stores a dataset's snapshot in Redis as chunk keys plus a manifest. A new snapshot is written beside the
-/// old one under the next version, published by replacing the manifest (one atomic SET), and only then are
+/// old one under a fresh version, published by replacing the manifest (one atomic SET), and only then are
 /// other versions' chunks deleted: a crash at any point leaves the last published snapshot intact.
 /// </summary>
 public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions<SnapshotOptions> options, ILogger<SnapshotStore> logger)
@@ -33,8 +33,7 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
         activity?.SetTag("visionsearch.dataset", dataset);
         var started = Stopwatch.GetTimestamp();
         var db = redis.GetDatabase();
-        var previous = await GetManifestAsync(dataset);
-        var version = (previous?.Version ?? 0) + 1;
+        var version = await db.StringIncrementAsync(RedisKeys.VersionCounter(dataset));
 
         var (chunks, length, checksum) = await Task.Run(() =>
         {

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using VisionSearch.Testing;
+
+namespace VisionSearch.Api.Tests;
+
+/// <summary>
+/// The whole system in the test process: real Redis, a real silo, and the API on Kestrel over loopback,
+/// connected exactly as in production (Orleans membership in Redis).
+/// </summary>
+public sealed class ApiCluster : IAsyncLifetime
+{
+    private readonly RedisServerFixture _redis = new();
+    private WebApplicationFactory<Program> _api = null!;
+
+    public SiloHost Silo { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public TempDirectory Data { get; } = new();
+
+    public async ValueTask InitializeAsync()
+    {
+        await _redis.InitializeAsync();
+        var clusterId = $"test-{Guid.NewGuid():N}";
+        Silo = new SiloHost(_redis.ConnectionString, clusterId);
+        await Silo.StartAsync();
+
+        // urls: the appsettings default (5080) would collide with a running AppHost or a parallel test class.
+        var settings = SiloHost.Settings(_redis.ConnectionString, clusterId, new()
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        _api = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            foreach (var (key, value) in settings)
+            {
+                web.UseSetting(key, value);
+            }
+        });
+        _api.UseKestrel();
+        _api.StartServer();
+        Client = _api.CreateClient();
+        Assert.StartsWith("http://127.0.0.1:", Client.BaseAddress!.ToString(), StringComparison.Ordinal);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _api.DisposeAsync();
+        await Silo.DisposeAsync();
+        await _redis.DisposeAsync();
+        Data.Dispose();
+    }
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using VisionSearch.Testing;
+
+namespace VisionSearch.Api.Tests;
+
+/// <summary>Every bad request gets its 4xx as RFC 9457 ProblemDetails naming the field, and changes nothing.</summary>
+public sealed class BadInputTests(ApiCluster cluster) : IClassFixture<ApiCluster>
+{
+    [Fact]
+    public async Task Build_without_dataset_and_location_is_422_naming_both()
+    {
+        var errors = await AssertProblemAsync(await cluster.Client.PostRawAsync("/index/build", "{}"), 422);
+        Assert.Contains("dataset", errors.AsObject().Select(e => e.Key));
+        Assert.Contains("location", errors.AsObject().Select(e => e.Key));
+    }
+
+    [Theory]
+    [InlineData("""{"dataset":"a b","location":"/x.fvecs"}""", "dataset")]
+    [InlineData("""{"dataset":"ok","location":"/x.fvecs","limit":0}""", "limit")]
+    [InlineData("""{"dataset":"ok","location":"/x.fvecs","limit":"ten"}""", "limit")]
+    [InlineData("""{"dataset":"ok","location":"/nowhere/x.fvecs"}""", "location")]
+    [InlineData("""{"dataset":"ok","location":"/etc/hostname"}""", "location")]
+    [InlineData("""{"dataset":"ok","location":"/x.fvecs","source":"hf"}""", "source")]
+    [InlineData("""{"dataset":"ok","location":"/x.fvecs","metric":"hamming"}""", "metric")]
+    [InlineData("""{"dataset":"ok",""", "body")]
+    [InlineData("", "body")]
+    public async Task Bad_build_request_is_422_naming_the_field_and_creates_nothing(string body, string field)
+    {
+        var errors = await AssertProblemAsync(await cluster.Client.PostRawAsync("/index/build", body), 422);
+        Assert.Equal([field], errors.AsObject().Select(e => e.Key));
+        Assert.Equal(HttpStatusCode.NotFound, (await cluster.Client.GetAsync("/index/status?dataset=ok")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("""{"dataset":"tiny","vector":[1,0,0,0],"k":0}""", "k")]
+    [InlineData("""{"dataset":"tiny","vector":[1,0,0,0],"k":100000}""", "k")]
+    [InlineData("""{"dataset":"tiny","vector":[1,0,0,0],"k":"x"}""", "k")]
+    [InlineData("""{"dataset":"tiny","vector":[1,0,0,0],"ef":0}""", "ef")]
+    [InlineData("""{"dataset":"tiny","vector":[]}""", "vector")]
+    [InlineData("""{"dataset":"tiny","vector":"abc"}""", "vector")]
+    [InlineData("""{"dataset":"tiny","vector":[1,0,0]}""", "vector")]
+    [InlineData("""{"dataset":"tiny","vector":[0,0,0,0]}""", "vector")]
+    [InlineData("""{"vector":[1,0,0,0]}""", "dataset")]
+    [InlineData("""[1,2""", "body")]
+    public async Task Bad_search_is_422_naming_the_field(string body, string field)
+    {
+        await EnsureTinyDatasetAsync();
+        var errors = await AssertProblemAsync(await cluster.Client.PostRawAsync("/search", body), 422);
+        Assert.Equal([field], errors.AsObject().Select(e => e.Key));
+    }
+
+    [Fact]
+    public async Task Unknown_dataset_is_404_for_search_and_status()
+    {
+        await AssertProblemAsync(await cluster.Client.PostRawAsync("/search", """{"dataset":"never-built","vector":[1,2]}"""), 404);
+        await AssertProblemAsync(await cluster.Client.GetAsync("/index/status?dataset=never-built"), 404);
+    }
+
+    [Fact]
+    public async Task Swagger_UI_is_at_docs_and_the_OpenAPI_document_lists_the_endpoints()
+    {
+        var ui = await cluster.Client.GetAsync("/docs/index.html");
+        Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+        Assert.Contains("swagger-ui", await ui.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var document = await (await cluster.Client.GetAsync("/openapi/v1.json")).ReadJsonAsync();
+        var paths = document["paths"]!.AsObject().Select(p => p.Key).ToList();
+        Assert.Contains("/index/build", paths);
+        Assert.Contains("/index/status", paths);
+        Assert.Contains("/search", paths);
+        Assert.NotNull(document["paths"]!["/index/build"]!["post"]!["responses"]!["422"]);
+    }
+
+    private async Task EnsureTinyDatasetAsync()
+    {
+        var path = cluster.Data.File("tiny.fvecs");
+        if (!File.Exists(path))
+        {
+            TestVectors.WriteFvecs(path, [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]);
+        }
+
+        await cluster.Client.PostJsonAsync("/index/build", new { dataset = "tiny", location = path });
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((string?)(await (await cluster.Client.GetAsync("/index/status?dataset=tiny")).ReadJsonAsync())["status"] != "ready")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "tiny dataset never became ready");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Checks status and content type, and returns the <c>errors</c> object (empty for non-validation problems).</summary>
+    private static async Task<JsonNode> AssertProblemAsync(HttpResponseMessage response, int status)
+    {
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.ReadJsonAsync();
+        Assert.Equal(status, (int)problem["status"]!);
+        Assert.False(string.IsNullOrEmpty((string?)problem["title"]));
+        return problem["errors"] ?? new JsonObject();
+    }
+}

@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using VisionSearch.Testing;
+
+namespace VisionSearch.Api.Tests;
+
+/// <summary>The thin slice end to end: a vectors file is built into a dataset index, searched exactly, and survives a silo restart.</summary>
+public sealed class BuildAndSearchTests(ApiCluster cluster) : IClassFixture<ApiCluster>
+{
+    private const int Dimension = 48;
+
+    [Fact]
+    public async Task Built_dataset_answers_the_exact_top_k_and_the_same_after_a_silo_restart()
+    {
+        var rows = TestVectors.Clustered(2000, Dimension, seed: 5);
+        var path = cluster.Data.File("slice.fvecs");
+        TestVectors.WriteFvecs(path, rows);
+
+        var build = await cluster.Client.PostJsonAsync("/index/build", new { dataset = "slice", source = "vectors", location = path });
+        Assert.Equal(HttpStatusCode.Accepted, build.StatusCode);
+        Assert.Equal("/index/status?dataset=slice", build.Headers.Location?.ToString());
+
+        var status = await WaitUntilReadyAsync("slice");
+        Assert.Equal(2000, (long)status["count"]!);
+        Assert.Equal(2000, (long)status["items_indexed"]!);
+        Assert.Equal(Dimension, (int)status["dimension"]!);
+
+        var queries = TestVectors.Clustered(20, Dimension, seed: 77);
+        var before = new List<JsonArray>();
+        foreach (var query in queries)
+        {
+            var results = await SearchAsync("slice", query, 10);
+            Assert.Equal(TestVectors.BruteForceCosine(rows, query, 10), results.Select(r => int.Parse((string)r!["id"]!, CultureInfo.InvariantCulture)));
+            Assert.Equal(TestVectors.Cosine(rows[int.Parse((string)results[0]!["id"]!, CultureInfo.InvariantCulture)], query), (double)results[0]!["score"]!, 5);
+            before.Add(results);
+        }
+
+        await cluster.Silo.StopAsync();
+        await cluster.Silo.StartAsync();
+
+        // The client reconnects to the restarted gateway; the grain reactivates from its Redis snapshot.
+        var first = await RetryUntilAsync(() => SearchAsync("slice", queries[0], 10), TimeSpan.FromSeconds(60));
+        Assert.Equal(before[0].ToJsonString(), first.ToJsonString());
+        for (var i = 1; i < queries.Length; i++)
+        {
+            Assert.Equal(before[i].ToJsonString(), (await SearchAsync("slice", queries[i], 10)).ToJsonString());
+        }
+
+        var restored = await (await cluster.Client.GetAsync("/index/status?dataset=slice")).ReadJsonAsync();
+        Assert.Equal("ready", (string)restored["status"]!);
+        Assert.Equal((long)status["snapshot_version"]!, (long)restored["snapshot_version"]!);
+    }
+
+    [Fact]
+    public async Task Same_build_request_again_is_accepted_without_a_rebuild_and_listed_once()
+    {
+        var path = cluster.Data.File("twice.fvecs");
+        TestVectors.WriteFvecs(path, TestVectors.Clustered(50, 8, seed: 1));
+        var request = new { dataset = "twice", location = path };
+
+        Assert.Equal(HttpStatusCode.Accepted, (await cluster.Client.PostJsonAsync("/index/build", request)).StatusCode);
+        var ready = await WaitUntilReadyAsync("twice");
+        var again = await cluster.Client.PostJsonAsync("/index/build", request);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        var body = await again.ReadJsonAsync();
+        Assert.Equal("ready", (string)body["status"]!);
+        Assert.Equal((long)ready["snapshot_version"]!, (long)body["snapshot_version"]!);
+
+        var all = (await (await cluster.Client.GetAsync("/index/status")).ReadJsonAsync()).AsArray();
+        Assert.Single(all, s => (string)s!["dataset"]! == "twice");
+    }
+
+    private async Task<JsonArray> SearchAsync(string dataset, float[] vector, int k)
+    {
+        var response = await cluster.Client.PostJsonAsync("/search", new { dataset, vector, k });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.ReadJsonAsync())["results"]!.AsArray();
+    }
+
+    private async Task<JsonNode> WaitUntilReadyAsync(string dataset)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var status = await (await cluster.Client.GetAsync($"/index/status?dataset={dataset}")).ReadJsonAsync();
+            var phase = (string)status["status"]!;
+            Assert.NotEqual("failed", phase);
+            if (phase == "ready")
+            {
+                return status;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"'{dataset}' was still {phase} after 60 s: {status.ToJsonString()}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task<T> RetryUntilAsync<T>(Func<Task<T>> action, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                return await action();
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+}

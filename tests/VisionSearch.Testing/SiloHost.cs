@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using VisionSearch.AppHost.Resources;
+using VisionSearch.ServiceDefaults;
+using VisionSearch.Silo;
+
+namespace VisionSearch.Testing;
+
+/// <summary>
+/// A real VisionSearch silo in the test process, composed by the production <see cref="SiloHostingExtensions.AddVisionSearchSilo"/>,
+/// with Redis membership and fixed loopback ports so that a restarted silo comes back where clients expect it.
+/// </summary>
+public sealed class SiloHost : IAsyncDisposable
+{
+    private WebApplication? _app;
+
+    public SiloHost(string redisConnectionString, string clusterId)
+    {
+        RedisConnectionString = redisConnectionString;
+        ClusterId = clusterId;
+    }
+
+    public string RedisConnectionString { get; }
+
+    public string ClusterId { get; }
+
+    public int SiloPort { get; } = FreePort.Next();
+
+    public int GatewayPort { get; } = FreePort.Next();
+
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("The silo is not running.");
+
+    public async Task StartAsync()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseSetting("urls", "http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(Settings(RedisConnectionString, ClusterId, new()
+        {
+            ["Orleans:Endpoints:SiloPort"] = $"{SiloPort}",
+            ["Orleans:Endpoints:GatewayPort"] = $"{GatewayPort}",
+            ["Orleans:Endpoints:AdvertisedIPAddress"] = "127.0.0.1",
+            ["Logging:LogLevel:Default"] = "Warning",
+        }));
+        builder.AddVisionSearchSilo();
+        _app = builder.Build();
+        _app.MapDefaultEndpoints();
+        await _app.StartAsync();
+    }
+
+    /// <summary>Stops the silo gracefully (it leaves the cluster) and disposes it.</summary>
+    public async Task StopAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+            _app = null;
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    /// <summary>The configuration a silo and its API clients share: Redis and one cluster id per test class.</summary>
+    public static Dictionary<string, string?> Settings(string redis, string clusterId, Dictionary<string, string?> extra)
+    {
+        extra["ConnectionStrings:redis"] = redis;
+        extra["Orleans:ClusterId"] = clusterId;
+        extra["Orleans:ServiceId"] = clusterId;
+        return extra;
+    }
+}
