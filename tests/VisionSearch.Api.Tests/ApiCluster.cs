@@ -6,12 +6,19 @@ namespace VisionSearch.Api.Tests;
 
 /// <summary>
 /// The whole system in the test process: real Redis, a real silo, and the API on Kestrel over loopback,
-/// connected exactly as in production (Orleans membership in Redis).
+/// connected exactly as in production (Orleans membership in Redis). <see cref="GarnetApiCluster"/> runs the
+/// same system on embedded Garnet, the default on a machine without redis-server.
 /// </summary>
-public sealed class ApiCluster : IAsyncLifetime
+public class ApiCluster : IAsyncLifetime
 {
-    private readonly RedisServerFixture _redis = new();
+    private readonly RedisServerFixture _redis;
     private WebApplicationFactory<Program> _api = null!;
+
+    public ApiCluster() : this(new RedisServerFixture())
+    {
+    }
+
+    protected ApiCluster(RedisServerFixture redis) => _redis = redis;
 
     public SiloHost Silo { get; private set; } = null!;
 
@@ -52,5 +59,8 @@ public sealed class ApiCluster : IAsyncLifetime
         await Silo.DisposeAsync();
         await _redis.DisposeAsync();
         Data.Dispose();
+        GC.SuppressFinalize(this);
     }
 }
+
+public sealed class GarnetApiCluster() : ApiCluster(new GarnetServerFixture());

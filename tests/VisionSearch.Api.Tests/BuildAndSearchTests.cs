@@ -6,7 +6,7 @@ using VisionSearch.Testing;
 namespace VisionSearch.Api.Tests;
 
 /// <summary>The thin slice end to end: a vectors file is built into a dataset index, searched exactly, and survives a silo restart.</summary>
-public sealed class BuildAndSearchTests(ApiCluster cluster) : IClassFixture<ApiCluster>
+public abstract class BuildAndSearchTests(ApiCluster cluster)
 {
     private const int Dimension = 48;
 
@@ -112,3 +112,7 @@ public sealed class BuildAndSearchTests(ApiCluster cluster) : IClassFixture<ApiC
         }
     }
 }
+
+public sealed class BuildAndSearchOnRedisTests(ApiCluster cluster) : BuildAndSearchTests(cluster), IClassFixture<ApiCluster>;
+
+public sealed class BuildAndSearchOnGarnetTests(GarnetApiCluster cluster) : BuildAndSearchTests(cluster), IClassFixture<GarnetApiCluster>;
