@@ -9,14 +9,11 @@ namespace VisionSearch.Api;
 /// <summary>Composes the API: Orleans client, JSON conventions, ProblemDetails and Swagger.</summary>
 public static class ApiHostingExtensions
 {
-    /// <summary>The connection name Aspire passes as <c>ConnectionStrings__redis</c> (Orleans finds silos through it).</summary>
-    public const string RedisConnectionName = "redis";
-
     public static WebApplicationBuilder AddVisionSearchApi(this WebApplicationBuilder builder)
     {
         builder.AddServiceDefaults();
-        builder.AddKeyedRedisClient(RedisConnectionName);
-        builder.UseOrleansClient(client => client.UseSharedRedisClustering(RedisConnectionName));
+        builder.AddKeyedRedisClient(RedisClientExtensions.ConnectionName);
+        builder.UseOrleansClient(client => client.UseSharedRedisClustering(RedisClientExtensions.ConnectionName));
 
         // snake_case like the Python original (dataset_repo, image_path) and like Qdrant.
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));

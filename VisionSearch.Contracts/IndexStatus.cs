@@ -19,7 +19,7 @@ public enum IndexPhase
 
 /// <summary>A dataset's index: phase, build counters and size.</summary>
 /// <param name="Dataset">The dataset name (the grain key).</param>
-/// <param name="Phase">Where the index is in its life.</param>
+/// <param name="Status">Where the index is in its life (the Python original's <c>status</c>: ready only once searchable).</param>
 /// <param name="Spec">The spec of the running or last build.</param>
 /// <param name="ItemsTotal">How many items the build will index, when known.</param>
 /// <param name="ItemsIndexed">How many items the running build has indexed so far.</param>
@@ -33,7 +33,7 @@ public enum IndexPhase
 [GenerateSerializer, Immutable, Alias("vs.IndexStatus")]
 public sealed record IndexStatus(
     string Dataset,
-    IndexPhase Phase,
+    IndexPhase Status,
     BuildSpec? Spec,
     long? ItemsTotal,
     long ItemsIndexed,

@@ -12,6 +12,9 @@ namespace VisionSearch.ServiceDefaults;
 /// </summary>
 public static class RedisClientExtensions
 {
+    /// <summary>The connection name VisionSearch uses, passed by an AppHost as <c>ConnectionStrings__redis</c>.</summary>
+    public const string ConnectionName = "redis";
+
     public static IHostApplicationBuilder AddKeyedRedisClient(this IHostApplicationBuilder builder, string name)
     {
         var connectionString = builder.Configuration.GetConnectionString(name);

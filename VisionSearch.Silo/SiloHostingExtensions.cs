@@ -9,13 +9,10 @@ namespace VisionSearch.Silo;
 /// <summary>Composes a VisionSearch silo; the tests build their silos through the same method.</summary>
 public static class SiloHostingExtensions
 {
-    /// <summary>The connection name Aspire passes as <c>ConnectionStrings__redis</c>.</summary>
-    public const string RedisConnectionName = "redis";
-
     public static WebApplicationBuilder AddVisionSearchSilo(this WebApplicationBuilder builder)
     {
         builder.AddServiceDefaults();
-        builder.AddKeyedRedisClient(RedisConnectionName);
+        builder.AddKeyedRedisClient(RedisClientExtensions.ConnectionName);
         builder.Services.AddOptions<SnapshotOptions>()
             .BindConfiguration(SnapshotOptions.SectionName)
             .ValidateDataAnnotations()
@@ -26,7 +23,7 @@ public static class SiloHostingExtensions
         // as an Aspire AppHost passes them; membership lives in the same Redis.
         builder.UseOrleans(silo =>
         {
-            silo.UseSharedRedisClustering(RedisConnectionName);
+            silo.UseSharedRedisClustering(RedisClientExtensions.ConnectionName);
             var endpoints = builder.Configuration.GetSection("Orleans:Endpoints");
             silo.Configure<EndpointOptions>(endpoints);
             if (endpoints["AdvertisedIPAddress"] is { Length: > 0 } advertised)

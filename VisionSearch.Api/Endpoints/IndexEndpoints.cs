@@ -25,7 +25,7 @@ public static class IndexEndpoints
         return app;
     }
 
-    private static async Task<Results<Accepted<IndexStatusResponse>, ProblemHttpResult>> BuildAsync(
+    private static async Task<Results<Accepted<IndexStatus>, ProblemHttpResult>> BuildAsync(
         BuildIndexRequest request, IGrainFactory grains)
     {
         var errors = new FieldErrors();
@@ -54,21 +54,21 @@ public static class IndexEndpoints
         return result.Outcome switch
         {
             BuildOutcome.Started or BuildOutcome.Unchanged =>
-                TypedResults.Accepted(StatusUrl(result.Status.Dataset), IndexStatusResponse.From(result.Status)),
+                TypedResults.Accepted(StatusUrl(result.Status.Dataset), result.Status),
             BuildOutcome.Conflict => TypedResults.Problem(
                 title: "A different build of this dataset is running.", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
             _ => FieldErrors.Single(result.Field ?? "body", result.Message ?? "Invalid build request."),
         };
     }
 
-    private static async Task<Results<Ok<IndexStatusResponse>, Ok<IndexStatusResponse[]>, ProblemHttpResult>> GetStatusAsync(
+    private static async Task<Results<Ok<IndexStatus>, Ok<IndexStatus[]>, ProblemHttpResult>> GetStatusAsync(
         string? dataset, IGrainFactory grains)
     {
         if (dataset is null)
         {
             var names = await grains.GetGrain<IDatasetCatalogGrain>(0).ListAsync();
             var all = await Task.WhenAll(names.Select(n => grains.GetGrain<IDatasetIndexGrain>(n).GetStatusAsync()));
-            return TypedResults.Ok(all.Select(IndexStatusResponse.From).ToArray());
+            return TypedResults.Ok(all);
         }
 
         if (!DatasetNames.IsValid(dataset))
@@ -77,9 +77,9 @@ public static class IndexEndpoints
         }
 
         var status = await grains.GetGrain<IDatasetIndexGrain>(dataset).GetStatusAsync();
-        return status.Phase == IndexPhase.Empty
+        return status.Status == IndexPhase.Empty
             ? NotFound(dataset)
-            : TypedResults.Ok(IndexStatusResponse.From(status));
+            : TypedResults.Ok(status);
     }
 
     internal static string StatusUrl(string dataset) => $"/index/status?dataset={Uri.EscapeDataString(dataset)}";
