@@ -60,10 +60,10 @@ internal static class ProjectResource
         }
     }
 
-    /// <summary>The built assembly of <paramref name="project"/>, embedded at build time by the AppHost's project file.</summary>
+    /// <summary>The built assembly of <paramref name="project"/>, embedded at build time (EmbedPath in Directory.Build.targets).</summary>
     private static string PathOf(string project) =>
         typeof(ProjectResource).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == $"resource:{project}")?.Value
+            .FirstOrDefault(a => a.Key == $"project:{project}")?.Value
         ?? throw new InvalidOperationException($"The AppHost was built without a reference to {project}.");
 
     /// <summary>The <c>dotnet</c> executable of the runtime this process runs on.</summary>
