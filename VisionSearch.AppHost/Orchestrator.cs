@@ -25,6 +25,7 @@ internal sealed partial class Orchestrator(
         var timeout = TimeSpan.FromSeconds(settings.StartupTimeoutSeconds);
         try
         {
+            EnsurePortFree(settings.ApiPort);
             var redis = await RedisResource.StartAsync(configuration.GetConnectionString("redis"), settings.DataDir);
             _started.Push(redis);
             LogStarted(logger, "redis", redis.ConnectionString);
@@ -83,6 +84,21 @@ internal sealed partial class Orchestrator(
         while (_started.TryPop(out var resource))
         {
             await resource.DisposeAsync();
+        }
+    }
+
+    /// <summary>Fails before anything starts when the API port is taken, typically by a VisionSearch already running.</summary>
+    private static void EnsurePortFree(int port)
+    {
+        try
+        {
+            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            probe.Start();
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new InvalidOperationException(
+                $"Port {port} is in use (is VisionSearch already running?). Stop it, or choose another port: --AppHost:ApiPort=5081.", e);
         }
     }
 

@@ -39,13 +39,21 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     public static ChildProcess Start(
         string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string? workingDirectory = null)
     {
-        var info = new ProcessStartInfo(fileName)
+        // In a session of its own, a child does not receive the terminal's Ctrl+C: only the AppHost does, and it
+        // stops the children in order (API, silo, then Redis, which the silo needs to leave the cluster cleanly).
+        var setsid = OperatingSystem.IsLinux() && File.Exists("/usr/bin/setsid");
+        var info = new ProcessStartInfo(setsid ? "/usr/bin/setsid" : fileName)
         {
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (setsid)
+        {
+            info.ArgumentList.Add(fileName);
+        }
+
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
