@@ -1,0 +1,45 @@
+using System.CommandLine;
+using VisionSearch.Hnsw;
+
+namespace VisionSearch.Bench;
+
+/// <summary>The command line of ../shared/bench/README.md, plus <c>--variant</c> to pick the flavour.</summary>
+internal static class BenchCommand
+{
+    public static RootCommand Create()
+    {
+        var basePath = new Option<FileInfo>("--base") { Required = true, Description = "Base vectors (.fvecs); row i has id i." };
+        var queryPath = new Option<FileInfo>("--query") { Required = true, Description = "Query vectors (.fvecs)." };
+        var truthPath = new Option<FileInfo>("--gt") { Required = true, Description = "Exact neighbours per query (.ivecs), best first." };
+        var m = new Option<int>("--M") { DefaultValueFactory = _ => 16, Description = "Links per node (2·M on layer 0)." };
+        var efConstruction = new Option<int>("--efc") { DefaultValueFactory = _ => 200, Description = "efConstruction." };
+        var efs = new Option<string>("--ef") { DefaultValueFactory = _ => "10,20,40,80,160,320", Description = "Comma-separated ef values to sweep." };
+        var k = new Option<int>("--k") { DefaultValueFactory = _ => 10, Description = "Neighbours per query scored for recall." };
+        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 1, Description = "Build threads." };
+        var run = new Option<int>("--run") { DefaultValueFactory = _ => 1, Description = "Run number, copied to the output." };
+        var variant = new Option<string>("--variant") { DefaultValueFactory = _ => BenchRunner.Float32, Description = "float32, or sq8-rerank (int8 walk, originals re-ranked from a file)." };
+        variant.AcceptOnlyFromAmong(BenchRunner.Float32, BenchRunner.Sq8Rerank);
+
+        var command = new RootCommand("Builds VisionSearch.Hnsw on .fvecs data and prints one JSON line per ef (recall, QPS, memory).")
+        {
+            basePath, queryPath, truthPath, m, efConstruction, efs, k, threads, run, variant,
+        };
+        command.SetAction(result =>
+        {
+            var settings = new BenchSettings(
+                result.GetValue(basePath)!.FullName,
+                result.GetValue(queryPath)!.FullName,
+                result.GetValue(truthPath)!.FullName,
+                result.GetValue(m),
+                result.GetValue(efConstruction),
+                [.. result.GetValue(efs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse)],
+                result.GetValue(k),
+                result.GetValue(threads),
+                result.GetValue(run),
+                result.GetValue(variant)!);
+            BenchRunner.Run(settings, Console.Out, Console.Error);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,3 @@
+using VisionSearch.Bench;
+
+return BenchCommand.Create().Parse(args).Invoke();

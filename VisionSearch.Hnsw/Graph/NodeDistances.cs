@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+
+namespace VisionSearch.Hnsw.Graph;
+
+/// <summary>
+/// The distance from one fixed vector to stored nodes. The graph code is generic over it, so the JIT
+/// compiles one specialised search per space with the kernel inlined: no delegate, no switch per
+/// comparison.
+/// </summary>
+internal unsafe interface INodeDistance<TSelf> where TSelf : struct, INodeDistance<TSelf>
+{
+    /// <summary>Measures from <paramref name="vector"/>; <paramref name="scratch"/> (one vector long) holds what quantised spaces precompute.</summary>
+    static abstract TSelf From(VectorStore store, float* vector, float* scratch);
+
+    float To(int node);
+}
+
+/// <summary>1 − dot over float32 vectors: cosine (normalised on insert) and inner product.</summary>
+internal readonly unsafe struct FloatDot(NodePages vectors, float* query, int dimension) : INodeDistance<FloatDot>
+{
+    public static FloatDot From(VectorStore store, float* vector, float* scratch) => new(store.Walk, vector, store.Dimension);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float To(int node) => 1f - VectorKernels.Dot(query, (float*)vectors[node], dimension);
+}
+
+/// <summary>Squared Euclidean distance over float32 vectors.</summary>
+internal readonly unsafe struct FloatL2(NodePages vectors, float* query, int dimension) : INodeDistance<FloatL2>
+{
+    public static FloatL2 From(VectorStore store, float* vector, float* scratch) => new(store.Walk, vector, store.Dimension);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float To(int node) => VectorKernels.SquaredDistance(query, (float*)vectors[node], dimension);
+}
+
+/// <summary>
+/// 1 − dot against int8 codes: q·(min + scale·c) = q·min + (q∘scale)·c, so the query is folded with the
+/// scales once and each comparison is one widening multiply-add pass over the codes.
+/// </summary>
+internal readonly unsafe struct CodeDot(NodePages codes, float* weights, float bias, int dimension) : INodeDistance<CodeDot>
+{
+    public static CodeDot From(VectorStore store, float* vector, float* scratch)
+    {
+        var quantizer = store.Quantizer!;
+        var bias = 0f;
+        for (var i = 0; i < store.Dimension; i++)
+        {
+            scratch[i] = vector[i] * quantizer.Scale[i];
+            bias += vector[i] * quantizer.Min[i];
+        }
+
+        return new(store.Walk, scratch, bias, store.Dimension);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float To(int node) => 1f - (bias + VectorKernels.DotCodes(weights, codes[node], dimension));
+}
+
+/// <summary>Squared distance against int8 codes: Σ ((q − min) − scale·c)², with q − min computed once.</summary>
+internal readonly unsafe struct CodeL2(NodePages codes, float* shifted, float* scales, int dimension) : INodeDistance<CodeL2>
+{
+    public static CodeL2 From(VectorStore store, float* vector, float* scratch)
+    {
+        var quantizer = store.Quantizer!;
+        for (var i = 0; i < store.Dimension; i++)
+        {
+            scratch[i] = vector[i] - quantizer.Min[i];
+        }
+
+        return new(store.Walk, scratch, quantizer.Scale, store.Dimension);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float To(int node) => VectorKernels.SquaredDistanceCodes(shifted, scales, codes[node], dimension);
+}

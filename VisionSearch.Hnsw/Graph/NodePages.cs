@@ -1,0 +1,99 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace VisionSearch.Hnsw.Graph;
+
+/// <summary>
+/// A fixed-size record per node in native memory, in pages of <see cref="PageSize"/> nodes, each page
+/// one 64-byte-aligned block. Growing adds pages and publishes a new page table; nothing already
+/// stored moves, so readers never wait for growth and pointers stay valid until disposal. Pages come
+/// from the allocator untouched, so capacity that is never written never becomes resident memory;
+/// they are backed by transparent huge pages where the kernel offers them (see <see cref="HugePages"/>).
+/// </summary>
+internal sealed unsafe class NodePages : IDisposable
+{
+    /// <summary>2^14 nodes per page: 32 MiB of 512-d float vectors, a few MiB of links.</summary>
+    public const int PageShift = 14;
+    public const int PageSize = 1 << PageShift;
+    private const int PageMask = PageSize - 1;
+
+    private readonly Lock _growLock = new();
+    private nint[] _pages = [];
+
+    private readonly bool _clear;
+
+    /// <param name="recordBytes">Bytes per node.</param>
+    /// <param name="clear">Zero new pages: for records whose zero value means "empty" (link counts, flags).</param>
+    public NodePages(int recordBytes, bool clear = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(recordBytes, 1);
+        RecordBytes = recordBytes;
+        _clear = clear;
+    }
+
+    /// <summary>Bytes per node.</summary>
+    public int RecordBytes { get; }
+
+    /// <summary>How many nodes fit without growing.</summary>
+    public int Capacity => Volatile.Read(ref _pages).Length << PageShift;
+
+    /// <summary>The record of <paramref name="node"/>, which must be below <see cref="Capacity"/>.</summary>
+    public byte* this[int node]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            var page = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_pages), node >> PageShift);
+            return (byte*)page + ((nint)(node & PageMask) * RecordBytes);
+        }
+    }
+
+    /// <summary>The records of nodes [<paramref name="first"/>, first + count) as one span; they must lie in one page.</summary>
+    public Span<byte> Records(int first, int count) => new(this[first], count * RecordBytes);
+
+    /// <summary>Adds pages until <paramref name="nodes"/> fit. Safe to call from several threads.</summary>
+    public void EnsureCapacity(int nodes)
+    {
+        if (nodes <= Capacity)
+        {
+            return;
+        }
+
+        lock (_growLock)
+        {
+            var pages = _pages;
+            var needed = (int)(((long)nodes + PageMask) >> PageShift);
+            if (needed <= pages.Length)
+            {
+                return;
+            }
+
+            var grown = new nint[needed];
+            pages.CopyTo(grown, 0);
+            for (var p = pages.Length; p < needed; p++)
+            {
+                var bytes = (nuint)PageSize * (nuint)RecordBytes;
+                grown[p] = (nint)HugePages.Allocate(bytes);
+                if (_clear)
+                {
+                    NativeMemory.Clear((void*)grown[p], bytes);
+                }
+            }
+
+            Volatile.Write(ref _pages, grown);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_growLock)
+        {
+            foreach (var page in _pages)
+            {
+                HugePages.Free((void*)page);
+            }
+
+            _pages = [];
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace VisionSearch.Hnsw.Graph;
+
+/// <summary>
+/// The full-precision vectors behind an int8 index, used only to re-rank: in memory, or in a file read
+/// with positional reads so that they live in the page cache, which the kernel can drop, and not in the
+/// process's working set (the way Qdrant keeps originals on disk beside quantised vectors in RAM).
+/// </summary>
+internal sealed unsafe class OriginalVectors : IDisposable
+{
+    private readonly int _dimension;
+    private readonly NodePages? _memory;
+    private readonly SafeFileHandle? _file;
+
+    public OriginalVectors(int dimension, string? path)
+    {
+        _dimension = dimension;
+        if (path is null)
+        {
+            _memory = new NodePages(dimension * sizeof(float));
+        }
+        else
+        {
+            _file = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read, FileOptions.DeleteOnClose);
+        }
+    }
+
+    public void EnsureCapacity(int nodes) => _memory?.EnsureCapacity(nodes);
+
+    public void Write(int node, float* vector)
+    {
+        var bytes = new ReadOnlySpan<byte>(vector, _dimension * sizeof(float));
+        if (_memory is not null)
+        {
+            bytes.CopyTo(new Span<byte>(_memory[node], bytes.Length));
+        }
+        else
+        {
+            RandomAccess.Write(_file!, bytes, Offset(node));
+        }
+    }
+
+    public void Read(int node, float* destination)
+    {
+        var bytes = new Span<byte>(destination, _dimension * sizeof(float));
+        if (_memory is not null)
+        {
+            new ReadOnlySpan<byte>(_memory[node], bytes.Length).CopyTo(bytes);
+        }
+        else if (RandomAccess.Read(_file!, bytes, Offset(node)) != bytes.Length)
+        {
+            throw new InvalidOperationException($"The originals file ends before node {node}.");
+        }
+    }
+
+    public void Dispose()
+    {
+        _memory?.Dispose();
+        _file?.Dispose();
+    }
+
+    private long Offset(int node) => (long)node * _dimension * sizeof(float);
+}

@@ -1,0 +1,92 @@
+using System.Runtime.InteropServices;
+
+namespace VisionSearch.Hnsw.Graph;
+
+/// <summary>
+/// Everything one search or insert needs besides the graph: the visited marks (a generation tag per
+/// node, cleared only when the tag wraps, as in hnswlib's and Qdrant's visited pools), both heaps and
+/// vector-sized scratch buffers. Pooled per index, so a search allocates nothing.
+/// </summary>
+internal sealed unsafe class SearchContext : IDisposable
+{
+    private const int Buffers = 5;
+
+    private readonly int _stride;
+    private float* _scratch;
+    private ushort[] _visited = [];
+    private ushort _tag;
+
+    public SearchContext(int dimension)
+    {
+        _stride = (dimension + 15) & ~15; // each buffer starts on a 64-byte line
+        _scratch = (float*)NativeMemory.AlignedAlloc((nuint)(_stride * Buffers * sizeof(float)), 64);
+    }
+
+    public CandidateHeap Frontier { get; } = new();
+
+    public CandidateHeap Results { get; } = new();
+
+    /// <summary>Results or candidates in ascending order, for selection and re-ranking.</summary>
+    public Candidate[] Sorted { get; private set; } = new Candidate[64];
+
+    /// <summary>Links chosen by the neighbour heuristic.</summary>
+    public int[] Selected { get; private set; } = new int[64];
+
+    /// <summary>The prepared query, and the scratch its quantised form is folded into.</summary>
+    public float* Query => _scratch;
+
+    public float* QueryScratch => _scratch + _stride;
+
+    /// <summary>A stored node's vector, for node-to-node distances, and its scratch.</summary>
+    public float* Node => _scratch + (2 * _stride);
+
+    public float* NodeScratch => _scratch + (3 * _stride);
+
+    /// <summary>A full-precision vector read for re-ranking.</summary>
+    public float* Full => _scratch + (4 * _stride);
+
+    public Span<Candidate> SortedSpan(int count)
+    {
+        if (Sorted.Length < count)
+        {
+            Sorted = new Candidate[Math.Max(count, Sorted.Length * 2)];
+        }
+
+        return Sorted.AsSpan(0, count);
+    }
+
+    public Span<int> SelectedSpan(int count)
+    {
+        if (Selected.Length < count)
+        {
+            Selected = new int[Math.Max(count, Selected.Length * 2)];
+        }
+
+        return Selected.AsSpan(0, count);
+    }
+
+    /// <summary>Starts a visit over nodes below <paramref name="capacity"/>: marks equal to <paramref name="tag"/> are visited.</summary>
+    public ushort[] BeginVisit(int capacity, out ushort tag)
+    {
+        if (_visited.Length < capacity)
+        {
+            _visited = new ushort[capacity];
+            _tag = 0;
+        }
+
+        if (++_tag == 0)
+        {
+            Array.Clear(_visited);
+            _tag = 1;
+        }
+
+        tag = _tag;
+        return _visited;
+    }
+
+    public void Dispose()
+    {
+        NativeMemory.AlignedFree(_scratch);
+        _scratch = null;
+    }
+}

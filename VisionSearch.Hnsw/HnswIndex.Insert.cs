@@ -1,0 +1,434 @@
+using VisionSearch.Hnsw.Graph;
+
+namespace VisionSearch.Hnsw;
+
+public sealed unsafe partial class HnswIndex
+{
+    /// <summary>
+    /// Adds <paramref name="vector"/> under <paramref name="label"/>, or replaces the vector of a label
+    /// already present (upsert). A new label reuses the slot of a deleted one when there is one.
+    /// </summary>
+    /// <exception cref="ArgumentException">Wrong length, a NaN or infinite value, or a zero vector under cosine.</exception>
+    public void Add(int label, ReadOnlySpan<float> vector)
+    {
+        Distances.Validate(vector, Dimension, nameof(vector));
+        if (Options.Quantization == Quantization.Sq8)
+        {
+            EnsureQuantizer(vector);
+        }
+
+        var context = RentContext();
+        try
+        {
+            Distances.Prepare(Options.Metric, vector, new Span<float>(context.Query, Dimension), nameof(vector));
+            AddPrepared(label, context);
+        }
+        finally
+        {
+            ReturnContext(context);
+        }
+    }
+
+    /// <summary>
+    /// Adds (or upserts) a batch on up to <paramref name="threads"/> threads: row i of
+    /// <paramref name="vectors"/> (laid end to end) goes under <c>labels[i]</c>. Every vector is checked
+    /// before any is added. With one thread the rows go in order and the graph is reproducible.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lengths disagree, or a vector is invalid (nothing is added).</exception>
+    public void AddRange(IReadOnlyList<int> labels, ReadOnlyMemory<float> vectors, int threads = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        if (vectors.Length != (long)labels.Count * Dimension)
+        {
+            throw new ArgumentException($"{labels.Count} labels need {(long)labels.Count * Dimension} values; got {vectors.Length}.", nameof(vectors));
+        }
+
+        for (var i = 0; i < labels.Count; i++)
+        {
+            Distances.Validate(vectors.Span.Slice(i * Dimension, Dimension), Dimension, nameof(vectors));
+        }
+
+        if (Options.Quantization == Quantization.Sq8)
+        {
+            EnsureQuantizer(vectors.Span);
+        }
+
+        if (threads == 1)
+        {
+            for (var i = 0; i < labels.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Add(labels[i], vectors.Span.Slice(i * Dimension, Dimension));
+            }
+
+            return;
+        }
+
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
+        Parallel.For(0, labels.Count, parallel, i => Add(labels[i], vectors.Span.Slice(i * Dimension, Dimension)));
+    }
+
+    /// <summary>Deletes <paramref name="label"/>: it never appears in results again, and its slot goes to the next new label.</summary>
+    /// <returns>Whether the label was present.</returns>
+    public bool Delete(int label)
+    {
+        lock (LabelLock(label))
+        {
+            int slot;
+            lock (_slotLock)
+            {
+                if (!_slots.TryGetValue(label, out slot))
+                {
+                    return false;
+                }
+            }
+
+            // Hidden from searches (which skip the flag while nothing is deleted) before the slot can be handed out again.
+            Interlocked.Increment(ref _deletedSlots);
+            LockNode(slot);
+            *LinksOf(slot, 0) |= DeletedBit;
+            UnlockNode(slot);
+            lock (_slotLock)
+            {
+                _slots.Remove(label);
+                _freeSlots.Push(slot);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Rows the int8 ranges are fitted on: enough for stable per-dimension extremes.</summary>
+    private const int QuantizerSampleRows = 100_000;
+
+    private Lock LabelLock(int label) => _labelLocks[(uint)label % LabelLockStripes];
+
+    /// <summary>Fits the int8 ranges to the first vectors the index sees (normalised first under cosine).</summary>
+    private void EnsureQuantizer(ReadOnlySpan<float> rows)
+    {
+        var quantizer = _vectors.Quantizer!;
+        lock (_slotLock)
+        {
+            if (quantizer.IsTrained)
+            {
+                return;
+            }
+
+            var metric = Options.Metric;
+            quantizer.Train(rows[..Math.Min(rows.Length, QuantizerSampleRows * Dimension)], (row, _) => Distances.Prepare(metric, row, row, nameof(rows)));
+        }
+    }
+
+    /// <summary>Adds the vector prepared in <see cref="SearchContext.Query"/>.</summary>
+    private void AddPrepared(int label, SearchContext context)
+    {
+        lock (LabelLock(label))
+        {
+            int slot;
+            bool present, reused = false;
+            lock (_slotLock)
+            {
+                present = _slots.TryGetValue(label, out slot);
+                if (!present && !(reused = _freeSlots.TryPop(out slot)))
+                {
+                    slot = _slotCount++;
+                }
+            }
+
+            if (present || reused)
+            {
+                // hnswlib's updatePoint: the slot keeps its level and is rewired around its new vector.
+                *(int*)_meta[slot] = label;
+                _vectors.Write(slot, context.Query);
+                Dispatch(slot, context, repair: true);
+                if (reused)
+                {
+                    LockNode(slot);
+                    *LinksOf(slot, 0) &= ~DeletedBit;
+                    UnlockNode(slot);
+                    Interlocked.Decrement(ref _deletedSlots);
+                }
+            }
+            else
+            {
+                _vectors.EnsureCapacity(slot + 1);
+                _links0.EnsureCapacity(slot + 1);
+                _meta.EnsureCapacity(slot + 1);
+                var level = DrawLevel();
+                var meta = _meta[slot];
+                *(int*)meta = label;
+                meta[4] = (byte)level;
+                *(int**)(meta + 8) = level > 0 ? _upper.Allocate(level) : null;
+                _vectors.Write(slot, context.Query);
+                Dispatch(slot, context, repair: false);
+                Volatile.Write(ref meta[5], 1);
+            }
+
+            if (!present)
+            {
+                lock (_slotLock)
+                {
+                    _slots[label] = slot;
+                }
+            }
+        }
+    }
+
+    private void Dispatch(int slot, SearchContext context, bool repair)
+    {
+        switch (Options.Quantization, Options.Metric)
+        {
+            case (Quantization.None, Metric.L2):
+                Link<FloatL2>(slot, context, repair);
+                break;
+            case (Quantization.None, _):
+                Link<FloatDot>(slot, context, repair);
+                break;
+            case (Quantization.Sq8, Metric.L2):
+                Link<CodeL2>(slot, context, repair);
+                break;
+            default:
+                Link<CodeDot>(slot, context, repair);
+                break;
+        }
+    }
+
+    /// <summary>The level of a new node: ⌊−ln(U)·mL⌋ with mL = 1/ln(M), U from a seeded counter-based generator.</summary>
+    private int DrawLevel()
+    {
+        var draw = (ulong)Interlocked.Increment(ref _levelDraws);
+        var bits = SplitMix64(((ulong)(uint)Options.Seed << 32) ^ draw);
+        var uniform = ((bits >> 11) + 1) * (1.0 / (1UL << 53)); // in (0, 1]
+        return (int)Math.Min(-Math.Log(uniform) * _levelMultiplier, MaxLevel);
+    }
+
+    private static ulong SplitMix64(ulong x)
+    {
+        x += 0x9E3779B97F4A7C15UL;
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+        return x ^ (x >> 31);
+    }
+
+    /// <summary>
+    /// Wires <paramref name="slot"/> into the graph (hnswlib's addPoint), or with <paramref name="repair"/>
+    /// rewires a slot whose vector changed (hnswlib's updatePoint): first its neighbours re-pick their
+    /// links among their two-hop neighbourhood, then the slot picks its own afresh.
+    /// </summary>
+    private void Link<T>(int slot, SearchContext context, bool repair) where T : struct, INodeDistance<T>
+    {
+        var level = LevelOf(slot);
+        if (repair)
+        {
+            for (var l = 0; l <= level; l++)
+            {
+                RepairNeighbours<T>(slot, l, context);
+            }
+        }
+
+        var query = T.From(_vectors, context.Query, context.QueryScratch);
+        int entry, top;
+        while (true)
+        {
+            var packed = Volatile.Read(ref _entry);
+            (entry, top) = Unpack(packed);
+            if (entry >= 0)
+            {
+                break;
+            }
+
+            if (Interlocked.CompareExchange(ref _entry, Pack(slot, level), packed) == packed)
+            {
+                return; // the first node: nothing to link to
+            }
+        }
+
+        var current = entry;
+        var currentDistance = query.To(current);
+        for (var l = top; l > level; l--)
+        {
+            Greedy(ref query, ref current, ref currentDistance, l);
+        }
+
+        Span<int> chosen = stackalloc int[_m];
+        for (var l = Math.Min(level, top); l >= 0; l--)
+        {
+            SearchLayer(ref query, current, currentDistance, Options.EfConstruction, l, context, filter: null);
+            var found = DrainExcluding(context, slot);
+            if (found.Length == 0)
+            {
+                continue;
+            }
+
+            current = found[0].Node;
+            currentDistance = found[0].Distance;
+            var count = SelectNeighbours<T>(found, _m, context);
+            context.Selected.AsSpan(0, count).CopyTo(chosen);
+            Connect<T>(slot, l, chosen[..count], replace: repair, context);
+            foreach (var neighbour in chosen[..count])
+            {
+                Connect<T>(neighbour, l, [slot], replace: false, context);
+            }
+        }
+
+        while (level > top)
+        {
+            var packed = Volatile.Read(ref _entry);
+            if (Unpack(packed).Level >= level || Interlocked.CompareExchange(ref _entry, Pack(slot, level), packed) == packed)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Empties the result heap in ascending order, leaving out <paramref name="self"/>.</summary>
+    private static Span<Candidate> DrainExcluding(SearchContext context, int self)
+    {
+        var sorted = context.SortedSpan(context.Results.Count);
+        var count = context.Results.DrainAscending(sorted);
+        var kept = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (sorted[i].Node != self)
+            {
+                sorted[kept++] = sorted[i];
+            }
+        }
+
+        return sorted[..kept];
+    }
+
+    /// <summary>
+    /// hnswlib's getNeighborsByHeuristic2: walking the candidates nearest first, keep one only if it is
+    /// closer to the base than to every one already kept, so links spread in different directions.
+    /// Fewer than <paramref name="max"/> candidates are all kept. The result is in <see cref="SearchContext.Selected"/>.
+    /// </summary>
+    private int SelectNeighbours<T>(ReadOnlySpan<Candidate> ascending, int max, SearchContext context) where T : struct, INodeDistance<T>
+    {
+        var selected = context.SelectedSpan(Math.Min(max, ascending.Length));
+        if (ascending.Length < max)
+        {
+            for (var i = 0; i < ascending.Length; i++)
+            {
+                selected[i] = ascending[i].Node;
+            }
+
+            return ascending.Length;
+        }
+
+        var count = 0;
+        foreach (var candidate in ascending)
+        {
+            if (count == max)
+            {
+                break;
+            }
+
+            var from = T.From(_vectors, _vectors.WalkVector(candidate.Node, context.Node), context.NodeScratch);
+            var good = true;
+            for (var j = 0; j < count; j++)
+            {
+                if (from.To(selected[j]) < candidate.Distance)
+                {
+                    good = false;
+                    break;
+                }
+            }
+
+            if (good)
+            {
+                selected[count++] = candidate.Node;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="links"/> to the list of <paramref name="node"/> on <paramref name="level"/>
+    /// (or replaces the list), pruning with the heuristic when it would exceed the layer's bound.
+    /// Holds only this node's lock, so writers can never deadlock.
+    /// </summary>
+    private void Connect<T>(int node, int level, ReadOnlySpan<int> links, bool replace, SearchContext context) where T : struct, INodeDistance<T>
+    {
+        var capacity = level == 0 ? _maxM0 : _m;
+        Span<int> merged = stackalloc int[capacity + links.Length];
+        LockNode(node);
+        try
+        {
+            var list = LinksOf(node, level);
+            var header = *list;
+            var count = replace ? 0 : header & CountMask;
+            new ReadOnlySpan<int>(list + 1, count).CopyTo(merged);
+            var total = count;
+            foreach (var link in links)
+            {
+                if (link != node && !merged[..total].Contains(link))
+                {
+                    merged[total++] = link;
+                }
+            }
+
+            if (total == count && !replace)
+            {
+                return;
+            }
+
+            if (total > capacity)
+            {
+                var from = T.From(_vectors, _vectors.WalkVector(node, context.Node), context.NodeScratch);
+                var candidates = context.SortedSpan(total);
+                for (var i = 0; i < total; i++)
+                {
+                    candidates[i] = new Candidate(from.To(merged[i]), merged[i]);
+                }
+
+                candidates.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
+                total = SelectNeighbours<T>(candidates, capacity, context);
+                context.Selected.AsSpan(0, total).CopyTo(merged);
+            }
+
+            // Links before the count: a reader racing this write sees valid ids either way.
+            merged[..total].CopyTo(new Span<int>(list + 1, total));
+            Volatile.Write(ref *list, (header & ~CountMask) | total);
+        }
+        finally
+        {
+            UnlockNode(node);
+        }
+    }
+
+    /// <summary>
+    /// After <paramref name="slot"/>'s vector changed, each of its neighbours on <paramref name="level"/>
+    /// re-picks its links among the slot's two-hop neighbourhood (hnswlib's updatePoint, probability 1).
+    /// </summary>
+    private void RepairNeighbours<T>(int slot, int level, SearchContext context) where T : struct, INodeDistance<T>
+    {
+        var neighbours = ReadLinks(slot, level);
+        var neighbourhood = new HashSet<int>(neighbours) { slot };
+        foreach (var neighbour in neighbours)
+        {
+            neighbourhood.UnionWith(ReadLinks(neighbour, level));
+        }
+
+        var capacity = level == 0 ? _maxM0 : _m;
+        foreach (var neighbour in neighbours)
+        {
+            var from = T.From(_vectors, _vectors.WalkVector(neighbour, context.Node), context.NodeScratch);
+            var candidates = neighbourhood.Where(n => n != neighbour)
+                .Select(n => new Candidate(from.To(n), n))
+                .OrderBy(c => c.Distance)
+                .Take(Options.EfConstruction)
+                .ToArray();
+            var count = SelectNeighbours<T>(candidates, capacity, context);
+            Connect<T>(neighbour, level, context.Selected.AsSpan(0, count), replace: true, context);
+        }
+    }
+
+    private int[] ReadLinks(int node, int level)
+    {
+        var list = LinksOf(node, level);
+        return new ReadOnlySpan<int>(list + 1, *list & CountMask).ToArray();
+    }
+}

@@ -1,0 +1,53 @@
+namespace VisionSearch.Hnsw;
+
+/// <summary>The shape of an <see cref="HnswIndex"/>; the names and defaults are hnswlib's.</summary>
+public sealed record HnswOptions
+{
+    /// <summary>The most links kept per node beyond layer 0, where the graph is bounded by the paper's <c>M_max</c> = M.</summary>
+    public const int MaxM = 256;
+
+    /// <summary>The length of every vector.</summary>
+    public required int Dimension { get; init; }
+
+    /// <summary>How vectors are compared.</summary>
+    public Metric Metric { get; init; } = Metric.Cosine;
+
+    /// <summary>Links per node on the upper layers; layer 0 keeps 2·M, as hnswlib does.</summary>
+    public int M { get; init; } = 16;
+
+    /// <summary>The candidate list size while inserting: larger builds a better graph, slower.</summary>
+    public int EfConstruction { get; init; } = 200;
+
+    /// <summary>Seeds the level draws, so that a build with one thread is reproducible.</summary>
+    public int Seed { get; init; } = 100;
+
+    /// <summary>Full float32 vectors or int8 codes for the graph walk.</summary>
+    public Quantization Quantization { get; init; } = Quantization.None;
+
+    /// <summary>
+    /// With <see cref="Quantization.Sq8"/>, a file that holds the full-precision vectors used to re-rank
+    /// the candidates, read with positional reads, so that they stay in the page cache instead of the
+    /// process's memory. Null keeps them in memory.
+    /// </summary>
+    public string? OriginalsPath { get; init; }
+
+    /// <summary>Checks every field; the index calls it on construction.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A field is outside its range.</exception>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Dimension, 1, nameof(Dimension));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Dimension, ExactIndex.MaxDimension, nameof(Dimension));
+        ArgumentOutOfRangeException.ThrowIfLessThan(M, 2, nameof(M));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(M, MaxM, nameof(M));
+        ArgumentOutOfRangeException.ThrowIfLessThan(EfConstruction, 1, nameof(EfConstruction));
+        if (!Enum.IsDefined(Metric))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Metric), Metric, "Unknown metric.");
+        }
+
+        if (!Enum.IsDefined(Quantization))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "Unknown quantization.");
+        }
+    }
+}

@@ -1,0 +1,92 @@
+namespace VisionSearch.Hnsw.Tests;
+
+public sealed class HnswMutationTests
+{
+    private static readonly (float[][] Rows, float[][] Queries) Data = HnswFixtures.RowsAndQueries(4000, 100);
+    private static readonly float[][] Rows = Data.Rows;
+    private static readonly float[][] Queries = Data.Queries;
+
+    [Theory]
+    [InlineData(Quantization.None)]
+    [InlineData(Quantization.Sq8)]
+    public void Deleted_labels_never_come_back_and_every_search_still_fills_k(Quantization quantization)
+    {
+        using var index = HnswFixtures.Build(Rows, quantization);
+        var deleted = Enumerable.Range(0, Rows.Length).Where(i => i % 3 == 0).ToHashSet();
+        foreach (var label in deleted)
+        {
+            Assert.True(index.Delete(label));
+        }
+
+        Assert.False(index.Delete(0));
+        Assert.Equal(Rows.Length - deleted.Count, index.Count);
+        foreach (var query in Queries.Concat(deleted.Take(50).Select(l => Rows[l])))
+        {
+            var hits = index.Search(query, 10, ef: 32);
+            Assert.Equal(10, hits.Length);
+            Assert.DoesNotContain(hits, h => deleted.Contains(h.Label));
+        }
+
+        var truth = HnswFixtures.Exact(Rows, Queries, 10, accept: i => !deleted.Contains(i));
+        Assert.True(HnswFixtures.Recall(index, Queries, truth, ef: 64) >= 0.95);
+    }
+
+    [Fact]
+    public void New_labels_reuse_deleted_slots_and_become_searchable()
+    {
+        using var index = HnswFixtures.Build(Rows);
+        var slots = index.SlotCount;
+        for (var label = 0; label < 500; label++)
+        {
+            index.Delete(label);
+        }
+
+        var fresh = HnswFixtures.Rows(500, seed: 14);
+        for (var i = 0; i < fresh.Length; i++)
+        {
+            index.Add(100_000 + i, fresh[i]);
+        }
+
+        Assert.Equal(slots, index.SlotCount);
+        Assert.Equal(Rows.Length, index.Count);
+        var found = fresh.Where((row, i) => index.Search(row, 1, ef: 64)[0].Label == 100_000 + i).Count();
+        Assert.True(found >= 495, $"{found} of 500 re-inserted vectors are their own nearest neighbour");
+    }
+
+    [Fact]
+    public void Adding_an_existing_label_replaces_its_vector()
+    {
+        using var index = HnswFixtures.Build(Rows);
+        var moved = HnswFixtures.Rows(20, seed: 15);
+        for (var i = 0; i < moved.Length; i++)
+        {
+            index.Add(i, moved[i]);
+        }
+
+        Assert.Equal(Rows.Length, index.Count);
+        for (var i = 0; i < moved.Length; i++)
+        {
+            var hit = index.Search(moved[i], 1, ef: 64)[0];
+            Assert.Equal(i, hit.Label);
+            Assert.Equal(0f, hit.Distance, precision: 5);
+            Assert.DoesNotContain(index.Search(Rows[i], 10, ef: 64), h => h.Label == i && h.Distance < 1e-5f);
+        }
+    }
+
+    [Fact]
+    public void A_filter_returns_k_matches_whenever_k_exist()
+    {
+        using var index = HnswFixtures.Build(Rows);
+        static bool Rare(int label) => label % 97 == 0;
+        var truth = HnswFixtures.Exact(Rows, Queries, 10, accept: Rare);
+
+        foreach (var (query, expected) in Queries.Zip(truth))
+        {
+            var hits = index.Search(query, 10, ef: 32, filter: Rare);
+            Assert.Equal(expected, hits.Select(h => h.Label));
+        }
+
+        Assert.Equal([97 * 2], index.Search(Rows[194], 5, filter: label => label == 194).Select(h => h.Label));
+        Assert.Empty(index.Search(Rows[0], 5, filter: _ => false));
+    }
+}

@@ -1,0 +1,58 @@
+namespace VisionSearch.Hnsw.Tests;
+
+public sealed class HnswRecallTests
+{
+    private static readonly (float[][] Rows, float[][] Queries) Data = HnswFixtures.RowsAndQueries(10_000, 200);
+    private static readonly float[][] Rows = Data.Rows;
+    private static readonly float[][] Queries = Data.Queries;
+
+    [Theory]
+    [InlineData(Metric.Cosine, Quantization.None)]
+    [InlineData(Metric.InnerProduct, Quantization.None)]
+    [InlineData(Metric.L2, Quantization.None)]
+    [InlineData(Metric.Cosine, Quantization.Sq8)]
+    [InlineData(Metric.L2, Quantization.Sq8)]
+    public void Recall_at_ef_64_on_10k_clustered_vectors_is_at_least_0_95(Metric metric, Quantization quantization)
+    {
+        using var index = HnswFixtures.Build(Rows, quantization, metric, threads: 2);
+        var truth = HnswFixtures.Exact(Rows, Queries, 10, metric);
+
+        var recall = HnswFixtures.Recall(index, Queries, truth, ef: 64);
+
+        Assert.True(recall >= 0.95, $"recall@10 at ef 64 is {recall:F4}");
+        Assert.Equal(Rows.Length, index.Count);
+    }
+
+    [Fact]
+    public void Distances_follow_the_hnswlib_convention_and_int8_results_carry_exact_distances()
+    {
+        using var exact = HnswFixtures.Build(Rows[..2000]);
+        using var quantized = HnswFixtures.Build(Rows[..2000], Quantization.Sq8);
+        var query = Queries[0];
+
+        var nearest = exact.Search(query, 5, ef: 200);
+        var reranked = quantized.Search(query, 5, ef: 200);
+
+        Assert.Equal(1 - TestVectorsCosine(Rows[nearest[0].Label], query), nearest[0].Distance, precision: 5);
+        Assert.Equal(nearest.Select(n => n.Label), reranked.Select(n => n.Label));
+        Assert.Equal(nearest.Select(n => n.Distance), reranked.Select(n => n.Distance), (a, b) => Math.Abs(a - b) < 1e-5);
+    }
+
+    [Fact]
+    public void One_build_thread_and_one_seed_give_the_same_graph_byte_for_byte()
+    {
+        using var first = HnswFixtures.Build(Rows[..3000]);
+        using var second = HnswFixtures.Build(Rows[..3000]);
+
+        Assert.Equal(Snapshot(first), Snapshot(second));
+    }
+
+    private static byte[] Snapshot(HnswIndex index)
+    {
+        using var stream = new MemoryStream();
+        index.WriteTo(stream);
+        return stream.ToArray();
+    }
+
+    private static float TestVectorsCosine(float[] a, float[] b) => (float)VisionSearch.Testing.TestVectors.Cosine(a, b);
+}
