@@ -251,8 +251,13 @@ public sealed unsafe partial class HnswIndex
             Greedy(ref query, ref current, ref currentDistance, l);
         }
 
-        Span<int> chosen = stackalloc int[_m];
-        for (var l = Math.Min(level, top); l >= 0; l--)
+        // The node's own lists are written level by level, but the links back to it only once every
+        // level is done: until then nothing points at it, so no other insert can walk into a node whose
+        // lower lists are still empty (hnswlib gets the same by holding the node's lock throughout).
+        var levels = Math.Min(level, top) + 1;
+        Span<int> chosen = stackalloc int[levels * _m];
+        Span<int> chosenCounts = stackalloc int[levels];
+        for (var l = levels - 1; l >= 0; l--)
         {
             SearchLayer(ref query, current, currentDistance, Options.EfConstruction, l, context, filter: null);
             var found = DrainExcluding(context, slot);
@@ -264,9 +269,15 @@ public sealed unsafe partial class HnswIndex
             current = found[0].Node;
             currentDistance = found[0].Distance;
             var count = SelectNeighbours<T>(found, _m, context);
-            context.Selected.AsSpan(0, count).CopyTo(chosen);
-            Connect<T>(slot, l, chosen[..count], replace: repair, context);
-            foreach (var neighbour in chosen[..count])
+            var mine = chosen.Slice(l * _m, count);
+            context.Selected.AsSpan(0, count).CopyTo(mine);
+            chosenCounts[l] = count;
+            Connect<T>(slot, l, mine, replace: repair, context);
+        }
+
+        for (var l = levels - 1; l >= 0; l--)
+        {
+            foreach (var neighbour in chosen.Slice(l * _m, chosenCounts[l]))
             {
                 Connect<T>(neighbour, l, [slot], replace: false, context);
             }

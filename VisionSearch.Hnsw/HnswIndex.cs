@@ -91,16 +91,28 @@ public sealed unsafe partial class HnswIndex : IDisposable
         }
     }
 
-    /// <summary>Frees the native memory. No other call may run during or after it.</summary>
+    /// <summary>Frees the native memory now. No other call may run during or after it.</summary>
     public void Dispose()
+    {
+        Release();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// An index that is swapped out while searches may still hold it is simply dropped: the GC frees its
+    /// native memory once nothing references it (the pages report their size as memory pressure).
+    /// </summary>
+    ~HnswIndex() => Release();
+
+    private void Release()
     {
         _vectors.Dispose();
         _links0.Dispose();
         _meta.Dispose();
         _upper.Dispose();
-        foreach (var context in _contexts)
+        for (var i = 0; i < _contexts.Length; i++)
         {
-            context?.Dispose();
+            Interlocked.Exchange(ref _contexts[i], null)?.Dispose();
         }
     }
 

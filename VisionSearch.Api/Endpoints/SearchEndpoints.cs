@@ -54,7 +54,7 @@ public static class SearchEndpoints
             return errors.ToProblem();
         }
 
-        var result = await grains.GetGrain<IDatasetIndexGrain>(request.Dataset!).SearchAsync(new VectorQuery(request.Vector!, request.K ?? 10));
+        var result = await grains.GetGrain<IDatasetIndexGrain>(request.Dataset!).SearchAsync(new VectorQuery(request.Vector!, request.K ?? 10, request.Ef ?? 0));
         return result.Outcome switch
         {
             SearchOutcome.Ok => TypedResults.Ok(new SearchResponse(request.Dataset!, result.Hits)),

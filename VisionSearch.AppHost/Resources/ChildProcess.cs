@@ -129,8 +129,9 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         }
     }
 
-    private const int SigTerm = 15;
+    internal const int SigTerm = 15;
 
+    /// <summary>kill(2): 0 on success.</summary>
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int SendSignal(int pid, int signal);
+    internal static partial int SendSignal(int pid, int signal);
 }

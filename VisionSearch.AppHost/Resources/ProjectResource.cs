@@ -13,7 +13,7 @@ internal static class ProjectResource
         string name, string project, int httpPort, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // The project's own folder is its content root, where its appsettings.json lies.
-        var assembly = PathOf(project);
+        var assembly = PathOf(project, typeof(ProjectResource).Assembly);
         var child = ChildProcess.Start(
             name, DotnetHost(), [assembly, "--urls", $"http://127.0.0.1:{httpPort}"], environment, Path.GetDirectoryName(assembly));
         try
@@ -60,14 +60,17 @@ internal static class ProjectResource
         }
     }
 
-    /// <summary>The built assembly of <paramref name="project"/>, embedded at build time (EmbedPath in Directory.Build.targets).</summary>
-    private static string PathOf(string project) =>
-        typeof(ProjectResource).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+    /// <summary>
+    /// The built assembly of <paramref name="project"/>, embedded at build time into <paramref name="referrer"/>
+    /// (a ProjectReference with EmbedPath, see Directory.Build.targets).
+    /// </summary>
+    internal static string PathOf(string project, Assembly referrer) =>
+        referrer.GetCustomAttributes<AssemblyMetadataAttribute>()
             .FirstOrDefault(a => a.Key == $"project:{project}")?.Value
-        ?? throw new InvalidOperationException($"The AppHost was built without a reference to {project}.");
+        ?? throw new InvalidOperationException($"{referrer.GetName().Name} was built without a reference to {project}.");
 
     /// <summary>The <c>dotnet</c> executable of the runtime this process runs on.</summary>
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
         {

@@ -74,6 +74,7 @@ internal sealed unsafe class NodePages : IDisposable
             {
                 var bytes = (nuint)PageSize * (nuint)RecordBytes;
                 grown[p] = (nint)HugePages.Allocate(bytes);
+                GC.AddMemoryPressure((long)bytes);
                 if (_clear)
                 {
                     NativeMemory.Clear((void*)grown[p], bytes);
@@ -91,6 +92,7 @@ internal sealed unsafe class NodePages : IDisposable
             foreach (var page in _pages)
             {
                 HugePages.Free((void*)page);
+                GC.RemoveMemoryPressure((long)PageSize * RecordBytes);
             }
 
             _pages = [];

@@ -10,7 +10,7 @@ using VisionSearch.Silo.Persistence;
 namespace VisionSearch.Silo.Grains;
 
 /// <summary>
-/// Owns one dataset's index. A build reads the source and fills a new index on a pool thread, writes it to
+/// Owns one dataset's HNSW index. A build reads the source and fills a new index on pool threads, writes it to
 /// Redis as a snapshot, then swaps it in; searches keep answering from the previous index meanwhile. On
 /// activation the last published snapshot is loaded, so the index survives silo restarts.
 /// </summary>
@@ -36,7 +36,7 @@ public sealed partial class DatasetIndexGrain(
 
         var metadata = JsonSerializer.Deserialize<SnapshotMetadata>(manifest.Metadata, Json)
             ?? throw new InvalidDataException($"Snapshot {manifest.Version} of '{Dataset}' has no metadata.");
-        var index = await snapshots.ReadAsync(Dataset, manifest, ExactIndex.ReadFrom, cancellationToken);
+        var index = await snapshots.ReadAsync(Dataset, manifest, stream => HnswIndex.ReadFrom(stream), cancellationToken);
         _serving = new ServingIndex(index, metadata.Spec, manifest.Version, metadata.BuiltAt);
         LogRestored(logger, Dataset, manifest.Version, index.Count);
     }
@@ -100,7 +100,7 @@ public sealed partial class DatasetIndexGrain(
         Neighbor[] neighbors;
         try
         {
-            neighbors = index.Search(query.Vector, query.K);
+            neighbors = index.Search(query.Vector, query.K, query.Ef);
         }
         catch (ArgumentException e)
         {
@@ -112,7 +112,7 @@ public sealed partial class DatasetIndexGrain(
         {
             hits[i] = new SearchHit(
                 neighbors[i].Label.ToString(CultureInfo.InvariantCulture),
-                Distances.ToScore(index.Metric, neighbors[i].Distance));
+                Distances.ToScore(index.Options.Metric, neighbors[i].Distance));
         }
 
         return Task.FromResult(new SearchResult(SearchOutcome.Ok, hits));
@@ -124,8 +124,9 @@ public sealed partial class DatasetIndexGrain(
         activity?.SetTag("visionsearch.dataset", Dataset);
         try
         {
-            var index = new ExactIndex(file.Dimension, ParseMetric(job.Spec.Metric)!.Value, (int)job.Total);
-            foreach (var row in file.ReadRows(0, job.Spec.Limit))
+            var index = new HnswIndex(new HnswOptions { Dimension = file.Dimension, Metric = ParseMetric(job.Spec.Metric)!.Value });
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+            Parallel.ForEach(file.ReadRows(0, job.Spec.Limit), parallel, row =>
             {
                 try
                 {
@@ -137,7 +138,7 @@ public sealed partial class DatasetIndexGrain(
                     job.CountSkipped();
                     LogSkipped(logger, Dataset, row.Row, e.Message);
                 }
-            }
+            });
 
             var builtAt = DateTimeOffset.UtcNow;
             var metadata = JsonSerializer.Serialize(new SnapshotMetadata(job.Spec, builtAt, index.Count, index.Dimension), Json);

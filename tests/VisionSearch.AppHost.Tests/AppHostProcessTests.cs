@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Net;
 using System.Net.Http.Json;
-using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using VisionSearch.AppHost.Resources;
 using VisionSearch.Testing;
@@ -45,7 +43,7 @@ public sealed class AppHostProcessTests : IDisposable
             var search = await http.PostAsJsonAsync("/search", new { dataset = "proc", vector = rows[9], k = 1 });
             Assert.Equal("9", JsonNode.Parse(await search.Content.ReadAsStringAsync())!["results"]![0]!["id"]!.GetValue<string>());
 
-            Assert.Equal(0, kill(appHost.Id, 15));
+            Assert.Equal(0, ChildProcess.SendSignal(appHost.Id, ChildProcess.SigTerm));
             await appHost.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
             Assert.Equal(0, appHost.ExitCode);
             Assert.All(children, pid => Assert.False(Directory.Exists($"/proc/{pid}"), $"child {pid} outlived the AppHost"));
@@ -61,14 +59,13 @@ public sealed class AppHostProcessTests : IDisposable
 
     private Process StartAppHost(int port, out TaskCompletionSource ready)
     {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var info = new ProcessStartInfo(ProjectResource.DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = _dir.Path,
         };
-        info.ArgumentList.Add(typeof(AppHostProcessTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "project:VisionSearch.AppHost").Value!);
+        info.ArgumentList.Add(ProjectResource.PathOf("VisionSearch.AppHost", typeof(AppHostProcessTests).Assembly));
         info.ArgumentList.Add($"--AppHost:ApiPort={port}");
         info.ArgumentList.Add($"--AppHost:DataDir={_dir.File("data")}");
         var process = new Process { StartInfo = info };
@@ -108,7 +105,4 @@ public sealed class AppHostProcessTests : IDisposable
             return 0;
         }
     }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
 }

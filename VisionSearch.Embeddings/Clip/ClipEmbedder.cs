@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+
+namespace VisionSearch.Embeddings.Clip;
+
+/// <summary>
+/// CLIP text and image embeddings on ONNX Runtime: inputs cut into batches of
+/// <see cref="ClipOptions.MaxBatchSize"/>, the next batch prepared (tokenised, or decoded and resized on
+/// all cores) while the current one runs, outputs L2-normalised (the ONNX exports return raw
+/// projections). Safe for concurrent callers.
+/// </summary>
+public sealed class ClipEmbedder : IDisposable
+{
+    private readonly OnnxModel _text;
+    private readonly OnnxModel _vision;
+    private readonly int _batchSize;
+
+    private ClipEmbedder(ClipModelFolder folder, ClipOptions options)
+    {
+        Tokenizer = ClipTokenizer.FromFolder(folder.Path);
+        ImageProcessor = ClipImageProcessor.FromFolder(folder.Path);
+        _text = new OnnxModel(folder.TextModel, options, "text_embeds");
+        _vision = new OnnxModel(folder.VisionModel, options, "image_embeds");
+        _batchSize = options.MaxBatchSize;
+        if (_text.Dimension != _vision.Dimension)
+        {
+            throw new InvalidDataException($"The text model embeds in {_text.Dimension} dimensions, the vision model in {_vision.Dimension}.");
+        }
+    }
+
+    public ClipTokenizer Tokenizer { get; }
+
+    public ClipImageProcessor ImageProcessor { get; }
+
+    /// <summary>The embedding length, shared by texts and images.</summary>
+    public int Dimension => _text.Dimension;
+
+    /// <summary>Loads both towers, the tokenizer and the preprocessor settings from <paramref name="folder"/>.</summary>
+    public static ClipEmbedder Open(ClipModelFolder folder, ClipOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(options);
+        return new ClipEmbedder(folder, options);
+    }
+
+    /// <summary>One unit-length vector per text, in order.</summary>
+    public Task<float[][]> EmbedTextsAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        return EmbedAsync(texts.Count, "text", _text, (first, count) => PrepareTexts(texts, first, count), cancellationToken);
+    }
+
+    /// <summary>One unit-length vector per encoded image (JPEG, PNG, GIF, WebP, BMP), in order.</summary>
+    /// <exception cref="InvalidDataException">An image cannot be decoded; the message names its position.</exception>
+    public Task<float[][]> EmbedImagesAsync(IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        return EmbedAsync(images.Count, "image", _vision, (first, count) => PrepareImages(images, first, count), cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        _text.Dispose();
+        _vision.Dispose();
+    }
+
+    private async Task<float[][]> EmbedAsync(int total, string kind, OnnxModel model, Func<int, int, Batch> prepare, CancellationToken cancellationToken)
+    {
+        using var activity = EmbeddingInstruments.ActivitySource.StartActivity($"embed.{kind}");
+        activity?.SetTag("visionsearch.items", total);
+        var vectors = new float[total][];
+        var next = total > 0 ? Task.Run(() => prepare(0, Math.Min(_batchSize, total)), cancellationToken) : null;
+        for (var first = 0; first < total; first += _batchSize)
+        {
+            using var batch = await next!;
+            var following = first + _batchSize;
+            next = following < total ? Task.Run(() => prepare(following, Math.Min(_batchSize, total - following)), cancellationToken) : null;
+
+            var output = new float[batch.Count * model.Dimension];
+            await model.RunAsync(batch.Names, batch.Values, output, cancellationToken);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                vectors[first + i] = Normalize(output.AsSpan(i * model.Dimension, model.Dimension));
+            }
+        }
+
+        return vectors;
+    }
+
+    private Batch PrepareTexts(IReadOnlyList<string> texts, int first, int count)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var ids = new int[count][];
+        for (var i = 0; i < count; i++)
+        {
+            ids[i] = Tokenizer.Encode(texts[first + i]);
+        }
+
+        // Right padding never changes CLIP's pooled output (causal mask, first-eos pooling): pad to the longest.
+        var length = ids.Max(t => t.Length);
+        var batch = new Batch(count);
+        foreach (var input in _text.Inputs)
+        {
+            var isMask = input == "attention_mask";
+            var values = new long[count * length];
+            for (var i = 0; i < count; i++)
+            {
+                for (var j = 0; j < length; j++)
+                {
+                    values[(i * length) + j] = isMask ? (j < ids[i].Length ? 1 : 0) : (j < ids[i].Length ? ids[i][j] : Tokenizer.EndId);
+                }
+            }
+
+            batch.Add(input, _text.ElementType(input) == typeof(int)
+                ? OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(values, v => (int)v), [count, length])
+                : OrtValue.CreateTensorValueFromMemory(values, [count, length]));
+        }
+
+        EmbeddingInstruments.RecordPrepare("text", Stopwatch.GetElapsedTime(start), count);
+        return batch;
+    }
+
+    private Batch PrepareImages(IReadOnlyList<ReadOnlyMemory<byte>> images, int first, int count)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var size = ImageProcessor.ValuesPerImage;
+        var pixels = new float[count * size];
+        try
+        {
+            Parallel.For(0, count, i =>
+            {
+                try
+                {
+                    ImageProcessor.Preprocess(images[first + i].Span, pixels.AsSpan(i * size, size));
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidDataException($"Image {first + i}: {e.Message}", e);
+                }
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions[0] is InvalidDataException invalid)
+        {
+            throw invalid;
+        }
+
+        var batch = new Batch(count);
+        batch.Add(_vision.Inputs[0], OrtValue.CreateTensorValueFromMemory(pixels, [count, 3, ImageProcessor.CropHeight, ImageProcessor.CropWidth]));
+        EmbeddingInstruments.RecordPrepare("image", Stopwatch.GetElapsedTime(start), count);
+        return batch;
+    }
+
+    /// <summary>x / ‖x‖₂ with the norm in double, as the reference computes it.</summary>
+    private static float[] Normalize(ReadOnlySpan<float> raw)
+    {
+        var sum = 0.0;
+        foreach (var x in raw)
+        {
+            sum += (double)x * x;
+        }
+
+        var norm = Math.Sqrt(sum);
+        var vector = new float[raw.Length];
+        for (var i = 0; i < raw.Length; i++)
+        {
+            vector[i] = norm > 0 ? (float)(raw[i] / norm) : 0f;
+        }
+
+        return vector;
+    }
+
+    /// <summary>A prepared batch: the model's feeds, which own pinned buffers until disposed.</summary>
+    private sealed class Batch(int count) : IDisposable
+    {
+        private readonly List<string> _names = [];
+        private readonly List<OrtValue> _values = [];
+
+        public int Count { get; } = count;
+
+        public IReadOnlyList<string> Names => _names;
+
+        public IReadOnlyList<OrtValue> Values => _values;
+
+        public void Add(string name, OrtValue value)
+        {
+            _names.Add(name);
+            _values.Add(value);
+        }
+
+        public void Dispose()
+        {
+            foreach (var value in _values)
+            {
+                value.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Text.Json;
+
+namespace VisionSearch.Embeddings.Clip;
+
+/// <summary>
+/// Hugging Face's <c>CLIPImageProcessor</c> (the PIL one), bit for bit: decode (<see cref="ImageDecoder"/>),
+/// resize the shortest edge with Pillow's bicubic (<see cref="PillowBicubic"/>), centre crop with floor
+/// offsets, rescale in double, normalise in float32, CHW. Settings come from <c>preprocessor_config.json</c>.
+/// </summary>
+public sealed class ClipImageProcessor
+{
+    private readonly float[] _mean;
+    private readonly float[] _std;
+
+    private ClipImageProcessor(int shortestEdge, int cropHeight, int cropWidth, double rescale, float[] mean, float[] std)
+    {
+        ShortestEdge = shortestEdge;
+        CropHeight = cropHeight;
+        CropWidth = cropWidth;
+        Rescale = rescale;
+        _mean = mean;
+        _std = std;
+    }
+
+    /// <summary>The length of the shortest edge after resizing (224 for CLIP ViT-B/32).</summary>
+    public int ShortestEdge { get; }
+
+    public int CropHeight { get; }
+
+    public int CropWidth { get; }
+
+    /// <summary>The multiplier from uint8 to [0, 1] (1/255).</summary>
+    public double Rescale { get; }
+
+    /// <summary>Floats per image: 3 × crop height × crop width.</summary>
+    public int ValuesPerImage => 3 * CropHeight * CropWidth;
+
+    /// <summary>Reads <c>preprocessor_config.json</c>; missing keys take CLIP's values.</summary>
+    public static ClipImageProcessor FromFolder(string folder)
+    {
+        var path = Path.Combine(folder, "preprocessor_config.json");
+        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+        var root = document.RootElement;
+        var shortest = root.TryGetProperty("size", out var size)
+            ? size.ValueKind == JsonValueKind.Number ? size.GetInt32() : size.GetProperty("shortest_edge").GetInt32()
+            : 224;
+        var (cropHeight, cropWidth) = root.TryGetProperty("crop_size", out var crop)
+            ? crop.ValueKind == JsonValueKind.Number ? (crop.GetInt32(), crop.GetInt32()) : (crop.GetProperty("height").GetInt32(), crop.GetProperty("width").GetInt32())
+            : (shortest, shortest);
+        var rescale = root.TryGetProperty("rescale_factor", out var factor) ? factor.GetDouble() : 1 / 255.0;
+        float[] mean = root.TryGetProperty("image_mean", out var m) ? [.. m.EnumerateArray().Select(v => (float)v.GetDouble())] : [0.48145466f, 0.4578275f, 0.40821073f];
+        float[] std = root.TryGetProperty("image_std", out var s) ? [.. s.EnumerateArray().Select(v => (float)v.GetDouble())] : [0.26862954f, 0.26130258f, 0.27577711f];
+        if (mean.Length != 3 || std.Length != 3)
+        {
+            throw new InvalidDataException($"'{path}' must give three image_mean and image_std values.");
+        }
+
+        return new ClipImageProcessor(shortest, cropHeight, cropWidth, rescale, mean, std);
+    }
+
+    /// <summary>Decodes and preprocesses one encoded image into <paramref name="destination"/> (<see cref="ValuesPerImage"/> floats, CHW).</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a decodable image.</exception>
+    public void Preprocess(ReadOnlySpan<byte> encoded, Span<float> destination)
+    {
+        var image = ImageDecoder.Decode(encoded, ShortestEdge);
+        var cropped = ResizeAndCrop(image);
+        Normalize(cropped, destination);
+    }
+
+    /// <summary>Resize (shortest edge, truncating the other) and centre crop (floor offsets), as uint8 RGB.</summary>
+    internal RgbImage ResizeAndCrop(RgbImage image)
+    {
+        var (w, h) = (image.Width, image.Height);
+        var (newWidth, newHeight) = w <= h
+            ? (ShortestEdge, (int)(ShortestEdge * (double)h / w))
+            : ((int)(ShortestEdge * (double)w / h), ShortestEdge);
+        var resized = PillowBicubic.Resize(image.Pixels, w, h, newWidth, newHeight);
+
+        var top = (newHeight - CropHeight) / 2;
+        var left = (newWidth - CropWidth) / 2;
+        if (top < 0 || left < 0)
+        {
+            throw new InvalidOperationException($"Resized {newWidth}×{newHeight} is smaller than the {CropWidth}×{CropHeight} crop.");
+        }
+
+        var cropped = new byte[CropWidth * CropHeight * 3];
+        for (var y = 0; y < CropHeight; y++)
+        {
+            Buffer.BlockCopy(resized, (((top + y) * newWidth) + left) * 3, cropped, y * CropWidth * 3, CropWidth * 3);
+        }
+
+        return new RgbImage(cropped, CropWidth, CropHeight);
+    }
+
+    private void Normalize(RgbImage image, Span<float> destination)
+    {
+        var plane = CropWidth * CropHeight;
+        if (destination.Length < 3 * plane)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} floats; an image needs {3 * plane}.", nameof(destination));
+        }
+
+        // The lookup holds, per channel and byte, exactly what per-pixel arithmetic would give.
+        Span<float> lookup = stackalloc float[3 * 256];
+        for (var c = 0; c < 3; c++)
+        {
+            for (var v = 0; v < 256; v++)
+            {
+                var x = (float)(v * Rescale);
+                lookup[(c * 256) + v] = (x - _mean[c]) / _std[c];
+            }
+        }
+
+        var pixels = image.Pixels;
+        for (var i = 0; i < plane; i++)
+        {
+            destination[i] = lookup[pixels[i * 3]];
+            destination[plane + i] = lookup[256 + pixels[(i * 3) + 1]];
+            destination[(2 * plane) + i] = lookup[512 + pixels[(i * 3) + 2]];
+        }
+    }
+}

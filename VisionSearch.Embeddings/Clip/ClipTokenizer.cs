@@ -1,0 +1,121 @@
+using System.Text.Json;
+
+namespace VisionSearch.Embeddings.Clip;
+
+/// <summary>
+/// The CLIP tokenizer, id for id with Hugging Face's <c>CLIPTokenizerFast</c>: special-token literals split
+/// out first, <see cref="ClipTextNormalizer"/>, <see cref="BytePairEncoder"/>, then
+/// <c>[bos] + content[:context − 2] + [eos]</c>, so truncation keeps the final eos that CLIP pools on.
+/// Thread-safe.
+/// </summary>
+public sealed class ClipTokenizer
+{
+    /// <summary>CLIP's text context.</summary>
+    public const int ContextLength = 77;
+
+    private const string StartOfText = "<|startoftext|>";
+    private const string EndOfText = "<|endoftext|>";
+
+    private readonly BytePairEncoder _encoder;
+
+    private ClipTokenizer(IReadOnlyDictionary<string, int> vocabulary, IEnumerable<(string, string)> merges)
+    {
+        _encoder = new BytePairEncoder(vocabulary, merges);
+        StartId = vocabulary.TryGetValue(StartOfText, out var start) ? start : throw new InvalidDataException($"The vocabulary has no {StartOfText}.");
+        EndId = vocabulary.TryGetValue(EndOfText, out var end) ? end : throw new InvalidDataException($"The vocabulary has no {EndOfText}.");
+    }
+
+    /// <summary>The id of <c>&lt;|startoftext|&gt;</c> (49406 in CLIP).</summary>
+    public int StartId { get; }
+
+    /// <summary>The id of <c>&lt;|endoftext|&gt;</c> (49407), also the padding id.</summary>
+    public int EndId { get; }
+
+    /// <summary>Loads from a model folder: <c>tokenizer.json</c>, or else <c>vocab.json</c> and <c>merges.txt</c>.</summary>
+    /// <exception cref="FileNotFoundException">Neither form is in the folder.</exception>
+    public static ClipTokenizer FromFolder(string folder)
+    {
+        var combined = Path.Combine(folder, "tokenizer.json");
+        if (File.Exists(combined))
+        {
+            return FromTokenizerJson(combined);
+        }
+
+        var vocab = Path.Combine(folder, "vocab.json");
+        var merges = Path.Combine(folder, "merges.txt");
+        if (!File.Exists(vocab) || !File.Exists(merges))
+        {
+            throw new FileNotFoundException($"'{folder}' has neither tokenizer.json nor vocab.json with merges.txt.", combined);
+        }
+
+        var vocabulary = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllBytes(vocab))
+            ?? throw new InvalidDataException($"'{vocab}' is empty.");
+        var pairs = File.ReadLines(merges)
+            .Where(line => line.Length > 0 && !line.StartsWith("#version", StringComparison.Ordinal))
+            .Select(ParseMerge);
+        return new ClipTokenizer(vocabulary, pairs);
+    }
+
+    /// <summary>Loads a Hugging Face <c>tokenizer.json</c> with a BPE model (merges as "a b" strings or as pairs).</summary>
+    public static ClipTokenizer FromTokenizerJson(string path)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+        var model = document.RootElement.GetProperty("model");
+        var vocabulary = model.GetProperty("vocab").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal);
+        var merges = model.GetProperty("merges").EnumerateArray()
+            .Select(m => m.ValueKind == JsonValueKind.Array ? (m[0].GetString()!, m[1].GetString()!) : ParseMerge(m.GetString()!))
+            .ToList();
+        return new ClipTokenizer(vocabulary, merges);
+    }
+
+    /// <summary>The ids of <paramref name="text"/>, bos and eos included, at most <see cref="ContextLength"/>.</summary>
+    public int[] Encode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<int>(16) { StartId };
+        var rest = text.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            var (at, special) = NextSpecial(rest);
+            if (at > 0)
+            {
+                ClipTextNormalizer.Split(ClipTextNormalizer.Normalize(rest[..at].ToString()), piece => ids.AddRange(_encoder.Encode(piece)));
+            }
+
+            if (special is null)
+            {
+                break;
+            }
+
+            ids.Add(special == StartOfText ? StartId : EndId);
+            rest = rest[(at + special.Length)..];
+        }
+
+        if (ids.Count > ContextLength - 1)
+        {
+            ids.RemoveRange(ContextLength - 1, ids.Count - (ContextLength - 1));
+        }
+
+        ids.Add(EndId);
+        return [.. ids];
+    }
+
+    private static (int At, string? Special) NextSpecial(ReadOnlySpan<char> text)
+    {
+        var start = text.IndexOf(StartOfText, StringComparison.Ordinal);
+        var end = text.IndexOf(EndOfText, StringComparison.Ordinal);
+        return (start, end) switch
+        {
+            (< 0, < 0) => (text.Length, null),
+            (>= 0, < 0) => (start, StartOfText),
+            (< 0, >= 0) => (end, EndOfText),
+            _ => start < end ? (start, StartOfText) : (end, EndOfText),
+        };
+    }
+
+    private static (string, string) ParseMerge(string line)
+    {
+        var space = line.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0 ? (line[..space], line[(space + 1)..]) : throw new InvalidDataException($"Merge '{line}' is not two symbols.");
+    }
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+
+namespace VisionSearch.Embeddings.Clip;
+
+/// <summary>
+/// One ONNX model with a bounded number of concurrent runs. <c>InferenceSession.Run</c> is thread-safe;
+/// the semaphore keeps callers from oversubscribing the cores, each run using its share of threads.
+/// </summary>
+internal sealed class OnnxModel : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly SemaphoreSlim _runs;
+
+    public OnnxModel(string path, ClipOptions options, string preferredOutput)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The ONNX model '{path}' does not exist.", path);
+        }
+
+        var threads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Math.Max(1, Environment.ProcessorCount / options.MaxConcurrentRuns);
+        using var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+        };
+        _session = new InferenceSession(path, sessionOptions);
+        _runs = new SemaphoreSlim(options.MaxConcurrentRuns);
+        Inputs = [.. _session.InputMetadata.Keys];
+        Output = _session.OutputMetadata.ContainsKey(preferredOutput)
+            ? preferredOutput
+            : _session.OutputMetadata.First(o => o.Value.Dimensions.Length == 2).Key;
+        Dimension = _session.OutputMetadata[Output].Dimensions[^1];
+    }
+
+    /// <summary>The model's input names: feeds are built from these, so an export without <c>attention_mask</c> works too.</summary>
+    public IReadOnlyList<string> Inputs { get; }
+
+    public string Output { get; }
+
+    /// <summary>The embedding length (512 for CLIP ViT-B/32).</summary>
+    public int Dimension { get; }
+
+    /// <summary>The element type the model wants for <paramref name="input"/>.</summary>
+    public Type ElementType(string input) => _session.InputMetadata[input].ElementType;
+
+    /// <summary>Runs the model and copies the [batch, dimension] output into <paramref name="output"/>.</summary>
+    public async Task RunAsync(IReadOnlyList<string> names, IReadOnlyList<OrtValue> values, float[] output, CancellationToken cancellationToken)
+    {
+        await _runs.WaitAsync(cancellationToken);
+        try
+        {
+            var start = Stopwatch.GetTimestamp();
+            using var runOptions = new RunOptions();
+            using var results = _session.Run(runOptions, names, values, [Output]);
+            var data = results[0].GetTensorDataAsSpan<float>();
+            data.CopyTo(output);
+            EmbeddingInstruments.RecordRun(Output, Stopwatch.GetElapsedTime(start));
+        }
+        finally
+        {
+            _runs.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runs.Dispose();
+    }
+}
