@@ -40,6 +40,31 @@ internal static class BenchCommand
             BenchRunner.Run(settings, Console.Out, Console.Error);
             return 0;
         });
+        command.Subcommands.Add(Embeddings());
+        return command;
+    }
+
+    private static Command Embeddings()
+    {
+        var model = new Option<DirectoryInfo>("--model") { Required = true, Description = "A CLIP model folder in the Hugging Face layout (e.g. ../shared/fixtures/clip-tiny)." };
+        var images = new Option<DirectoryInfo?>("--images") { Description = "Images to embed, cycled; default <model>/images." };
+        var batches = new Option<string>("--batch") { DefaultValueFactory = _ => "1,8,32", Description = "Comma-separated batch sizes." };
+        var items = new Option<int>("--items") { DefaultValueFactory = _ => 256, Description = "Texts and images per pass." };
+        var command = new Command("embeddings", "Texts/s and images/s through the CLIP embedder, time outside session.Run, bytes allocated per item.")
+        {
+            model, images, batches, items,
+        };
+        command.SetAction(result =>
+        {
+            EmbeddingBench.Run(
+                result.GetValue(model)!.FullName,
+                result.GetValue(images)?.FullName,
+                [.. result.GetValue(batches)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse)],
+                result.GetValue(items),
+                Console.Out,
+                Console.Error);
+            return 0;
+        });
         return command;
     }
 }

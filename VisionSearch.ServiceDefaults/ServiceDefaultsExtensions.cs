@@ -36,9 +36,9 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(VisionSearchTelemetry.Name, "Microsoft.Orleans"))
+                .AddMeter(VisionSearchTelemetry.Name, VisionSearchTelemetry.LibraryNames, "Microsoft.Orleans"))
             .WithTracing(tracing => tracing
-                .AddSource(VisionSearchTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddSource(VisionSearchTelemetry.Name, VisionSearchTelemetry.LibraryNames, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsHealthPath(ctx.Request.Path))
                 .AddHttpClientInstrumentation());
 

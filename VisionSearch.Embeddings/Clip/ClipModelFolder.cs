@@ -1,13 +1,39 @@
+using VisionSearch.Embeddings.Hub;
+
 namespace VisionSearch.Embeddings.Clip;
 
 /// <summary>The files of a CLIP model in the Hugging Face / Xenova layout.</summary>
 public sealed record ClipModelFolder(string Path)
 {
-    /// <summary>Every file the embedder reads, relative to the folder; the tokenizer may instead be vocab.json + merges.txt.</summary>
+    /// <summary>Every file the embedder reads, relative to the folder.</summary>
     public static IReadOnlyList<string> RequiredFiles { get; } =
         ["tokenizer.json", "preprocessor_config.json", "onnx/text_model.onnx", "onnx/vision_model.onnx"];
 
     public string TextModel => System.IO.Path.Combine(Path, "onnx", "text_model.onnx");
 
     public string VisionModel => System.IO.Path.Combine(Path, "onnx", "vision_model.onnx");
+
+    /// <summary>
+    /// <see cref="ClipOptions.Model"/> as a folder: an existing directory is used as it is; anything else
+    /// is a Hub repo id, downloaded (or found in the cache) at <see cref="ClipOptions.Revision"/>.
+    /// </summary>
+    /// <exception cref="HubException">The model is neither a folder nor obtainable from the Hub; the message says what to download.</exception>
+    public static async Task<ClipModelFolder> LocateAsync(
+        ClipOptions options, HubClient hub, IProgress<HubDownloadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(hub);
+        if (Directory.Exists(options.Model))
+        {
+            return new ClipModelFolder(System.IO.Path.GetFullPath(options.Model));
+        }
+
+        var parts = options.Model.Split('/');
+        if (parts.Length != 2 || parts.Any(p => p.Length == 0 || p.StartsWith('.')))
+        {
+            throw new HubException($"'{options.Model}' is neither an existing folder nor a Hub repository id such as Xenova/clip-vit-base-patch32.");
+        }
+
+        return new ClipModelFolder(await hub.DownloadAsync(options.Model, options.Revision, RequiredFiles, progress, cancellationToken));
+    }
 }

@@ -20,6 +20,12 @@ public sealed class ClipTokenizer
 
     private ClipTokenizer(IReadOnlyDictionary<string, int> vocabulary, IEnumerable<(string, string)> merges)
     {
+        if ("e\u0301".Normalize(System.Text.NormalizationForm.FormC) != "\u00e9")
+        {
+            throw new InvalidOperationException(
+                "Unicode normalisation is unavailable (the app runs with InvariantGlobalization or without ICU), so texts would tokenise wrongly. Install libicu and leave InvariantGlobalization off.");
+        }
+
         _encoder = new BytePairEncoder(vocabulary, merges);
         StartId = vocabulary.TryGetValue(StartOfText, out var start) ? start : throw new InvalidDataException($"The vocabulary has no {StartOfText}.");
         EndId = vocabulary.TryGetValue(EndOfText, out var end) ? end : throw new InvalidDataException($"The vocabulary has no {EndOfText}.");

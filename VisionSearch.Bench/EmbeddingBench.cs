@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using VisionSearch.Embeddings;
+using VisionSearch.Embeddings.Clip;
+
+namespace VisionSearch.Bench;
+
+/// <summary>
+/// Texts/s and images/s through <see cref="ClipEmbedder"/> at several batch sizes, the share of wall time
+/// spent outside <c>session.Run</c> (tokenising, decoding, resizing, copying, waiting) and the managed
+/// bytes allocated per item. One call embeds all items, so batches are prepared while others run.
+/// </summary>
+internal static class EmbeddingBench
+{
+    private static readonly string[] Subjects = ["cat", "dog", "red car", "mountain lake", "city street at night", "bowl of ramen", "violin", "lighthouse"];
+    private static readonly string[] Styles = ["a photo of", "a blurry picture of", "an oil painting of", "a close-up of", "a drawing of"];
+
+    public static void Run(string model, string? imagesFolder, IReadOnlyList<int> batches, int items, TextWriter output, TextWriter log)
+    {
+        var texts = Enumerable.Range(0, items).Select(i => $"{Styles[i % Styles.Length]} a {Subjects[i / Styles.Length % Subjects.Length]}, number {i}").ToList();
+        var images = Directory.EnumerateFiles(imagesFolder ?? Path.Combine(model, "images"))
+            .Select(f => (ReadOnlyMemory<byte>)File.ReadAllBytes(f)).ToList();
+        var imageItems = Enumerable.Range(0, items).Select(i => images[i % images.Count]).ToList();
+
+        using var runTime = new RunTimeListener();
+        foreach (var batch in batches)
+        {
+            using var embedder = ClipEmbedder.Open(new ClipModelFolder(model), new ClipOptions { MaxBatchSize = batch });
+            Measure("text", batch, items, () => embedder.EmbedTextsAsync(texts).GetAwaiter().GetResult(), runTime, output, log);
+            Measure("image", batch, items, () => embedder.EmbedImagesAsync(imageItems).GetAwaiter().GetResult(), runTime, output, log);
+        }
+    }
+
+    private static void Measure(string kind, int batch, int items, Action embed, RunTimeListener runTime, TextWriter output, TextWriter log)
+    {
+        embed(); // warm-up: JIT, ORT's first-run allocations
+        var passes = new List<(double Wall, double Run, long Bytes)>();
+        for (var pass = 0; pass < 3; pass++)
+        {
+            runTime.Reset();
+            var bytes = GC.GetTotalAllocatedBytes(precise: true);
+            var start = Stopwatch.GetTimestamp();
+            embed();
+            var wall = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            passes.Add((wall, runTime.Seconds, GC.GetTotalAllocatedBytes(precise: true) - bytes));
+        }
+
+        var median = passes.OrderBy(p => p.Wall).ElementAt(1);
+        var row = new Dictionary<string, object>
+        {
+            ["kind"] = kind,
+            ["batch"] = batch,
+            ["items"] = items,
+            ["items_per_s"] = Math.Round(items / median.Wall, 1),
+            ["outside_run_share"] = Math.Round(Math.Max(0, 1 - (median.Run / median.Wall)), 4),
+            ["allocated_bytes_per_item"] = median.Bytes / items,
+        };
+        output.WriteLine(JsonSerializer.Serialize(row));
+        log.WriteLine($"{kind,-5} batch {batch,3}: {row["items_per_s"],8} items/s, {(double)row["outside_run_share"]:P1} outside session.Run, {row["allocated_bytes_per_item"]:N0} B allocated per item");
+    }
+
+    /// <summary>Sums <c>visionsearch.embedding.run.duration</c>, the time inside session.Run.</summary>
+    private sealed class RunTimeListener : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly Lock _lock = new();
+        private double _seconds;
+
+        public RunTimeListener()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == EmbeddingInstruments.Name && instrument.Name == "visionsearch.embedding.run.duration")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+            {
+                lock (_lock)
+                {
+                    _seconds += value;
+                }
+            });
+            _listener.Start();
+        }
+
+        public double Seconds
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _seconds;
+                }
+            }
+        }
+
+        public void Reset()
+        {
+            lock (_lock)
+            {
+                _seconds = 0;
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+}

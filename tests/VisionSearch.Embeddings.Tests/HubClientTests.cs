@@ -1,0 +1,136 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using VisionSearch.Embeddings.Clip;
+using VisionSearch.Embeddings.Hub;
+using VisionSearch.Testing;
+
+namespace VisionSearch.Embeddings.Tests;
+
+public sealed class HubClientTests : IAsyncLifetime
+{
+    private const string Repo = "Xenova/clip-vit-base-patch32";
+    private static readonly string[] Files = ["tokenizer.json", "preprocessor_config.json", "onnx/text_model.onnx", "onnx/vision_model.onnx"];
+
+    private readonly TempDirectory _cache = new();
+    private HubStandIn _hub = null!;
+
+    public async ValueTask InitializeAsync() => _hub = await HubStandIn.StartAsync(Repo, ClipGoldens.Folder);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _hub.DisposeAsync();
+        _cache.Dispose();
+    }
+
+    [Fact]
+    public async Task The_first_download_fills_the_huggingface_cache_layout_and_the_second_is_a_cache_hit()
+    {
+        var progress = new List<HubDownloadProgress>();
+        var snapshot = await Client().DownloadAsync(Repo, "main", Files, new SynchronousProgress(progress.Add));
+
+        var root = Path.Combine(_cache.Path, "models--Xenova--clip-vit-base-patch32");
+        Assert.Equal(Path.Combine(root, "snapshots", _hub.Commit), snapshot);
+        Assert.Equal(_hub.Commit, File.ReadAllText(Path.Combine(root, "refs", "main")));
+        foreach (var file in Files)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(ClipGoldens.Folder, file)), File.ReadAllBytes(Path.Combine(snapshot, file)));
+        }
+
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(root, "blobs")).Length);
+        Assert.Contains(progress, p => p.File == "onnx/text_model.onnx" && p.Bytes == p.Total);
+        Assert.Equal(4, _hub.Requests.Count(r => r.StartsWith("GET", StringComparison.Ordinal)));
+
+        _hub.Requests.Clear();
+        Assert.Equal(snapshot, await Client().DownloadAsync(Repo, "main", Files));
+        Assert.DoesNotContain(_hub.Requests, r => r.StartsWith("GET", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_changed_etag_downloads_only_that_file_into_the_new_commit()
+    {
+        await Client().DownloadAsync(Repo, "main", Files);
+        _hub.Requests.Clear();
+        var changed = "{\"size\": {\"shortest_edge\": 224}}"u8.ToArray();
+        _hub.Replace("preprocessor_config.json", changed);
+
+        var snapshot = await Client().DownloadAsync(Repo, "main", Files);
+
+        Assert.EndsWith(_hub.Commit, snapshot);
+        Assert.Equal(changed, File.ReadAllBytes(Path.Combine(snapshot, "preprocessor_config.json")));
+        Assert.Equal(["GET /Xenova/clip-vit-base-patch32/resolve/main/preprocessor_config.json"], _hub.Requests.Where(r => r.StartsWith("GET", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_cut_connection_resumes_with_a_range_request()
+    {
+        _hub.CutNextDownloadAfter(100_000);
+
+        var snapshot = await Client().DownloadAsync(Repo, "main", ["onnx/vision_model.onnx"]);
+
+        Assert.Equal(File.ReadAllBytes(Path.Combine(ClipGoldens.Folder, "onnx/vision_model.onnx")), File.ReadAllBytes(Path.Combine(snapshot, "onnx/vision_model.onnx")));
+        // The second GET asks only for the rest: whatever reached the disk before the cut (at most 100,000 bytes).
+        var gets = _hub.Requests.Where(r => r.StartsWith("GET /cdn/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, gets.Count);
+        var resumedAt = long.Parse(gets[1][(gets[1].LastIndexOf('=') + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(resumedAt, 1, 100_000);
+    }
+
+    [Fact]
+    public async Task A_gated_repository_needs_hf_token()
+    {
+        _hub.RequiredToken = "hf_secret";
+
+        var error = await Assert.ThrowsAsync<HubException>(() => Client().DownloadAsync(Repo, "main", Files));
+        Assert.Contains("set HF_TOKEN", error.Message);
+
+        var snapshot = await Client(token: "hf_secret").DownloadAsync(Repo, "main", ["tokenizer.json"]);
+        Assert.True(File.Exists(Path.Combine(snapshot, "tokenizer.json")));
+    }
+
+    [Fact]
+    public async Task Missing_files_and_repositories_are_named_in_the_error()
+    {
+        var file = await Assert.ThrowsAsync<HubException>(() => Client().DownloadAsync(Repo, "main", ["onnx/model_q4.onnx"]));
+        Assert.Contains("onnx/model_q4.onnx is not in Xenova/clip-vit-base-patch32@main", file.Message);
+
+        var repo = await Assert.ThrowsAsync<HubException>(() => Client().DownloadAsync("nobody/nothing", "main", Files));
+        Assert.Contains("nobody/nothing@main does not exist", repo.Message);
+    }
+
+    [Fact]
+    public async Task Offline_the_cache_serves_and_without_it_the_error_says_what_to_download()
+    {
+        var error = await Assert.ThrowsAsync<HubException>(() => Client(offline: true).DownloadAsync(Repo, "main", Files));
+        Assert.Contains("Download tokenizer.json, preprocessor_config.json, onnx/text_model.onnx, onnx/vision_model.onnx from https://huggingface.co/Xenova/clip-vit-base-patch32", error.Message);
+
+        var online = await Client().DownloadAsync(Repo, "main", Files);
+        Assert.Equal(online, await Client(offline: true).DownloadAsync(Repo, "main", Files));
+
+        await _hub.DisposeAsync();
+        Assert.Equal(online, await Client().DownloadAsync(Repo, "main", Files)); // unreachable: falls back to the cache
+        _hub = await HubStandIn.StartAsync(Repo, ClipGoldens.Folder);
+    }
+
+    [Fact]
+    public async Task A_located_model_embeds_like_the_local_folder()
+    {
+        var folder = await ClipModelFolder.LocateAsync(new ClipOptions { Model = Repo }, Client());
+        using var embedder = ClipEmbedder.Open(folder, new ClipOptions());
+
+        var golden = ClipGoldens.Text("cat_photo");
+        var vector = (await embedder.EmbedTextsAsync(["a photo of a cat"]))[0];
+        Assert.Equal(ClipGoldens.Floats(golden.GetProperty("text_embeds_normalized")), vector, (a, b) => Math.Abs(a - b) < 2e-6);
+
+        var local = await ClipModelFolder.LocateAsync(new ClipOptions { Model = ClipGoldens.Folder }, Client());
+        Assert.Equal(Path.GetFullPath(ClipGoldens.Folder), local.Path);
+        await Assert.ThrowsAsync<HubException>(() => ClipModelFolder.LocateAsync(new ClipOptions { Model = "./no/such/folder" }, Client()));
+    }
+
+    private HubClient Client(string? token = null, bool offline = false) =>
+        new(new HttpClient(HubClient.CreateHandler()), new HubOptions { Endpoint = _hub.Endpoint, CacheDirectory = _cache.Path, Token = token, Offline = offline }, NullLogger<HubClient>.Instance);
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and race the assertions).</summary>
+    private sealed class SynchronousProgress(Action<HubDownloadProgress> report) : IProgress<HubDownloadProgress>
+    {
+        public void Report(HubDownloadProgress value) => report(value);
+    }
+}

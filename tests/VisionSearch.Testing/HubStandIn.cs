@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using VisionSearch.AppHost.Resources;
+
+// The Hub names commits and small files by git object ids, which are SHA-1: the stand-in mimics them.
+#pragma warning disable CA5350
+
+namespace VisionSearch.Testing;
+
+/// <summary>
+/// A Hugging Face Hub on loopback, in the Hub's URL layout and headers, serving one repository from a
+/// folder: <c>HEAD|GET /{repo}/resolve/{revision}/{path}</c> with <c>X-Repo-Commit</c> and an ETag;
+/// <c>.onnx</c> files behave as LFS files (HEAD answers 302 to <c>/cdn/{sha256}</c> with
+/// <c>X-Linked-Etag</c>/<c>X-Linked-Size</c>); Range requests get 206; 404s carry <c>X-Error-Code</c>.
+/// Tests can require a token, replace a file (new ETag and commit), and cut the next download short.
+/// </summary>
+public sealed class HubStandIn : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly string _repo;
+    private readonly ConcurrentDictionary<string, byte[]> _files = new(StringComparer.Ordinal);
+    private int _cutNextDownloadAfter;
+
+    private HubStandIn(WebApplication app, string repo, string folder)
+    {
+        _app = app;
+        _repo = repo;
+        foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+        {
+            _files[Path.GetRelativePath(folder, file).Replace('\\', '/')] = File.ReadAllBytes(file);
+        }
+    }
+
+    public Uri Endpoint { get; private set; } = null!;
+
+    /// <summary>The commit every answer reports; changes when a file is replaced.</summary>
+    public string Commit { get; private set; } = Convert.ToHexStringLower(SHA1.HashData("initial"u8));
+
+    /// <summary>When set, requests without <c>Authorization: Bearer {token}</c> get 401, as for a gated repository.</summary>
+    public string? RequiredToken { get; set; }
+
+    /// <summary>Requests seen, as "METHOD path [range]".</summary>
+    public ConcurrentQueue<string> Requests { get; } = new();
+
+    public static async Task<HubStandIn> StartAsync(string repo, string folder)
+    {
+        var port = FreePort.Next();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var hub = new HubStandIn(app, repo, folder) { Endpoint = new Uri($"http://127.0.0.1:{port}/") };
+        app.MapMethods("/{**path}", ["GET", "HEAD"], hub.HandleAsync);
+        await app.StartAsync();
+        return hub;
+    }
+
+    /// <summary>Replaces (or adds) a file: its ETag and the repository's commit change.</summary>
+    public void Replace(string path, byte[] content)
+    {
+        _files[path] = content;
+        Commit = Convert.ToHexStringLower(SHA1.HashData(content));
+    }
+
+    /// <summary>The next file download sends this many bytes, then drops the connection.</summary>
+    public void CutNextDownloadAfter(int bytes) => _cutNextDownloadAfter = bytes;
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task HandleAsync(HttpContext context, string path)
+    {
+        var request = context.Request;
+        Requests.Enqueue($"{request.Method} /{path} {request.Headers.Range}".TrimEnd());
+        if (RequiredToken is { } token && request.Headers.Authorization != $"Bearer {token}")
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers["X-Error-Code"] = "GatedRepo";
+            return;
+        }
+
+        if (path.StartsWith("cdn/", StringComparison.Ordinal))
+        {
+            var sha = path["cdn/".Length..];
+            var blob = _files.Values.FirstOrDefault(b => Sha256(b) == sha);
+            await ServeAsync(context, blob);
+            return;
+        }
+
+        var prefix = $"{_repo}/resolve/";
+        if (!path.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            context.Response.Headers["X-Error-Code"] = "RepoNotFound";
+            return;
+        }
+
+        var file = path[prefix.Length..];
+        file = file[(file.IndexOf('/', StringComparison.Ordinal) + 1)..]; // after the revision
+        if (!_files.TryGetValue(file, out var content))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            context.Response.Headers["X-Error-Code"] = "EntryNotFound";
+            return;
+        }
+
+        context.Response.Headers["X-Repo-Commit"] = Commit;
+        if (file.EndsWith(".onnx", StringComparison.Ordinal))
+        {
+            context.Response.StatusCode = StatusCodes.Status302Found;
+            context.Response.Headers["X-Linked-Etag"] = $"\"{Sha256(content)}\"";
+            context.Response.Headers["X-Linked-Size"] = content.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers.Location = new Uri(Endpoint, $"cdn/{Sha256(content)}").ToString();
+            return;
+        }
+
+        context.Response.Headers.ETag = $"\"{Convert.ToHexStringLower(SHA1.HashData(content))}\"";
+        await ServeAsync(context, content);
+    }
+
+    private async Task ServeAsync(HttpContext context, byte[]? content)
+    {
+        if (content is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        var start = 0;
+        var range = context.Request.Headers.Range.ToString();
+        if (range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-'))
+        {
+            start = int.Parse(range["bytes=".Length..^1], System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.StatusCode = StatusCodes.Status206PartialContent;
+            context.Response.Headers.ContentRange = $"bytes {start}-{content.Length - 1}/{content.Length}";
+        }
+
+        context.Response.ContentLength = content.Length - start;
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return;
+        }
+
+        var cut = Interlocked.Exchange(ref _cutNextDownloadAfter, 0);
+        if (cut > 0 && cut < content.Length - start)
+        {
+            await context.Response.Body.WriteAsync(content.AsMemory(start, cut));
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+            return;
+        }
+
+        await context.Response.Body.WriteAsync(content.AsMemory(start));
+    }
+
+    private static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
+}
