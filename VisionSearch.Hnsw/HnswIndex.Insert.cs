@@ -65,8 +65,19 @@ public sealed unsafe partial class HnswIndex
             return;
         }
 
+        // Threads take rows one at a time from a shared counter, as hnswlib's add_items does, so the
+        // graph grows in row order instead of from one front per thread.
+        var next = -1;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
-        Parallel.For(0, labels.Count, parallel, i => Add(labels[i], vectors.Span.Slice(i * Dimension, Dimension)));
+        Parallel.For(0, threads, parallel, _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < labels.Count && !cancellationToken.IsCancellationRequested)
+            {
+                Add(labels[i], vectors.Span.Slice(i * Dimension, Dimension));
+            }
+        });
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>Deletes <paramref name="label"/>: it never appears in results again, and its slot goes to the next new label.</summary>

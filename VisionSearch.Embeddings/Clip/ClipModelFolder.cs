@@ -1,4 +1,4 @@
-using VisionSearch.Embeddings.Hub;
+using VisionSearch.HuggingFace;
 
 namespace VisionSearch.Embeddings.Clip;
 
@@ -34,6 +34,6 @@ public sealed record ClipModelFolder(string Path)
             throw new HubException($"'{options.Model}' is neither an existing folder nor a Hub repository id such as Xenova/clip-vit-base-patch32.");
         }
 
-        return new ClipModelFolder(await hub.DownloadAsync(options.Model, options.Revision, RequiredFiles, progress, cancellationToken));
+        return new ClipModelFolder(await hub.DownloadAsync(new HubRepository(options.Model), options.Revision, RequiredFiles, progress, cancellationToken));
     }
 }

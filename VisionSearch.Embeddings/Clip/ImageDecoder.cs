@@ -11,8 +11,11 @@ namespace VisionSearch.Embeddings.Clip;
 /// </summary>
 internal static class ImageDecoder
 {
-    /// <summary>Decoded pixels above which a JPEG is scaled down in the decoder: 16 MP, 64 MB of RGBA.</summary>
-    public const long MaxDecodedPixels = 16_000_000;
+    /// <summary>Pixels above which a JPEG is scaled down in the decoder: 16 MP (64 MB of RGBA) is enough detail for a 224 crop.</summary>
+    public const long ScaleAbovePixels = 16_000_000;
+
+    /// <summary>The most pixels decoded at full size, for formats the decoder cannot scale: 64 MP, 256 MB of RGBA.</summary>
+    public const long MaxDecodedPixels = 64_000_000;
 
     /// <summary>The largest image accepted at all; formats the decoder cannot scale must fit <see cref="MaxDecodedPixels"/>.</summary>
     public const long MaxSourcePixels = 1_000_000_000;
@@ -30,7 +33,7 @@ internal static class ImageDecoder
             throw new InvalidDataException($"The image is {size.Width}×{size.Height}, more than {MaxSourcePixels:N0} pixels.");
         }
 
-        if ((long)size.Width * size.Height > MaxDecodedPixels)
+        if ((long)size.Width * size.Height > ScaleAbovePixels)
         {
             size = ScaledSize(codec, shortestEdge);
             if ((long)size.Width * size.Height > MaxDecodedPixels)

@@ -1,19 +1,20 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using VisionSearch.Embeddings.Clip;
-using VisionSearch.Embeddings.Hub;
+using VisionSearch.HuggingFace;
 using VisionSearch.Testing;
 
 namespace VisionSearch.Embeddings.Tests;
 
 public sealed class HubClientTests : IAsyncLifetime
 {
-    private const string Repo = "Xenova/clip-vit-base-patch32";
+    private const string RepoId = "Xenova/clip-vit-base-patch32";
+    private static readonly HubRepository Repo = new(RepoId);
     private static readonly string[] Files = ["tokenizer.json", "preprocessor_config.json", "onnx/text_model.onnx", "onnx/vision_model.onnx"];
 
     private readonly TempDirectory _cache = new();
     private HubStandIn _hub = null!;
 
-    public async ValueTask InitializeAsync() => _hub = await HubStandIn.StartAsync(Repo, ClipGoldens.Folder);
+    public async ValueTask InitializeAsync() => _hub = await HubStandIn.StartAsync(RepoId, ClipGoldens.Folder);
 
     public async ValueTask DisposeAsync()
     {
@@ -87,12 +88,38 @@ public sealed class HubClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_token_goes_to_the_hub_but_never_to_the_cdn_host()
+    {
+        _hub.RequiredToken = "hf_secret";
+
+        await Client(token: "hf_secret").DownloadAsync(Repo, "main", ["onnx/vision_model.onnx"]);
+
+        Assert.Contains(_hub.Requests, r => r.StartsWith("HEAD /Xenova", StringComparison.Ordinal) && r.EndsWith("+auth", StringComparison.Ordinal));
+        var cdn = Assert.Single(_hub.Requests, r => r.StartsWith("GET /cdn/", StringComparison.Ordinal));
+        Assert.DoesNotContain("+auth", cdn);
+    }
+
+    [Fact]
+    public async Task Throttling_and_server_errors_are_retried_with_back_off()
+    {
+        _hub.FailNext(2, 429);
+        var snapshot = await Client().DownloadAsync(Repo, "main", ["tokenizer.json"]);
+        Assert.True(File.Exists(Path.Combine(snapshot, "tokenizer.json")));
+        Assert.Equal(3, _hub.Requests.Count(r => r.StartsWith("HEAD", StringComparison.Ordinal)));
+
+        _hub.FailNext(10, 503); // more than the 5 attempts, and nothing cached for this file
+        var error = await Assert.ThrowsAsync<HubException>(() => Client().DownloadAsync(Repo, "main", ["merges.txt"]));
+        Assert.Contains("unavailable", error.Message);
+        Assert.Contains("lacks merges.txt", error.Message);
+    }
+
+    [Fact]
     public async Task Missing_files_and_repositories_are_named_in_the_error()
     {
         var file = await Assert.ThrowsAsync<HubException>(() => Client().DownloadAsync(Repo, "main", ["onnx/model_q4.onnx"]));
         Assert.Contains("onnx/model_q4.onnx is not in Xenova/clip-vit-base-patch32@main", file.Message);
 
-        var repo = await Assert.ThrowsAsync<HubException>(() => Client().DownloadAsync("nobody/nothing", "main", Files));
+        var repo = await Assert.ThrowsAsync<HubException>(() => Client().DownloadAsync(new HubRepository("nobody/nothing"), "main", Files));
         Assert.Contains("nobody/nothing@main does not exist", repo.Message);
     }
 
@@ -107,13 +134,13 @@ public sealed class HubClientTests : IAsyncLifetime
 
         await _hub.DisposeAsync();
         Assert.Equal(online, await Client().DownloadAsync(Repo, "main", Files)); // unreachable: falls back to the cache
-        _hub = await HubStandIn.StartAsync(Repo, ClipGoldens.Folder);
+        _hub = await HubStandIn.StartAsync(RepoId, ClipGoldens.Folder);
     }
 
     [Fact]
     public async Task A_located_model_embeds_like_the_local_folder()
     {
-        var folder = await ClipModelFolder.LocateAsync(new ClipOptions { Model = Repo }, Client());
+        var folder = await ClipModelFolder.LocateAsync(new ClipOptions { Model = RepoId }, Client());
         using var embedder = ClipEmbedder.Open(folder, new ClipOptions());
 
         var golden = ClipGoldens.Text("cat_photo");
@@ -126,7 +153,7 @@ public sealed class HubClientTests : IAsyncLifetime
     }
 
     private HubClient Client(string? token = null, bool offline = false) =>
-        new(new HttpClient(HubClient.CreateHandler()), new HubOptions { Endpoint = _hub.Endpoint, CacheDirectory = _cache.Path, Token = token, Offline = offline }, NullLogger<HubClient>.Instance);
+        new(new HttpClient(HubClient.CreateHandler()), new HubOptions { Endpoint = _hub.Endpoint, CacheDirectory = _cache.Path, Token = token, Offline = offline, RetryBaseDelay = TimeSpan.FromMilliseconds(10) }, NullLogger<HubClient>.Instance);
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and race the assertions).</summary>
     private sealed class SynchronousProgress(Action<HubDownloadProgress> report) : IProgress<HubDownloadProgress>

@@ -14,9 +14,10 @@ namespace VisionSearch.Testing;
 /// <summary>
 /// A Hugging Face Hub on loopback, in the Hub's URL layout and headers, serving one repository from a
 /// folder: <c>HEAD|GET /{repo}/resolve/{revision}/{path}</c> with <c>X-Repo-Commit</c> and an ETag;
-/// <c>.onnx</c> files behave as LFS files (HEAD answers 302 to <c>/cdn/{sha256}</c> with
-/// <c>X-Linked-Etag</c>/<c>X-Linked-Size</c>); Range requests get 206; 404s carry <c>X-Error-Code</c>.
-/// Tests can require a token, replace a file (new ETag and commit), and cut the next download short.
+/// <c>.onnx</c> and <c>.parquet</c> files behave as LFS files (HEAD answers 302 to a CDN on another host
+/// name, <c>localhost</c>, with <c>X-Linked-Etag</c>/<c>X-Linked-Size</c>); Range requests get 206; 404s
+/// carry <c>X-Error-Code</c>. Tests can require a token, replace a file (new ETag and commit), cut the next
+/// download short, and make the next requests fail with a status (429 with Retry-After: 0, 503…).
 /// </summary>
 public sealed class HubStandIn : IAsyncDisposable
 {
@@ -24,6 +25,8 @@ public sealed class HubStandIn : IAsyncDisposable
     private readonly string _repo;
     private readonly ConcurrentDictionary<string, byte[]> _files = new(StringComparer.Ordinal);
     private int _cutNextDownloadAfter;
+    private int _failures;
+    private int _failureStatus;
 
     private HubStandIn(WebApplication app, string repo, string folder)
     {
@@ -43,7 +46,7 @@ public sealed class HubStandIn : IAsyncDisposable
     /// <summary>When set, requests without <c>Authorization: Bearer {token}</c> get 401, as for a gated repository.</summary>
     public string? RequiredToken { get; set; }
 
-    /// <summary>Requests seen, as "METHOD path [range]".</summary>
+    /// <summary>Requests seen, as "METHOD path [range]", with " +auth" when an Authorization header came.</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
 
     public static async Task<HubStandIn> StartAsync(string repo, string folder)
@@ -69,24 +72,39 @@ public sealed class HubStandIn : IAsyncDisposable
     /// <summary>The next file download sends this many bytes, then drops the connection.</summary>
     public void CutNextDownloadAfter(int bytes) => _cutNextDownloadAfter = bytes;
 
+    /// <summary>The next <paramref name="count"/> requests answer <paramref name="status"/> (with Retry-After: 0).</summary>
+    public void FailNext(int count, int status)
+    {
+        _failureStatus = status;
+        Volatile.Write(ref _failures, count);
+    }
+
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
     private async Task HandleAsync(HttpContext context, string path)
     {
         var request = context.Request;
-        Requests.Enqueue($"{request.Method} /{path} {request.Headers.Range}".TrimEnd());
-        if (RequiredToken is { } token && request.Headers.Authorization != $"Bearer {token}")
+        var auth = request.Headers.Authorization.Count > 0 ? " +auth" : "";
+        Requests.Enqueue($"{request.Method} /{path} {request.Headers.Range}".TrimEnd() + auth);
+        if (Interlocked.Decrement(ref _failures) >= 0)
         {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            context.Response.Headers["X-Error-Code"] = "GatedRepo";
+            context.Response.StatusCode = _failureStatus;
+            context.Response.Headers.RetryAfter = "0";
             return;
         }
-
+        // The CDN serves signed URLs: no token needed, and none should arrive.
         if (path.StartsWith("cdn/", StringComparison.Ordinal))
         {
             var sha = path["cdn/".Length..];
             var blob = _files.Values.FirstOrDefault(b => Sha256(b) == sha);
             await ServeAsync(context, blob);
+            return;
+        }
+
+        if (RequiredToken is { } token && request.Headers.Authorization != $"Bearer {token}")
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers["X-Error-Code"] = "GatedRepo";
             return;
         }
 
@@ -108,12 +126,12 @@ public sealed class HubStandIn : IAsyncDisposable
         }
 
         context.Response.Headers["X-Repo-Commit"] = Commit;
-        if (file.EndsWith(".onnx", StringComparison.Ordinal))
+        if (file.EndsWith(".onnx", StringComparison.Ordinal) || file.EndsWith(".parquet", StringComparison.Ordinal))
         {
             context.Response.StatusCode = StatusCodes.Status302Found;
             context.Response.Headers["X-Linked-Etag"] = $"\"{Sha256(content)}\"";
             context.Response.Headers["X-Linked-Size"] = content.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            context.Response.Headers.Location = new Uri(Endpoint, $"cdn/{Sha256(content)}").ToString();
+            context.Response.Headers.Location = $"http://localhost:{Endpoint.Port}/cdn/{Sha256(content)}";
             return;
         }
 

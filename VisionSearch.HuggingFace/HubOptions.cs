@@ -1,4 +1,4 @@
-namespace VisionSearch.Embeddings.Hub;
+namespace VisionSearch.HuggingFace;
 
 /// <summary>
 /// Where the Hugging Face Hub is and where its files are cached, with huggingface_hub's environment
@@ -16,8 +16,11 @@ public sealed record HubOptions
     /// <summary>Use only the cache; never touch the network.</summary>
     public bool Offline { get; init; } = Environment.GetEnvironmentVariable("HF_HUB_OFFLINE") is "1" or "true" or "TRUE";
 
-    /// <summary>Attempts per file; a cut connection resumes where it stopped.</summary>
+    /// <summary>Attempts per request (408, 429, 5xx) and per download (a cut connection resumes where it stopped).</summary>
     public int Attempts { get; init; } = 5;
+
+    /// <summary>The first back-off wait; later ones double up to 8×, as in huggingface_hub.</summary>
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
     private static string DefaultCache()
     {
