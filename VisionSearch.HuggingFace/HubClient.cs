@@ -88,6 +88,20 @@ public sealed partial class HubClient(HttpClient http, HubOptions options, ILogg
         return response;
     }
 
+    /// <summary>Where <paramref name="url"/> (on the Hub) redirects to, without following it; null when it does not redirect.</summary>
+    public async Task<Uri?> RedirectOfAsync(Uri url, string what, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        using var response = await SendAsync(HttpMethod.Head, url, null, cancellationToken);
+        if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location)
+        {
+            return new Uri(url, location);
+        }
+
+        ThrowIfRefused(response, what, "");
+        return null;
+    }
+
     private async Task<HubFileInfo> HeadAsync(HubRepository repository, string revision, string file, CancellationToken cancellationToken)
     {
         var url = new Uri(options.Endpoint, $"{repository.UrlPath}/resolve/{Uri.EscapeDataString(revision)}/{file}");

@@ -108,6 +108,12 @@ public sealed class HubStandIn : IAsyncDisposable
             return;
         }
 
+        if (path.StartsWith($"api/{_repo}/parquet", StringComparison.Ordinal))
+        {
+            await ParquetApiAsync(context, path[$"api/{_repo}/parquet".Length..].TrimStart('/'));
+            return;
+        }
+
         var prefix = $"{_repo}/resolve/";
         if (!path.StartsWith(prefix, StringComparison.Ordinal))
         {
@@ -117,7 +123,9 @@ public sealed class HubStandIn : IAsyncDisposable
         }
 
         var file = path[prefix.Length..];
-        file = file[(file.IndexOf('/', StringComparison.Ordinal) + 1)..]; // after the revision
+        file = file.StartsWith(ConvertedRevision + "/", StringComparison.Ordinal)
+            ? file[(ConvertedRevision.Length + 1)..]
+            : file[(file.IndexOf('/', StringComparison.Ordinal) + 1)..]; // after the revision
         if (!_files.TryGetValue(file, out var content))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -137,6 +145,38 @@ public sealed class HubStandIn : IAsyncDisposable
 
         context.Response.Headers.ETag = $"\"{Convert.ToHexStringLower(SHA1.HashData(content))}\"";
         await ServeAsync(context, content);
+    }
+
+    private const string ConvertedRevision = "refs/convert/parquet";
+
+    /// <summary>
+    /// <c>/api/datasets/{id}/parquet</c>: {config: {split: [urls]}} over the served <c>{config}/{split}/*.parquet</c>
+    /// files; a listed URL (<c>…/parquet/{config}/{split}/{n}.parquet</c>) redirects to the file under refs/convert/parquet.
+    /// </summary>
+    private async Task ParquetApiAsync(HttpContext context, string rest)
+    {
+        var shards = _files.Keys.Where(f => f.EndsWith(".parquet", StringComparison.Ordinal) && f.Count(c => c == '/') == 2)
+            .Order(StringComparer.Ordinal)
+            .GroupBy(f => f[..f.IndexOf('/', StringComparison.Ordinal)])
+            .ToDictionary(c => c.Key, c => c.GroupBy(f => f.Split('/')[1]).ToDictionary(s => s.Key, s => s.ToList()));
+        if (rest.Length == 0)
+        {
+            var listing = shards.ToDictionary(c => c.Key, c => c.Value.ToDictionary(
+                s => s.Key, s => s.Value.Select((_, n) => new Uri(Endpoint, $"api/{_repo}/parquet/{c.Key}/{s.Key}/{n}.parquet").ToString()).ToList()));
+            await context.Response.WriteAsJsonAsync(listing);
+            return;
+        }
+
+        var parts = rest.Split('/');
+        if (parts.Length == 3 && shards.TryGetValue(parts[0], out var splits) && splits.TryGetValue(parts[1], out var files)
+            && int.TryParse(parts[2].Replace(".parquet", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture, out var n) && n < files.Count)
+        {
+            context.Response.StatusCode = StatusCodes.Status302Found;
+            context.Response.Headers.Location = $"/{_repo}/resolve/{Uri.EscapeDataString(ConvertedRevision)}/{files[n]}";
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
     }
 
     private async Task ServeAsync(HttpContext context, byte[]? content)

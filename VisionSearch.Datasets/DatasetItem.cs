@@ -1,0 +1,22 @@
+namespace VisionSearch.Datasets;
+
+/// <summary>
+/// One item of a dataset: a stable id, what it holds, and the cursor just after it (hand it back to
+/// <see cref="IDatasetSource.ReadAsync"/> to continue behind this item).
+/// </summary>
+public sealed record DatasetItem(string Id, ItemKind Kind, string Cursor)
+{
+    /// <summary>The encoded image, for <see cref="ItemKind.Image"/>.</summary>
+    public ReadOnlyMemory<byte> Bytes { get; init; }
+
+    /// <summary>The text, or an image's caption.</summary>
+    public string? Text { get; init; }
+
+    /// <summary>The vector, for <see cref="ItemKind.Vector"/>.</summary>
+    public float[]? Vector { get; init; }
+
+    /// <summary>Other columns or sidecar fields, as strings.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = EmptyMetadata;
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyMetadata = new Dictionary<string, string>();
+}

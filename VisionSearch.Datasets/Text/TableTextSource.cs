@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+
+namespace VisionSearch.Datasets.Text;
+
+/// <summary>
+/// Texts from a table file: CSV with a header row (RFC 4180 quoting, so fields may hold commas, quotes
+/// and line breaks) or JSON Lines (one object per line). <paramref name="textColumn"/> is the text; an
+/// <c>id</c> column, when present, is the id (else the row number); other columns go to metadata.
+/// </summary>
+public sealed class TableTextSource(string path, string textColumn) : IDatasetSource
+{
+    public string Description => $"table {path} (column {textColumn})";
+
+    public async IAsyncEnumerable<DatasetEntry> ReadAsync(string? after = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.Yield();
+        var start = RowCursor.Start(after);
+        var full = LocalFiles.Existing(path);
+        var rows = Path.GetExtension(full).ToLowerInvariant() switch
+        {
+            ".csv" => CsvRows(full),
+            ".jsonl" or ".ndjson" => JsonRows(full),
+            var other => throw new DatasetException($"'{other}' is not a table type; use .csv or .jsonl.", "location"),
+        };
+
+        foreach (var (row, fields, problem) in rows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (row < start)
+            {
+                continue;
+            }
+
+            var cursor = RowCursor.After(row);
+            var id = fields is not null && fields.TryGetValue("id", out var given) && given.Length > 0 ? given : row.ToString(CultureInfo.InvariantCulture);
+            if (problem is not null || fields is null)
+            {
+                yield return DatasetEntry.Failed(id, problem ?? "unreadable row", cursor);
+            }
+            else if (!fields.TryGetValue(textColumn, out var text) || string.IsNullOrWhiteSpace(text))
+            {
+                yield return DatasetEntry.Failed(id, $"row {row} has no text in column '{textColumn}'", cursor);
+            }
+            else
+            {
+                yield return DatasetEntry.Of(new DatasetItem(id, ItemKind.Text, cursor)
+                {
+                    Text = text,
+                    Metadata = fields.Where(f => f.Key != textColumn).ToDictionary(),
+                });
+            }
+        }
+    }
+
+    private IEnumerable<(long Row, Dictionary<string, string>? Fields, string? Problem)> JsonRows(string file)
+    {
+        var row = 0L;
+        foreach (var (line, text) in ByteLines.Read(file))
+        {
+            if (text is null)
+            {
+                yield return (row++, null, $"line {line + 1} is not valid UTF-8");
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+
+            Dictionary<string, string>? fields = null;
+            string? problem = null;
+            try
+            {
+                using var document = JsonDocument.Parse(text);
+                fields = document.RootElement.EnumerateObject().ToDictionary(
+                    p => p.Name, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
+                if (row == 0 && !fields.ContainsKey(textColumn))
+                {
+                    throw new DatasetException($"Column '{textColumn}' is not in {file}; the first row has {string.Join(", ", fields.Keys)}.", "column");
+                }
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
+            {
+                problem = $"line {line + 1} is not a JSON object: {e.Message}";
+            }
+
+            yield return (row++, fields, problem);
+        }
+    }
+
+    private IEnumerable<(long Row, Dictionary<string, string>? Fields, string? Problem)> CsvRows(string file)
+    {
+        using var reader = new StreamReader(file, detectEncodingFromByteOrderMarks: true);
+        var header = CsvRecord(reader) ?? throw new DatasetException($"{file} is empty: a CSV needs a header row.", "location");
+        if (!header.Contains(textColumn))
+        {
+            throw new DatasetException($"Column '{textColumn}' is not in {file}; it has {string.Join(", ", header)}.", "column");
+        }
+
+        var row = 0L;
+        while (CsvRecord(reader) is { } record)
+        {
+            if (record.Count == 1 && record[0].Length == 0)
+            {
+                continue; // a blank line
+            }
+
+            yield return record.Count == header.Count
+                ? (row++, header.Zip(record).ToDictionary(p => p.First, p => p.Second), null)
+                : (row++, null, $"row {row} has {record.Count} fields; the header has {header.Count}");
+        }
+    }
+
+    /// <summary>One RFC 4180 record, or null at the end.</summary>
+    private static List<string>? CsvRecord(StreamReader reader)
+    {
+        if (reader.Peek() < 0)
+        {
+            return null;
+        }
+
+        var fields = new List<string>();
+        var field = new System.Text.StringBuilder();
+        var quoted = false;
+        while (true)
+        {
+            var c = reader.Read();
+            if (c < 0)
+            {
+                fields.Add(field.ToString());
+                return fields;
+            }
+
+            if (quoted)
+            {
+                if (c == '"' && reader.Peek() == '"')
+                {
+                    field.Append('"');
+                    reader.Read();
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    field.Append((char)c);
+                }
+            }
+            else if (c == '"')
+            {
+                quoted = true;
+            }
+            else if (c == ',')
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else if (c == '\n')
+            {
+                fields.Add(field.ToString().TrimEnd('\r'));
+                return fields;
+            }
+            else
+            {
+                field.Append((char)c);
+            }
+        }
+    }
+}
