@@ -69,7 +69,7 @@ public sealed class HubStandIn : IAsyncDisposable
         Commit = Convert.ToHexStringLower(SHA1.HashData(content));
     }
 
-    /// <summary>The next file download sends this many bytes, then drops the connection.</summary>
+    /// <summary>The next file download sends this many bytes (at most half the file), then drops the connection.</summary>
     public void CutNextDownloadAfter(int bytes) => _cutNextDownloadAfter = bytes;
 
     /// <summary>The next <paramref name="count"/> requests answer <paramref name="status"/> (with Retry-After: 0).</summary>
@@ -202,11 +202,12 @@ public sealed class HubStandIn : IAsyncDisposable
             return;
         }
 
-        var cut = Interlocked.Exchange(ref _cutNextDownloadAfter, 0);
-        if (cut > 0 && cut < content.Length - start)
+        var cut = Math.Min(Interlocked.Exchange(ref _cutNextDownloadAfter, 0), (content.Length - start) / 2);
+        if (cut > 0)
         {
             await context.Response.Body.WriteAsync(content.AsMemory(start, cut));
             await context.Response.Body.FlushAsync();
+            await Task.Delay(300); // let the client take the bytes in: a reset discards what it has not read yet
             context.Abort();
             return;
         }
