@@ -41,6 +41,26 @@ internal static class BenchCommand
             return 0;
         });
         command.Subcommands.Add(Embeddings());
+        command.Subcommands.Add(Datasets());
+        return command;
+    }
+
+    private static Command Datasets()
+    {
+        var directory = new Option<DirectoryInfo>("--dir") { Required = true, Description = "Where the generated data lives (made on first use)." };
+        var source = new Option<string>("--source") { DefaultValueFactory = _ => "parquet", Description = "parquet or folder." };
+        source.AcceptOnlyFromAmong("parquet", "folder");
+        var items = new Option<int>("--items") { DefaultValueFactory = _ => 50_000, Description = "Images in the dataset." };
+        var bytes = new Option<int>("--bytes") { DefaultValueFactory = _ => 16_384, Description = "Bytes per image." };
+        var command = new Command("datasets", "Items/s and peak RSS reading a local image Parquet file or a folder of images.")
+        {
+            directory, source, items, bytes,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            await DatasetBench.RunAsync(result.GetValue(directory)!.FullName, result.GetValue(source)!, result.GetValue(items), result.GetValue(bytes), Console.Out, Console.Error);
+            return 0;
+        });
         return command;
     }
 

@@ -1,3 +1,3 @@
 using VisionSearch.Bench;
 
-return BenchCommand.Create().Parse(args).Invoke();
+return await BenchCommand.Create().Parse(args).InvokeAsync();

@@ -1,10 +1,14 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using VisionSearch.Datasets.Text;
 
 namespace VisionSearch.Datasets.Vectors;
 
-/// <summary>Precomputed vectors (.fvecs, .npy) as dataset items: id = row number, kind <see cref="ItemKind.Vector"/>.</summary>
-public sealed class VectorSource(VectorFile file) : IDatasetSource
+/// <summary>
+/// Precomputed vectors (.fvecs, .npy) as dataset items of kind <see cref="ItemKind.Vector"/>. The id is the
+/// row number, or line i of <paramref name="idsPath"/> (a text file, one id per line) for row i.
+/// </summary>
+public sealed class VectorSource(VectorFile file, string? idsPath = null) : IDatasetSource
 {
     public string Description => $"vectors {File.Path}";
 
@@ -13,10 +17,19 @@ public sealed class VectorSource(VectorFile file) : IDatasetSource
     public async IAsyncEnumerable<DatasetEntry> ReadAsync(string? after = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await Task.Yield();
-        foreach (var row in File.ReadRows(RowCursor.Start(after)))
+        using var ids = idsPath is null ? null : ByteLines.Read(LocalFiles.Existing(idsPath)).GetEnumerator();
+        var start = RowCursor.Start(after);
+        for (var skipped = 0L; ids is not null && skipped < start && ids.MoveNext(); skipped++)
+        {
+        }
+
+        foreach (var row in File.ReadRows(start))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return DatasetEntry.Of(new DatasetItem(row.Row.ToString(CultureInfo.InvariantCulture), ItemKind.Vector, RowCursor.After(row.Row)) { Vector = row.Vector });
+            var id = ids is null ? row.Row.ToString(CultureInfo.InvariantCulture)
+                : ids.MoveNext() && !string.IsNullOrWhiteSpace(ids.Current.Text) ? ids.Current.Text.Trim()
+                : throw new DatasetException($"'{idsPath}' has no id for row {row.Row}.", "ids");
+            yield return DatasetEntry.Of(new DatasetItem(id, ItemKind.Vector, RowCursor.After(row.Row)) { Vector = row.Vector });
         }
     }
 }

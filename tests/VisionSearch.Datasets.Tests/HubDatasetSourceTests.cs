@@ -87,6 +87,10 @@ public sealed class HubDatasetSourceTests : IAsyncLifetime
         Assert.Equal(150, (await DatasetReading.AllAsync(Source(token: "hf_secret"))).Count);
         Assert.All(_hub.Requests.Where(r => r.StartsWith("GET /cdn/", StringComparison.Ordinal)), r => Assert.DoesNotContain("+auth", r));
         Assert.Contains(_hub.Requests, r => r.StartsWith("GET /api/datasets/someone/pets/parquet", StringComparison.Ordinal) && r.EndsWith("+auth", StringComparison.Ordinal));
+
+        _hub.FailNext(1, 403);
+        var forbidden = await Assert.ThrowsAsync<HubException>(() => DatasetReading.AllAsync(Source(token: "hf_secret")));
+        Assert.Contains("may not read dataset someone/pets (403)", forbidden.Message);
     }
 
     [Fact]

@@ -48,4 +48,23 @@ public sealed class TextSourceTests : IDisposable
         Assert.Equal("column", error.Field);
         Assert.Contains("it has id, text, source", error.Message);
     }
+
+    [Fact]
+    public async Task Vectors_take_their_ids_from_a_sidecar_file_and_resume_by_row()
+    {
+        var vectors = _dir.File("v.fvecs");
+        TestVectors.WriteFvecs(vectors, TestVectors.Clustered(5, 4, seed: 3));
+        var ids = _dir.File("ids.txt");
+        File.WriteAllText(ids, "cat-1\ncat-2\ndog-1\ndog-2\nbird\n");
+        var source = new Vectors.VectorSource(Vectors.VectorFile.Open(vectors), ids);
+
+        var all = await DatasetReading.AllAsync(source);
+        Assert.Equal(["cat-1", "cat-2", "dog-1", "dog-2", "bird"], all.Select(e => e.Id));
+        Assert.All(all, e => Assert.Equal(4, e.Item!.Vector!.Length));
+        Assert.Equal(["dog-2", "bird"], (await DatasetReading.AllAsync(source, all[2].Cursor)).Select(e => e.Id));
+
+        File.WriteAllText(ids, "only-one\n");
+        var error = await Assert.ThrowsAsync<DatasetException>(() => DatasetReading.AllAsync(source));
+        Assert.Equal("ids", error.Field);
+    }
 }
