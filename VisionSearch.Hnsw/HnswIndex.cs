@@ -106,10 +106,11 @@ public sealed unsafe partial class HnswIndex : IDisposable
 
     private void Release()
     {
-        _vectors.Dispose();
-        _links0.Dispose();
-        _meta.Dispose();
-        _upper.Dispose();
+        // Null-conditional: the finalizer also runs when the constructor threw half way.
+        _vectors?.Dispose();
+        _links0?.Dispose();
+        _meta?.Dispose();
+        _upper?.Dispose();
         for (var i = 0; i < _contexts.Length; i++)
         {
             Interlocked.Exchange(ref _contexts[i], null)?.Dispose();

@@ -5,7 +5,11 @@ using VisionSearch.Testing;
 
 namespace VisionSearch.Api.Tests;
 
-/// <summary>The thin slice end to end: a vectors file is built into a dataset index, searched exactly, and survives a silo restart.</summary>
+/// <summary>
+/// The thin slice end to end: a vectors file is built into a dataset's HNSW index, searched with ef as
+/// large as the dataset (which makes the walk exhaustive, so the answer must be the exact top-k: this also
+/// proves ef reaches the index), and survives a silo restart.
+/// </summary>
 public abstract class BuildAndSearchTests(ApiCluster cluster)
 {
     private const int Dimension = 48;
@@ -73,7 +77,7 @@ public abstract class BuildAndSearchTests(ApiCluster cluster)
 
     private async Task<JsonArray> SearchAsync(string dataset, float[] vector, int k)
     {
-        var response = await cluster.Client.PostJsonAsync("/search", new { dataset, vector, k });
+        var response = await cluster.Client.PostJsonAsync("/search", new { dataset, vector, k, ef = 2000 });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.ReadJsonAsync())["results"]!.AsArray();
     }
