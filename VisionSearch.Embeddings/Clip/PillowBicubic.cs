@@ -49,48 +49,69 @@ internal static class PillowBicubic
         return output;
     }
 
-    private static void Horizontal(byte[] source, int width, int firstRow, int rows, byte[] output, int newWidth, int[] bounds, int[] kernel, int kernelSize)
+    /// <summary>ImagingResampleHorizontal_8bpc for RGB: the three channels of a pixel accumulate together.</summary>
+    private static unsafe void Horizontal(byte[] source, int width, int firstRow, int rows, byte[] output, int newWidth, int[] bounds, int[] kernel, int kernelSize)
     {
-        for (var y = 0; y < rows; y++)
+        fixed (byte* src = source, dst = output)
+        fixed (int* k = kernel)
         {
-            var sourceRow = (y + firstRow) * width * 3;
-            var outputRow = y * newWidth * 3;
-            for (var x = 0; x < newWidth; x++)
+            for (var y = 0; y < rows; y++)
             {
-                var min = bounds[x * 2];
-                var count = bounds[(x * 2) + 1];
-                var k = x * kernelSize;
-                for (var c = 0; c < 3; c++)
+                var row = src + ((long)(y + firstRow) * width * 3);
+                var outRow = dst + ((long)y * newWidth * 3);
+                for (var x = 0; x < newWidth; x++)
                 {
-                    var sum = 1 << (PrecisionBits - 1);
-                    for (var i = 0; i < count; i++)
+                    var p = row + (bounds[x * 2] * 3);
+                    var count = bounds[(x * 2) + 1];
+                    var weights = k + (x * kernelSize);
+                    int s0 = 1 << (PrecisionBits - 1), s1 = s0, s2 = s0;
+                    for (var i = 0; i < count; i++, p += 3)
                     {
-                        sum += source[sourceRow + ((min + i) * 3) + c] * kernel[k + i];
+                        var w = weights[i];
+                        s0 += p[0] * w;
+                        s1 += p[1] * w;
+                        s2 += p[2] * w;
                     }
 
-                    output[outputRow + (x * 3) + c] = Clip8(sum);
+                    outRow[x * 3] = Clip8(s0);
+                    outRow[(x * 3) + 1] = Clip8(s1);
+                    outRow[(x * 3) + 2] = Clip8(s2);
                 }
             }
         }
     }
 
-    private static void Vertical(byte[] source, int width, byte[] output, int newHeight, int[] bounds, int[] kernel, int kernelSize)
+    /// <summary>
+    /// ImagingResampleVertical_8bpc: the same sums, with the loops turned so that each source row is read
+    /// front to back into a row of accumulators (integer addition is exact, so the order changes nothing).
+    /// </summary>
+    private static unsafe void Vertical(byte[] source, int width, byte[] output, int newHeight, int[] bounds, int[] kernel, int kernelSize)
     {
         var stride = width * 3;
-        for (var y = 0; y < newHeight; y++)
+        var sums = new int[stride];
+        fixed (byte* src = source, dst = output)
+        fixed (int* acc = sums)
         {
-            var min = bounds[y * 2];
-            var count = bounds[(y * 2) + 1];
-            var k = y * kernelSize;
-            for (var x = 0; x < stride; x++)
+            for (var y = 0; y < newHeight; y++)
             {
-                var sum = 1 << (PrecisionBits - 1);
+                var min = bounds[y * 2];
+                var count = bounds[(y * 2) + 1];
+                new Span<int>(acc, stride).Fill(1 << (PrecisionBits - 1));
                 for (var i = 0; i < count; i++)
                 {
-                    sum += source[((min + i) * stride) + x] * kernel[k + i];
+                    var w = kernel[(y * kernelSize) + i];
+                    var row = src + ((long)(min + i) * stride);
+                    for (var x = 0; x < stride; x++)
+                    {
+                        acc[x] += row[x] * w;
+                    }
                 }
 
-                output[(y * stride) + x] = Clip8(sum);
+                var outRow = dst + ((long)y * stride);
+                for (var x = 0; x < stride; x++)
+                {
+                    outRow[x] = Clip8(acc[x]);
+                }
             }
         }
     }
