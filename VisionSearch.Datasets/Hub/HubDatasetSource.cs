@@ -13,9 +13,10 @@ namespace VisionSearch.Datasets.Hub;
 /// <c>refs/convert/parquet</c>, and each file is downloaded (cached by ETag, resumed, retried: see
 /// <see cref="HubClient"/>) when reading reaches it, then streamed by <see cref="ParquetSource"/>.
 /// Ids are row numbers across the split's files. The cursor names the commit read, so a resumed build
-/// reads the same bytes even if the conversion changed since.
+/// reads the same bytes even if the conversion changed since; <paramref name="revision"/> pins a commit of
+/// refs/convert/parquet up front.
 /// </summary>
-public sealed class HubDatasetSource(HubClient hub, string dataset, string? config = null, string? split = null, string? column = null) : IDatasetSource
+public sealed class HubDatasetSource(HubClient hub, string dataset, string? config = null, string? split = null, string? column = null, string? revision = null) : IDatasetSource
 {
     private const string ParquetRevision = "refs/convert/parquet";
 
@@ -27,12 +28,12 @@ public sealed class HubDatasetSource(HubClient hub, string dataset, string? conf
     {
         var position = HubCursor.Parse(after);
         var files = await ListAsync(cancellationToken);
-        var revision = position?.Commit ?? ParquetRevision;
+        var pinned = position?.Commit ?? revision ?? ParquetRevision;
         var firstRow = 0L;
         for (var i = 0; i < files.Count; i++)
         {
-            var snapshot = await hub.DownloadAsync(_repository, revision, [files[i]], cancellationToken: cancellationToken);
-            revision = Path.GetFileName(snapshot); // pin the commit for the rest of this read
+            var snapshot = await hub.DownloadAsync(_repository, pinned, [files[i]], cancellationToken: cancellationToken);
+            pinned = Path.GetFileName(snapshot); // the commit, for the rest of this read
             var local = Path.Combine(snapshot, files[i]);
             if (position is { } p && i < p.File)
             {
@@ -40,7 +41,7 @@ public sealed class HubDatasetSource(HubClient hub, string dataset, string? conf
                 continue;
             }
 
-            var prefix = HubCursor.Prefix(revision, i);
+            var prefix = HubCursor.Prefix(pinned, i);
             var inner = position is { } q && q.File == i ? prefix + q.Row : null;
             await foreach (var entry in new ParquetSource(local, column, prefix, firstRow).ReadAsync(inner, cancellationToken))
             {

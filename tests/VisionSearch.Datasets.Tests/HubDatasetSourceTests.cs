@@ -59,6 +59,12 @@ public sealed class HubDatasetSourceTests : IAsyncLifetime
         var rest = await DatasetReading.AllAsync(Source(), first[^1].Cursor);
 
         Assert.Equal(Enumerable.Range(120, 30).Select(i => $"pet {i}"), rest.Select(e => e.Item!.Text));
+
+        // The cursor and an explicit revision both pin the commit the files are fetched at.
+        Assert.StartsWith(_hub.Commit + "/f:1:", first[^1].Cursor);
+        _hub.Requests.Clear();
+        Assert.Equal(150, (await DatasetReading.AllAsync(new HubDatasetSource(Client(), Dataset, revision: _hub.Commit))).Count);
+        Assert.Contains($"HEAD /datasets/someone/pets/resolve/{_hub.Commit}/default/train/0000.parquet", _hub.Requests);
     }
 
     [Fact]
