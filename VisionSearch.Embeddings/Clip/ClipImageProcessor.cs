@@ -62,19 +62,21 @@ public sealed class ClipImageProcessor
     /// <exception cref="InvalidDataException">The bytes are not a decodable image.</exception>
     public void Preprocess(ReadOnlySpan<byte> encoded, Span<float> destination)
     {
-        var image = ImageDecoder.Decode(encoded, ShortestEdge);
-        var cropped = ResizeAndCrop(image);
+        using var image = ImageDecoder.Decode(encoded, ShortestEdge);
+        using var cropped = ResizeAndCrop(image);
         Normalize(cropped, destination);
     }
 
-    /// <summary>Resize (shortest edge, truncating the other) and centre crop (floor offsets), as uint8 RGB.</summary>
+    /// <summary>Resize (shortest edge, truncating the other) and centre crop (floor offsets), as uint8 RGB; the caller disposes both.</summary>
     internal RgbImage ResizeAndCrop(RgbImage image)
     {
         var (w, h) = (image.Width, image.Height);
         var (newWidth, newHeight) = w <= h
             ? (ShortestEdge, (int)(ShortestEdge * (double)h / w))
             : ((int)(ShortestEdge * (double)w / h), ShortestEdge);
-        var resized = PillowBicubic.Resize(image.Pixels, w, h, newWidth, newHeight);
+        var resizedImage = PillowBicubic.Resize(image, newWidth, newHeight);
+        using var owned = ReferenceEquals(resizedImage, image) ? null : resizedImage;
+        var resized = resizedImage.Pixels;
 
         var top = (newHeight - CropHeight) / 2;
         var left = (newWidth - CropWidth) / 2;
@@ -83,13 +85,13 @@ public sealed class ClipImageProcessor
             throw new InvalidOperationException($"Resized {newWidth}×{newHeight} is smaller than the {CropWidth}×{CropHeight} crop.");
         }
 
-        var cropped = new byte[CropWidth * CropHeight * 3];
+        var cropped = RgbImage.Rent(CropWidth, CropHeight);
         for (var y = 0; y < CropHeight; y++)
         {
-            Buffer.BlockCopy(resized, (((top + y) * newWidth) + left) * 3, cropped, y * CropWidth * 3, CropWidth * 3);
+            Buffer.BlockCopy(resized, (((top + y) * newWidth) + left) * 3, cropped.Pixels, y * CropWidth * 3, CropWidth * 3);
         }
 
-        return new RgbImage(cropped, CropWidth, CropHeight);
+        return cropped;
     }
 
     private void Normalize(RgbImage image, Span<float> destination)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using SkiaSharp;
 
@@ -44,23 +45,30 @@ internal static class ImageDecoder
         }
 
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var rgba = GC.AllocateUninitializedArray<byte>(info.BytesSize);
-        var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+        var rgba = ArrayPool<byte>.Shared.Rent(info.BytesSize);
         try
         {
-            result = codec.GetPixels(info, handle.AddrOfPinnedObject());
+            var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+            try
+            {
+                result = codec.GetPixels(info, handle.AddrOfPinnedObject());
+            }
+            finally
+            {
+                handle.Free();
+            }
+
+            if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+            {
+                throw new InvalidDataException($"The image could not be decoded ({result}).");
+            }
+
+            return Orient(DropAlpha(rgba, size.Width, size.Height), codec.EncodedOrigin);
         }
         finally
         {
-            handle.Free();
+            ArrayPool<byte>.Shared.Return(rgba);
         }
-
-        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
-        {
-            throw new InvalidDataException($"The image could not be decoded ({result}).");
-        }
-
-        return Orient(DropAlpha(rgba, size.Width, size.Height), codec.EncodedOrigin);
     }
 
     /// <summary>The smallest decoder-supported size whose shortest edge still reaches twice the model's input, so the resize still antialiases from real detail.</summary>
@@ -83,15 +91,16 @@ internal static class ImageDecoder
 
     private static RgbImage DropAlpha(byte[] rgba, int width, int height)
     {
-        var rgb = GC.AllocateUninitializedArray<byte>(width * height * 3);
-        for (int source = 0, target = 0; target < rgb.Length; source += 4, target += 3)
+        var image = RgbImage.Rent(width, height);
+        var rgb = image.Pixels;
+        for (int source = 0, target = 0, end = width * height * 3; target < end; source += 4, target += 3)
         {
             rgb[target] = rgba[source];
             rgb[target + 1] = rgba[source + 1];
             rgb[target + 2] = rgba[source + 2];
         }
 
-        return new RgbImage(rgb, width, height);
+        return image;
     }
 
     /// <summary>Pillow's <c>ImageOps.exif_transpose</c>: maps each output pixel to its source for the 8 EXIF origins.</summary>
@@ -105,7 +114,9 @@ internal static class ImageDecoder
         var (w, h) = (image.Width, image.Height);
         var swaps = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
         var (outWidth, outHeight) = swaps ? (h, w) : (w, h);
-        var output = new byte[image.Pixels.Length];
+        using var source = image;
+        var oriented = RgbImage.Rent(outWidth, outHeight);
+        var output = oriented.Pixels;
         for (var y = 0; y < outHeight; y++)
         {
             for (var x = 0; x < outWidth; x++)
@@ -124,6 +135,6 @@ internal static class ImageDecoder
             }
         }
 
-        return new RgbImage(output, outWidth, outHeight);
+        return oriented;
     }
 }

@@ -12,12 +12,13 @@ internal static class PillowBicubic
     private const int PrecisionBits = 32 - 8 - 2;
     private const double Support = 2.0; // bicubic_filter's support
 
-    /// <summary>Resizes an interleaved RGB image; returns the input itself when the size is unchanged.</summary>
-    public static byte[] Resize(byte[] source, int width, int height, int newWidth, int newHeight)
+    /// <summary>Resizes an RGB image into a new rented one; returns the input itself when the size is unchanged.</summary>
+    public static RgbImage Resize(RgbImage image, int newWidth, int newHeight)
     {
+        var (width, height) = (image.Width, image.Height);
         if (newWidth == width && newHeight == height)
         {
-            return source;
+            return image;
         }
 
         var (boundsX, kernelX, sizeX) = Coefficients(width, newWidth);
@@ -26,27 +27,31 @@ internal static class PillowBicubic
         // ybox_first / ybox_last: the source rows the vertical pass will read.
         var firstRow = boundsY[0];
         var lastRow = boundsY[(newHeight * 2) - 2] + boundsY[(newHeight * 2) - 1];
-        var temp = source;
-        var tempWidth = width;
-        if (newWidth != width)
+        if (newWidth == width)
         {
-            for (var i = 0; i < newHeight; i++)
-            {
-                boundsY[i * 2] -= firstRow;
-            }
-
-            temp = new byte[(lastRow - firstRow) * newWidth * 3];
-            Horizontal(source, width, firstRow, lastRow - firstRow, temp, newWidth, boundsX, kernelX, sizeX);
-            tempWidth = newWidth;
-            if (newHeight == height)
-            {
-                return temp;
-            }
+            var vertical = RgbImage.Rent(width, newHeight);
+            Vertical(image.Pixels, width, vertical.Pixels, newHeight, boundsY, kernelY, sizeY);
+            return vertical;
         }
 
-        var output = new byte[newHeight * tempWidth * 3];
-        Vertical(temp, tempWidth, output, newHeight, boundsY, kernelY, sizeY);
-        return output;
+        for (var i = 0; i < newHeight; i++)
+        {
+            boundsY[i * 2] -= firstRow;
+        }
+
+        var horizontal = RgbImage.Rent(newWidth, lastRow - firstRow);
+        Horizontal(image.Pixels, width, firstRow, lastRow - firstRow, horizontal.Pixels, newWidth, boundsX, kernelX, sizeX);
+        if (newHeight == height)
+        {
+            return horizontal;
+        }
+
+        using (horizontal)
+        {
+            var output = RgbImage.Rent(newWidth, newHeight);
+            Vertical(horizontal.Pixels, newWidth, output.Pixels, newHeight, boundsY, kernelY, sizeY);
+            return output;
+        }
     }
 
     /// <summary>ImagingResampleHorizontal_8bpc for RGB: the three channels of a pixel accumulate together.</summary>
