@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace VisionSearch.Contracts;
 
 /// <summary>The index of one dataset: owns its vectors, its build and its snapshot. Keyed by dataset name.</summary>
@@ -12,7 +14,11 @@ public interface IDatasetIndexGrain : IGrainWithStringKey
     [Alias("status")]
     Task<IndexStatus> GetStatusAsync();
 
-    /// <summary>The nearest items to a query vector.</summary>
+    /// <summary>
+    /// The nearest items to a query vector. Interleaves with every other call, so searches never queue
+    /// behind each other or behind a build's turns; the grain runs them on pool threads.
+    /// </summary>
     [Alias("search")]
+    [AlwaysInterleave]
     Task<SearchResult> SearchAsync(VectorQuery query);
 }

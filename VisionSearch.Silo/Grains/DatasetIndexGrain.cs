@@ -22,7 +22,7 @@ public sealed partial class DatasetIndexGrain(
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private volatile ServingIndex? _serving;
-    private BuildJob? _build;
+    private volatile BuildJob? _build;
 
     private string Dataset => this.GetPrimaryKeyString();
 
@@ -77,7 +77,13 @@ public sealed partial class DatasetIndexGrain(
 
     public Task<IndexStatus> GetStatusAsync() => Task.FromResult(Status());
 
-    public Task<SearchResult> SearchAsync(VectorQuery query)
+    /// <summary>
+    /// Runs on the thread pool, not on the activation's single-threaded scheduler (the method interleaves,
+    /// see the interface), so concurrent searches use every core; the index is safe for concurrent readers.
+    /// </summary>
+    public Task<SearchResult> SearchAsync(VectorQuery query) => Task.Run(() => Search(query));
+
+    private SearchResult Search(VectorQuery query)
     {
         using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("index.search");
         activity?.SetTag("visionsearch.dataset", Dataset);
@@ -85,16 +91,16 @@ public sealed partial class DatasetIndexGrain(
         var serving = _serving;
         if (serving is null)
         {
-            return Task.FromResult(_build is { IsRunning: true }
+            return _build is { IsRunning: true }
                 ? new SearchResult(SearchOutcome.NotReady, [], $"The first build of '{Dataset}' is still running.")
-                : new SearchResult(SearchOutcome.NotFound, [], $"Dataset '{Dataset}' has not been built."));
+                : new SearchResult(SearchOutcome.NotFound, [], $"Dataset '{Dataset}' has not been built.");
         }
 
         var index = serving.Index;
         if (query.Vector.Length != index.Dimension)
         {
-            return Task.FromResult(new SearchResult(SearchOutcome.DimensionMismatch, [],
-                $"The vector has {query.Vector.Length} dimensions; dataset '{Dataset}' has {index.Dimension}."));
+            return new SearchResult(SearchOutcome.DimensionMismatch, [],
+                $"The vector has {query.Vector.Length} dimensions; dataset '{Dataset}' has {index.Dimension}.");
         }
 
         Neighbor[] neighbors;
@@ -104,7 +110,7 @@ public sealed partial class DatasetIndexGrain(
         }
         catch (ArgumentException e)
         {
-            return Task.FromResult(new SearchResult(SearchOutcome.InvalidVector, [], e.Message));
+            return new SearchResult(SearchOutcome.InvalidVector, [], e.Message);
         }
 
         var hits = new SearchHit[neighbors.Length];
@@ -115,7 +121,7 @@ public sealed partial class DatasetIndexGrain(
                 Distances.ToScore(index.Options.Metric, neighbors[i].Distance));
         }
 
-        return Task.FromResult(new SearchResult(SearchOutcome.Ok, hits));
+        return new SearchResult(SearchOutcome.Ok, hits);
     }
 
     private async Task RunBuildAsync(BuildJob job, VectorFile file)
