@@ -30,7 +30,8 @@ internal sealed class BuildJob(BuildSpec spec, long total)
 
     public bool IsRunning => FinishedAt is null;
 
-    public void CountIndexed() => Interlocked.Increment(ref _indexed);
+    /// <summary>Counts one more indexed item; returns the new count.</summary>
+    public long CountIndexed() => Interlocked.Increment(ref _indexed);
 
     public void CountSkipped() => Interlocked.Increment(ref _skipped);
 

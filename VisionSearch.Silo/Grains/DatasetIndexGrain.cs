@@ -21,6 +21,7 @@ public sealed partial class DatasetIndexGrain(
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    private readonly Lock _servingLock = new();
     private volatile ServingIndex? _serving;
     private volatile BuildJob? _build;
 
@@ -124,20 +125,40 @@ public sealed partial class DatasetIndexGrain(
         return new SearchResult(SearchOutcome.Ok, hits);
     }
 
+    /// <summary>A first build answers searches once this many items are in (the Python original's "load ~100, continue in the background").</summary>
+    private const int FirstServingItems = 100;
+
+    /// <summary>
+    /// The index of a first build serves while it grows (the library searches concurrently with inserts);
+    /// a rebuild leaves the previous index serving until the new one is complete.
+    /// </summary>
+    private void ServeWhileBuilding(HnswIndex index, BuildJob job)
+    {
+        lock (_servingLock)
+        {
+            _serving ??= new ServingIndex(index, job.Spec, SnapshotVersion: 0, BuiltAt: DateTimeOffset.UtcNow);
+        }
+    }
+
     private async Task RunBuildAsync(BuildJob job, VectorFile file)
     {
         using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("index.build");
         activity?.SetTag("visionsearch.dataset", Dataset);
+        HnswIndex? index = null;
         try
         {
-            var index = new HnswIndex(new HnswOptions { Dimension = file.Dimension, Metric = ParseMetric(job.Spec.Metric)!.Value });
+            var building = new HnswIndex(new HnswOptions { Dimension = file.Dimension, Metric = ParseMetric(job.Spec.Metric)!.Value });
+            index = building;
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
             Parallel.ForEach(file.ReadRows(0, job.Spec.Limit), parallel, row =>
             {
                 try
                 {
-                    index.Add(checked((int)row.Row), row.Vector);
-                    job.CountIndexed();
+                    building.Add(checked((int)row.Row), row.Vector);
+                    if (job.CountIndexed() == FirstServingItems)
+                    {
+                        ServeWhileBuilding(building, job);
+                    }
                 }
                 catch (ArgumentException e)
                 {
@@ -147,16 +168,25 @@ public sealed partial class DatasetIndexGrain(
             });
 
             var builtAt = DateTimeOffset.UtcNow;
-            var metadata = JsonSerializer.Serialize(new SnapshotMetadata(job.Spec, builtAt, index.Count, index.Dimension), Json);
-            var manifest = await snapshots.WriteAsync(Dataset, metadata, index.WriteTo);
-            _serving = new ServingIndex(index, job.Spec, manifest.Version, builtAt);
+            var metadata = JsonSerializer.Serialize(new SnapshotMetadata(job.Spec, builtAt, building.Count, building.Dimension), Json);
+            var manifest = await snapshots.WriteAsync(Dataset, metadata, building.WriteTo);
+            _serving = new ServingIndex(building, job.Spec, manifest.Version, builtAt);
             job.Finish(error: null);
-            LogBuildFinished(logger, Dataset, index.Count, job.Skipped, manifest.Version);
+            LogBuildFinished(logger, Dataset, building.Count, job.Skipped, manifest.Version);
         }
 #pragma warning disable CA1031 // A failed build is reported in the status, whatever the cause.
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            lock (_servingLock)
+            {
+                // A failed first build stops serving its partial index: "failed" must not answer searches.
+                if (_serving is { } partial && ReferenceEquals(partial.Index, index))
+                {
+                    _serving = null;
+                }
+            }
+
             job.Finish(e.Message);
             activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
             LogBuildFailed(logger, e, Dataset);

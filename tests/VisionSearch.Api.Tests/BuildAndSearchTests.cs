@@ -75,6 +75,29 @@ public abstract class BuildAndSearchTests(ApiCluster cluster)
         Assert.Single(all, s => (string)s!["dataset"]! == "twice");
     }
 
+    [Fact]
+    public async Task A_first_build_answers_searches_before_it_finishes()
+    {
+        var rows = TestVectors.Clustered(60_000, 32, seed: 8);
+        var path = cluster.Data.File("early.fvecs");
+        TestVectors.WriteFvecs(path, rows);
+        Assert.Equal(HttpStatusCode.Accepted, (await cluster.Client.PostJsonAsync("/index/build", new { dataset = "early", location = path })).StatusCode);
+
+        // Poll until the build has passed its first items; searching then must already work.
+        JsonNode status;
+        do
+        {
+            status = await (await cluster.Client.GetAsync("/index/status?dataset=early")).ReadJsonAsync();
+        }
+        while ((string)status["status"]! == "building" && (long)status["count"]! < 100);
+
+        Assert.True((string)status["status"]! == "building", "the build ended before a search could be tried while it ran");
+        var results = await SearchAsync("early", rows[7], 5);
+        Assert.Equal(5, results.Count);
+        Assert.Equal(0L, (long)status["snapshot_version"]!);
+        Assert.Equal(60_000, (long)(await WaitUntilReadyAsync("early"))["count"]!);
+    }
+
     private async Task<JsonArray> SearchAsync(string dataset, float[] vector, int k)
     {
         var response = await cluster.Client.PostJsonAsync("/search", new { dataset, vector, k, ef = 2000 });
