@@ -12,6 +12,9 @@ internal sealed class OnnxModel : IDisposable
     private readonly InferenceSession _session;
     private readonly SemaphoreSlim _runs;
 
+    /// <summary>Default options, made once: a native object per run costs more than this tiny model's layers.</summary>
+    private readonly RunOptions _runOptions = new();
+
     public OnnxModel(string path, ClipOptions options, string preferredOutput)
     {
         if (!File.Exists(path))
@@ -54,8 +57,7 @@ internal sealed class OnnxModel : IDisposable
         try
         {
             var start = Stopwatch.GetTimestamp();
-            using var runOptions = new RunOptions();
-            using var results = _session.Run(runOptions, names, values, [Output]);
+            using var results = _session.Run(_runOptions, names, values, [Output]);
             var data = results[0].GetTensorDataAsSpan<float>();
             data.CopyTo(output);
             EmbeddingInstruments.RecordRun(Output, Stopwatch.GetElapsedTime(start));
@@ -69,6 +71,7 @@ internal sealed class OnnxModel : IDisposable
     public void Dispose()
     {
         _session.Dispose();
+        _runOptions.Dispose();
         _runs.Dispose();
     }
 }
