@@ -17,6 +17,12 @@ public sealed unsafe partial class HnswIndex
             EnsureQuantizer(vector);
         }
 
+        AddValidated(label, vector);
+    }
+
+    /// <summary>Adds a vector already checked, with the quantizer (if any) already fitted.</summary>
+    private void AddValidated(int label, ReadOnlySpan<float> vector)
+    {
         var context = RentContext();
         try
         {
@@ -59,7 +65,7 @@ public sealed unsafe partial class HnswIndex
             for (var i = 0; i < labels.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                Add(labels[i], vectors.Span.Slice(i * Dimension, Dimension));
+                AddValidated(labels[i], vectors.Span.Slice(i * Dimension, Dimension));
             }
 
             return;
@@ -74,7 +80,7 @@ public sealed unsafe partial class HnswIndex
             int i;
             while ((i = Interlocked.Increment(ref next)) < labels.Count && !cancellationToken.IsCancellationRequested)
             {
-                Add(labels[i], vectors.Span.Slice(i * Dimension, Dimension));
+                AddValidated(labels[i], vectors.Span.Slice(i * Dimension, Dimension));
             }
         });
         cancellationToken.ThrowIfCancellationRequested();
@@ -119,6 +125,11 @@ public sealed unsafe partial class HnswIndex
     private void EnsureQuantizer(ReadOnlySpan<float> rows)
     {
         var quantizer = _vectors.Quantizer!;
+        if (quantizer.IsTrained)
+        {
+            return; // the common case, without the lock every insert would otherwise take
+        }
+
         lock (_slotLock)
         {
             if (quantizer.IsTrained)
@@ -374,7 +385,7 @@ public sealed unsafe partial class HnswIndex
     /// </summary>
     private void Connect<T>(int node, int level, ReadOnlySpan<int> links, bool replace, SearchContext context) where T : struct, INodeDistance<T>
     {
-        var capacity = level == 0 ? _maxM0 : _m;
+        var capacity = MaxLinks(level);
         Span<int> merged = stackalloc int[capacity + links.Length];
         LockNode(node);
         try
@@ -434,7 +445,7 @@ public sealed unsafe partial class HnswIndex
             neighbourhood.UnionWith(ReadLinks(neighbour, level));
         }
 
-        var capacity = level == 0 ? _maxM0 : _m;
+        var capacity = MaxLinks(level);
         foreach (var neighbour in neighbours)
         {
             var from = T.From(_vectors, _vectors.WalkVector(neighbour, context.Node), context.NodeScratch);

@@ -198,7 +198,7 @@ public sealed unsafe partial class HnswIndex
                 var list = LinksOf(node, level);
                 var count = *list & CountMask;
                 var flags = *list & ~CountMask;
-                if (count > (level == 0 ? _maxM0 : _m) || (flags != 0 && (level > 0 || flags != DeletedBit)))
+                if (count > MaxLinks(level) || (flags != 0 && (level > 0 || flags != DeletedBit)))
                 {
                     throw Corrupt($"node {node} has {count} links on layer {level}");
                 }

@@ -133,6 +133,9 @@ public sealed unsafe partial class HnswIndex : IDisposable
     private int* LinksOf(int node, int level) =>
         level == 0 ? (int*)_links0[node] : *(int**)(_meta[node] + 8) + ((level - 1) * _upper.LayerInts);
 
+    /// <summary>The bound on a node's links: 2·M on layer 0, M above.</summary>
+    private int MaxLinks(int level) => level == 0 ? _maxM0 : _m;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsDeleted(int node) => (*(int*)_links0[node] & DeletedBit) != 0;
 

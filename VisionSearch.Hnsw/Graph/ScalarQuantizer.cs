@@ -12,6 +12,7 @@ internal sealed unsafe class ScalarQuantizer
 {
     private readonly float[] _min;
     private readonly float[] _scale;
+    private volatile bool _trained;
 
     public ScalarQuantizer(int dimension)
     {
@@ -20,7 +21,8 @@ internal sealed unsafe class ScalarQuantizer
         _scale = GC.AllocateArray<float>(dimension, pinned: true);
     }
 
-    public bool IsTrained { get; private set; }
+    /// <summary>Whether the ranges are set; volatile, so a reader that sees true also sees the ranges.</summary>
+    public bool IsTrained => _trained;
 
     public float* Min => (float*)Unsafe.AsPointer(ref _min[0]);
 
@@ -67,7 +69,7 @@ internal sealed unsafe class ScalarQuantizer
             _scale[i] = (max[i] - _min[i]) / 255f;
         }
 
-        IsTrained = true;
+        _trained = true;
     }
 
     /// <summary>Restores ranges read from a snapshot.</summary>
@@ -75,7 +77,7 @@ internal sealed unsafe class ScalarQuantizer
     {
         minimums.CopyTo(_min);
         scales.CopyTo(_scale);
-        IsTrained = true;
+        _trained = true;
     }
 
     public void Encode(float* vector, byte* codes)
