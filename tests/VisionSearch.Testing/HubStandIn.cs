@@ -23,7 +23,11 @@ public sealed class HubStandIn : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly string _repo;
-    private readonly ConcurrentDictionary<string, byte[]> _files = new(StringComparer.Ordinal);
+    /// <summary>Files by path, with their ids hashed once when added: a SHA-1 (the small-file ETag, shaped like git's ids) and the SHA-256 (LFS ETag, CDN name).</summary>
+    private readonly ConcurrentDictionary<string, Served> _files = new(StringComparer.Ordinal);
+
+    /// <summary>The same contents by SHA-256, as the CDN finds them.</summary>
+    private readonly ConcurrentDictionary<string, byte[]> _blobs = new(StringComparer.Ordinal);
     private int _cutNextDownloadAfter;
     private int _failures;
     private int _failureStatus;
@@ -34,7 +38,7 @@ public sealed class HubStandIn : IAsyncDisposable
         _repo = repo;
         foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
         {
-            _files[Path.GetRelativePath(folder, file).Replace('\\', '/')] = File.ReadAllBytes(file);
+            Put(Path.GetRelativePath(folder, file).Replace('\\', '/'), File.ReadAllBytes(file));
         }
     }
 
@@ -65,7 +69,7 @@ public sealed class HubStandIn : IAsyncDisposable
     /// <summary>Replaces (or adds) a file: its ETag and the repository's commit change.</summary>
     public void Replace(string path, byte[] content)
     {
-        _files[path] = content;
+        Put(path, content);
         Commit = Convert.ToHexStringLower(SHA1.HashData(content));
     }
 
@@ -96,7 +100,7 @@ public sealed class HubStandIn : IAsyncDisposable
         if (path.StartsWith("cdn/", StringComparison.Ordinal))
         {
             var sha = path["cdn/".Length..];
-            var blob = _files.Values.FirstOrDefault(b => Sha256(b) == sha);
+            var blob = _blobs.GetValueOrDefault(sha);
             await ServeAsync(context, blob);
             return;
         }
@@ -126,7 +130,7 @@ public sealed class HubStandIn : IAsyncDisposable
         file = file.StartsWith(ConvertedRevision + "/", StringComparison.Ordinal)
             ? file[(ConvertedRevision.Length + 1)..]
             : file[(file.IndexOf('/', StringComparison.Ordinal) + 1)..]; // after the revision
-        if (!_files.TryGetValue(file, out var content))
+        if (!_files.TryGetValue(file, out var served))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             context.Response.Headers["X-Error-Code"] = "EntryNotFound";
@@ -137,14 +141,15 @@ public sealed class HubStandIn : IAsyncDisposable
         if (file.EndsWith(".onnx", StringComparison.Ordinal) || file.EndsWith(".parquet", StringComparison.Ordinal))
         {
             context.Response.StatusCode = StatusCodes.Status302Found;
-            context.Response.Headers["X-Linked-Etag"] = $"\"{Sha256(content)}\"";
+            var (content, _, sha) = served;
+            context.Response.Headers["X-Linked-Etag"] = $"\"{sha}\"";
             context.Response.Headers["X-Linked-Size"] = content.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            context.Response.Headers.Location = $"http://localhost:{Endpoint.Port}/cdn/{Sha256(content)}";
+            context.Response.Headers.Location = $"http://localhost:{Endpoint.Port}/cdn/{sha}";
             return;
         }
 
-        context.Response.Headers.ETag = $"\"{Convert.ToHexStringLower(SHA1.HashData(content))}\"";
-        await ServeAsync(context, content);
+        context.Response.Headers.ETag = $"\"{served.GitSha1}\"";
+        await ServeAsync(context, served.Content);
     }
 
     private const string ConvertedRevision = "refs/convert/parquet";
@@ -215,5 +220,12 @@ public sealed class HubStandIn : IAsyncDisposable
         await context.Response.Body.WriteAsync(content.AsMemory(start));
     }
 
-    private static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
+    private void Put(string path, byte[] content)
+    {
+        var served = new Served(content, Convert.ToHexStringLower(SHA1.HashData(content)), Convert.ToHexStringLower(SHA256.HashData(content)));
+        _blobs[served.Sha256] = content;
+        _files[path] = served;
+    }
+
+    private sealed record Served(byte[] Content, string GitSha1, string Sha256);
 }
