@@ -1,16 +1,49 @@
 namespace VisionSearch.Contracts;
 
-/// <summary>What to index and how.</summary>
-/// <param name="Source">The kind of source; <see cref="SourceKinds.Vectors"/> is the one supported today.</param>
-/// <param name="Location">Where the data is: a file path readable by the silo.</param>
+/// <summary>What to index and how. Two specs that differ in anything build two different index versions.</summary>
+/// <param name="Source">The kind of source, one of <see cref="SourceKinds"/>.</param>
+/// <param name="Location">Where the data is: a path readable by the silo, or a Hub dataset id for <see cref="SourceKinds.Hub"/>.</param>
 /// <param name="Limit">Index at most this many items (null: all).</param>
 /// <param name="Metric">How vectors are compared: <c>cosine</c>, <c>ip</c> or <c>l2</c>.</param>
+/// <param name="Column">The table column holding the image or text (Parquet, CSV/JSONL and Hub sources); null picks the first image or text column.</param>
+/// <param name="Model">The CLIP model that embeds images and texts: a local folder or a Hub repo id; null takes the silo's configured one. Ignored for vectors.</param>
+/// <param name="Subset">The Hub dataset's config (subset); null takes the default.</param>
+/// <param name="Split">The Hub dataset's split; null takes train, or the first.</param>
+/// <param name="M">HNSW links per node.</param>
+/// <param name="EfConstruction">HNSW candidate list size while inserting.</param>
+/// <param name="Shards">How many shard grains hold the index; null splits by the silo's configured items per shard.</param>
 [GenerateSerializer, Immutable, Alias("vs.BuildSpec")]
-public sealed record BuildSpec(string Source, string Location, long? Limit, string Metric);
+public sealed record BuildSpec(
+    string Source,
+    string Location,
+    long? Limit,
+    string Metric,
+    string? Column = null,
+    string? Model = null,
+    string? Subset = null,
+    string? Split = null,
+    int M = 16,
+    int EfConstruction = 200,
+    int? Shards = null);
 
 /// <summary>The names of source kinds in <see cref="BuildSpec.Source"/>.</summary>
 public static class SourceKinds
 {
     /// <summary>Precomputed vectors in a <c>.fvecs</c> or <c>.npy</c> file; row i gets id "i".</summary>
     public const string Vectors = "vectors";
+
+    /// <summary>A folder of images (id: the relative path), with optional captions.</summary>
+    public const string Folder = "folder";
+
+    /// <summary>A Parquet file with an image or text column (id: the row).</summary>
+    public const string Parquet = "parquet";
+
+    /// <summary>Texts: a <c>.txt</c> file (a line each), or a <c>.csv</c>/<c>.jsonl</c> file with <see cref="BuildSpec.Column"/>.</summary>
+    public const string Text = "text";
+
+    /// <summary>A Hugging Face Hub dataset by id (<c>org/name</c>), read from its Parquet files.</summary>
+    public const string Hub = "hub";
+
+    /// <summary>Every kind, for messages.</summary>
+    public static IReadOnlyList<string> All { get; } = [Vectors, Folder, Parquet, Text, Hub];
 }

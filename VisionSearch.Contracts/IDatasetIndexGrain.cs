@@ -2,7 +2,7 @@ using Orleans.Concurrency;
 
 namespace VisionSearch.Contracts;
 
-/// <summary>The index of one dataset: owns its vectors, its build and its snapshot. Keyed by dataset name.</summary>
+/// <summary>The index of one dataset: runs its builds and routes its searches to the shard grains that hold the vectors. Keyed by dataset name.</summary>
 [Alias("vs.IDatasetIndexGrain")]
 public interface IDatasetIndexGrain : IGrainWithStringKey
 {
@@ -15,8 +15,15 @@ public interface IDatasetIndexGrain : IGrainWithStringKey
     Task<IndexStatus> GetStatusAsync();
 
     /// <summary>
+    /// Continues a build whose silo stopped, from its last checkpoint in Redis; nothing when no build is
+    /// pending or it is already running here. Every silo calls this for the datasets Redis lists as building.
+    /// </summary>
+    [Alias("resume")]
+    Task ResumeAsync();
+
+    /// <summary>
     /// The nearest items to a query vector. Interleaves with every other call, so searches never queue
-    /// behind each other or behind a build's turns; the grain runs them on pool threads.
+    /// behind each other or behind a build's turns; the shards run them on pool threads.
     /// </summary>
     [Alias("search")]
     [AlwaysInterleave]

@@ -21,15 +21,22 @@ public enum IndexPhase
 /// <param name="Dataset">The dataset name (the grain key).</param>
 /// <param name="Status">Where the index is in its life (the Python original's <c>status</c>: ready only once searchable).</param>
 /// <param name="Spec">The spec of the running or last build.</param>
-/// <param name="ItemsTotal">How many items the build will index, when known.</param>
-/// <param name="ItemsIndexed">How many items the running build has indexed so far.</param>
-/// <param name="ItemsSkipped">How many items the running build could not index (an invalid vector, say).</param>
+/// <param name="ItemsTotal">How many items the build will index, when the source knows it up front.</param>
+/// <param name="ItemsIndexed">How many items the build has indexed (durably: they survive a restart).</param>
+/// <param name="ItemsSkipped">How many items the build could not index; <see cref="Skips"/> says why.</param>
 /// <param name="Count">How many items the searchable index holds.</param>
 /// <param name="Dimension">The vector length of the searchable index (0 when there is none).</param>
-/// <param name="SnapshotVersion">The version of the last snapshot written to Redis (0: none).</param>
+/// <param name="SnapshotVersion">The build version the searchable index comes from (0: none).</param>
 /// <param name="StartedAt">When the running or last build started.</param>
 /// <param name="FinishedAt">When the last build finished.</param>
 /// <param name="Error">Why the last build failed.</param>
+/// <param name="ItemsRead">How many items the build has read from the source.</param>
+/// <param name="ItemsEmbedded">How many items the build has embedded (or taken as given vectors).</param>
+/// <param name="ItemsPerSecond">Items indexed per second since the build started or resumed.</param>
+/// <param name="EtaSeconds">Seconds the running build still needs at that rate, when the total is known.</param>
+/// <param name="Shards">How many shard grains hold the searchable index.</param>
+/// <param name="Model">What produced the vectors: the CLIP model, or <c>precomputed</c>.</param>
+/// <param name="Skips">The most recent skipped items and why (at most 20).</param>
 [GenerateSerializer, Immutable, Alias("vs.IndexStatus")]
 public sealed record IndexStatus(
     string Dataset,
@@ -43,4 +50,17 @@ public sealed record IndexStatus(
     long SnapshotVersion,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
-    string? Error);
+    string? Error,
+    long ItemsRead = 0,
+    long ItemsEmbedded = 0,
+    double ItemsPerSecond = 0,
+    double? EtaSeconds = null,
+    int Shards = 0,
+    string? Model = null,
+    SkippedItem[]? Skips = null);
+
+/// <summary>An item a build could not index.</summary>
+/// <param name="Id">The item's id in the dataset.</param>
+/// <param name="Reason">Why: undecodable, invalid vector, failed embedding.</param>
+[GenerateSerializer, Immutable, Alias("vs.SkippedItem")]
+public sealed record SkippedItem(string Id, string Reason);

@@ -1,7 +1,10 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using VisionSearch.Embeddings;
+using VisionSearch.HuggingFace;
 using VisionSearch.ServiceDefaults;
+using VisionSearch.Silo.Ingestion;
 using VisionSearch.Silo.Persistence;
 
 namespace VisionSearch.Silo;
@@ -18,6 +21,27 @@ public static class SiloHostingExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<SnapshotStore>();
+        builder.Services.AddSingleton<ShardLog>();
+        builder.Services.AddSingleton<BuildRecordStore>();
+
+        builder.Services.AddOptions<IngestionOptions>()
+            .BindConfiguration(IngestionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<ClipOptions>()
+            .BindConfiguration(ClipOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        // The Hub client retries and resumes downloads itself; the standard resilience handler's 30 s
+        // request timeout would cut a model download short, so it gets its own HttpClient.
+        builder.Services.AddSingleton(new HubOptions());
+        builder.Services.AddSingleton(sp => new HubClient(
+            new HttpClient(HubClient.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan },
+            sp.GetRequiredService<HubOptions>(),
+            sp.GetRequiredService<ILogger<HubClient>>()));
+        builder.Services.AddSingleton<DatasetSources>();
+        builder.Services.AddSingleton<EmbedderProvider>();
+        builder.Services.AddHostedService<BuildResumer>();
 
         // Ids and ports come from the "Orleans" section (Orleans__ClusterId, Orleans__Endpoints__SiloPort, ...),
         // as an Aspire AppHost passes them; membership lives in the same Redis.
@@ -26,6 +50,8 @@ public static class SiloHostingExtensions
             silo.UseSharedRedisClustering(RedisClientExtensions.ConnectionName);
             var endpoints = builder.Configuration.GetSection("Orleans:Endpoints");
             silo.Configure<EndpointOptions>(endpoints);
+            // How fast a dead silo is noticed (and its builds resumed elsewhere): Orleans__Membership__ProbeTimeout, ...
+            silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Orleans:Membership"));
             if (endpoints["AdvertisedIPAddress"] is { Length: > 0 } advertised)
             {
                 silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(advertised));

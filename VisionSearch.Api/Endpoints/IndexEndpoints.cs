@@ -36,7 +36,7 @@ public static class IndexEndpoints
 
         if (string.IsNullOrWhiteSpace(request.Location))
         {
-            errors.Add("location", "Required: the path of the source file.");
+            errors.Add("location", "Required: the path of the file or folder, or the Hub dataset id.");
         }
 
         if (request.Limit is < 1)
@@ -49,7 +49,9 @@ public static class IndexEndpoints
             return errors.ToProblem();
         }
 
-        var spec = new BuildSpec(request.Source ?? SourceKinds.Vectors, request.Location!, request.Limit, request.Metric ?? "cosine");
+        var spec = new BuildSpec(
+            request.Source ?? SourceKinds.Vectors, request.Location!, request.Limit, request.Metric ?? "cosine", request.Column, request.Model,
+            request.Subset, request.Split, request.M ?? 16, request.EfConstruction ?? 200, request.Shards);
         var result = await grains.GetGrain<IDatasetIndexGrain>(request.Dataset!).BuildAsync(spec);
         return result.Outcome switch
         {

@@ -2,8 +2,27 @@ namespace VisionSearch.Api.Models;
 
 /// <summary>Builds (or rebuilds) the index of a dataset.</summary>
 /// <param name="Dataset">The dataset name: 1 to 128 letters, digits, '.', '_' or '-'.</param>
-/// <param name="Source">Where items come from: <c>vectors</c> (a .fvecs or .npy file of precomputed embeddings).</param>
-/// <param name="Location">The path of the source file, as the silo sees it.</param>
+/// <param name="Source">Where items come from: <c>vectors</c> (default; a .fvecs or .npy file of precomputed embeddings), <c>folder</c> (images), <c>parquet</c> (an image or text column), <c>text</c> (.txt lines, or a .csv/.jsonl column) or <c>hub</c> (a Hugging Face dataset).</param>
+/// <param name="Location">The path of the file or folder, as the silo sees it; for <c>hub</c>, the dataset id (<c>org/name</c>).</param>
 /// <param name="Limit">Index at most this many items.</param>
 /// <param name="Metric"><c>cosine</c> (default), <c>ip</c> or <c>l2</c>.</param>
-public sealed record BuildIndexRequest(string? Dataset, string? Source, string? Location, long? Limit, string? Metric);
+/// <param name="Column">The image or text column (parquet, text tables, hub); default: the first image column, else <c>text</c>.</param>
+/// <param name="Model">The CLIP model for images and texts: a Hub repo id or a folder on the silo; default: the silo's configured one.</param>
+/// <param name="Subset">The Hub dataset's config.</param>
+/// <param name="Split">The Hub dataset's split (default: train).</param>
+/// <param name="M">HNSW links per node (default 16).</param>
+/// <param name="EfConstruction">HNSW build candidate list (default 200).</param>
+/// <param name="Shards">Shard grains for this index; default: one per 5,000,000 items when the size is known.</param>
+public sealed record BuildIndexRequest(
+    string? Dataset,
+    string? Source,
+    string? Location,
+    long? Limit,
+    string? Metric,
+    string? Column = null,
+    string? Model = null,
+    string? Subset = null,
+    string? Split = null,
+    int? M = null,
+    int? EfConstruction = null,
+    int? Shards = null);

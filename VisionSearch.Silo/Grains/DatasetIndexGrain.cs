@@ -1,58 +1,62 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VisionSearch.Contracts;
-using VisionSearch.Datasets.Vectors;
-using VisionSearch.Hnsw;
-using VisionSearch.ServiceDefaults;
+using VisionSearch.Datasets;
+using VisionSearch.HuggingFace;
+using VisionSearch.Silo.Ingestion;
 using VisionSearch.Silo.Persistence;
 
 namespace VisionSearch.Silo.Grains;
 
 /// <summary>
-/// Owns one dataset's HNSW index. A build reads the source and fills a new index on pool threads, writes it to
-/// Redis as a snapshot, then swaps it in; searches keep answering from the previous index meanwhile. On
-/// activation the last published snapshot is loaded, so the index survives silo restarts.
+/// A dataset's index: it runs the dataset's builds (reader → ingestion workers → shard grains, see the
+/// .Build part) and routes searches to the shards of the build being served (the .Search part). Its state
+/// lives in Redis (build and serving records), so any silo can take it over: a build whose silo died is
+/// resumed from its last checkpoint, and a rebuild leaves the previous build serving until it is complete.
 /// </summary>
 public sealed partial class DatasetIndexGrain(
-    SnapshotStore snapshots,
+    BuildRecordStore records,
+    DatasetSources sources,
+    EmbedderProvider embedders,
+    IOptions<IngestionOptions> ingestion,
     IGrainFactory grains,
     ILogger<DatasetIndexGrain> logger) : Grain, IDatasetIndexGrain
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>What status and records say produced the vectors of a vectors source.</summary>
+    private const string Precomputed = "precomputed";
 
-    private readonly Lock _servingLock = new();
-    private volatile ServingIndex? _serving;
-    private volatile BuildJob? _build;
+    /// <summary>The published build (null before the first completes).</summary>
+    private ServingRecord? _published;
+
+    /// <summary>What searches go to: the published build, or a first build that has its first items in.</summary>
+    private volatile ServingRecord? _serving;
+
+    /// <summary>The running or last build, as last checkpointed.</summary>
+    private volatile BuildRecord? _record;
 
     private string Dataset => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var manifest = await snapshots.GetManifestAsync(Dataset);
-        if (manifest is null)
+        _published = _serving = await records.GetServingAsync(Dataset);
+        _record = await records.GetBuildAsync(Dataset);
+        if (_record is { IsRunning: true } pending)
         {
-            return;
+            Resume(pending);
         }
-
-        var metadata = JsonSerializer.Deserialize<SnapshotMetadata>(manifest.Metadata, Json)
-            ?? throw new InvalidDataException($"Snapshot {manifest.Version} of '{Dataset}' has no metadata.");
-        var index = await snapshots.ReadAsync(Dataset, manifest, stream => HnswIndex.ReadFrom(stream), cancellationToken);
-        _serving = new ServingIndex(index, metadata.Spec, manifest.Version, metadata.BuiltAt);
-        LogRestored(logger, Dataset, manifest.Version, index.Count);
     }
 
     public async Task<BuildResult> BuildAsync(BuildSpec spec)
     {
-        if (_build is { IsRunning: true } running)
+        spec = spec with { Model = spec.Source == SourceKinds.Vectors ? null : spec.Model ?? embedders.DefaultModel };
+        if (_record is { IsRunning: true } running)
         {
             return running.Spec == spec
                 ? new BuildResult(BuildOutcome.Unchanged, Status())
-                : new BuildResult(BuildOutcome.Conflict, Status(), Message: $"A build of '{Dataset}' from {running.Spec.Location} is running.");
+                : new BuildResult(BuildOutcome.Conflict, Status(), Message: $"Build {running.Version} of '{Dataset}' from {running.Spec.Location} is running.");
         }
 
-        if (_serving?.Spec == spec)
+        if (_published?.Spec == spec)
         {
             return new BuildResult(BuildOutcome.Unchanged, Status());
         }
@@ -62,146 +66,44 @@ public sealed partial class DatasetIndexGrain(
             return invalid;
         }
 
-        if (!TryOpen(spec, out var file, out var problem))
+        IDatasetSource source;
+        long? count;
+        try
         {
-            return problem;
+            (source, count) = sources.Open(spec);
+            await ProbeAsync(source);
+        }
+        catch (DatasetException e)
+        {
+            return Invalid(e.Field ?? "location", e.Message);
+        }
+        catch (HubException e)
+        {
+            return Invalid("location", e.Message);
         }
 
+        var total = count is { } c && spec.Limit is { } limit ? Math.Min(c, limit) : count;
+        var shards = spec.Shards ?? (total is { } t ? (int)Math.Max(1, (t + ingestion.Value.MaxItemsPerShard - 1) / ingestion.Value.MaxItemsPerShard) : 1);
+        var record = new BuildRecord(
+            await records.NextVersionAsync(Dataset), spec, spec.Model ?? Precomputed, shards, total, Dimension: 0, Cursor: null, NextLabel: 0,
+            Read: 0, Embedded: 0, Indexed: 0, Skipped: 0, Skips: [], DateTimeOffset.UtcNow, FinishedAt: null, Error: null);
+        await records.SaveBuildAsync(Dataset, record);
         await grains.GetGrain<IDatasetCatalogGrain>(0).AddAsync(Dataset);
-        var job = new BuildJob(spec, spec.Limit is { } limit ? Math.Min(limit, file.Count) : file.Count);
-        _build = job;
-        // The build outlives this call; keep the activation (and its index) alive while it runs.
-        DelayDeactivation(TimeSpan.FromHours(24));
-        _ = Task.Run(() => RunBuildAsync(job, file));
-        LogBuildStarted(logger, Dataset, spec.Location, job.Total);
+        _record = record;
+        Start(record, source);
+        LogBuildStarted(logger, Dataset, record.Version, source.Description, shards);
         return new BuildResult(BuildOutcome.Started, Status());
     }
 
+    public Task ResumeAsync() => Task.CompletedTask; // Activation resumes a pending build; see OnActivateAsync.
+
     public Task<IndexStatus> GetStatusAsync() => Task.FromResult(Status());
-
-    /// <summary>
-    /// Runs on the thread pool, not on the activation's single-threaded scheduler (the method interleaves,
-    /// see the interface), so concurrent searches use every core; the index is safe for concurrent readers.
-    /// </summary>
-    public Task<SearchResult> SearchAsync(VectorQuery query) => Task.Run(() => Search(query));
-
-    private SearchResult Search(VectorQuery query)
-    {
-        using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("index.search");
-        activity?.SetTag("visionsearch.dataset", Dataset);
-        activity?.SetTag("visionsearch.k", query.K);
-        var serving = _serving;
-        if (serving is null)
-        {
-            return _build is { IsRunning: true }
-                ? new SearchResult(SearchOutcome.NotReady, [], $"The first build of '{Dataset}' is still running.")
-                : new SearchResult(SearchOutcome.NotFound, [], $"Dataset '{Dataset}' has not been built.");
-        }
-
-        var index = serving.Index;
-        if (query.Vector.Length != index.Dimension)
-        {
-            return new SearchResult(SearchOutcome.DimensionMismatch, [],
-                $"The vector has {query.Vector.Length} dimensions; dataset '{Dataset}' has {index.Dimension}.");
-        }
-
-        Neighbor[] neighbors;
-        try
-        {
-            neighbors = index.Search(query.Vector, query.K, query.Ef);
-        }
-        catch (ArgumentException e)
-        {
-            return new SearchResult(SearchOutcome.InvalidVector, [], e.Message);
-        }
-
-        var hits = new SearchHit[neighbors.Length];
-        for (var i = 0; i < hits.Length; i++)
-        {
-            hits[i] = new SearchHit(
-                neighbors[i].Label.ToString(CultureInfo.InvariantCulture),
-                Distances.ToScore(index.Options.Metric, neighbors[i].Distance));
-        }
-
-        return new SearchResult(SearchOutcome.Ok, hits);
-    }
-
-    /// <summary>A first build answers searches once this many items are in (the Python original's "load ~100, continue in the background").</summary>
-    private const int FirstServingItems = 100;
-
-    /// <summary>
-    /// The index of a first build serves while it grows (the library searches concurrently with inserts);
-    /// a rebuild leaves the previous index serving until the new one is complete.
-    /// </summary>
-    private void ServeWhileBuilding(HnswIndex index, BuildJob job)
-    {
-        lock (_servingLock)
-        {
-            _serving ??= new ServingIndex(index, job.Spec, SnapshotVersion: 0, BuiltAt: DateTimeOffset.UtcNow);
-        }
-    }
-
-    private async Task RunBuildAsync(BuildJob job, VectorFile file)
-    {
-        using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("index.build");
-        activity?.SetTag("visionsearch.dataset", Dataset);
-        HnswIndex? index = null;
-        try
-        {
-            var building = new HnswIndex(new HnswOptions { Dimension = file.Dimension, Metric = ParseMetric(job.Spec.Metric)!.Value });
-            index = building;
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
-            // One row at a time (no chunk buffering), as HnswIndex.AddRange takes them: the graph grows in
-            // row order, which keeps recall at low ef equal to a one-thread build.
-            var rows = Partitioner.Create(file.ReadRows(0, job.Spec.Limit), EnumerablePartitionerOptions.NoBuffering);
-            Parallel.ForEach(rows, parallel, row =>
-            {
-                try
-                {
-                    building.Add(checked((int)row.Row), row.Vector);
-                    if (job.CountIndexed() == FirstServingItems)
-                    {
-                        ServeWhileBuilding(building, job);
-                    }
-                }
-                catch (ArgumentException e)
-                {
-                    job.CountSkipped();
-                    LogSkipped(logger, Dataset, row.Row, e.Message);
-                }
-            });
-
-            var builtAt = DateTimeOffset.UtcNow;
-            var metadata = JsonSerializer.Serialize(new SnapshotMetadata(job.Spec, builtAt, building.Count, building.Dimension), Json);
-            var manifest = await snapshots.WriteAsync(Dataset, metadata, building.WriteTo);
-            _serving = new ServingIndex(building, job.Spec, manifest.Version, builtAt);
-            job.Finish(error: null);
-            LogBuildFinished(logger, Dataset, building.Count, job.Skipped, manifest.Version);
-        }
-#pragma warning disable CA1031 // A failed build is reported in the status, whatever the cause.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            lock (_servingLock)
-            {
-                // A failed first build stops serving its partial index: "failed" must not answer searches.
-                if (_serving is { } partial && ReferenceEquals(partial.Index, index))
-                {
-                    _serving = null;
-                }
-            }
-
-            job.Finish(e.Message);
-            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
-            LogBuildFailed(logger, e, Dataset);
-        }
-    }
 
     private IndexStatus Status()
     {
+        var record = _record;
         var serving = _serving;
-        var job = _build;
-        var phase = job switch
+        var phase = record switch
         {
             { IsRunning: true } => IndexPhase.Building,
             { Error: not null } => IndexPhase.Failed,
@@ -209,26 +111,36 @@ public sealed partial class DatasetIndexGrain(
             _ => IndexPhase.Empty,
         };
 
+        var running = record is { IsRunning: true } && _build is { } build ? build : null;
+        var rate = running?.Rate(record!.Indexed) ?? 0;
+        var remaining = record is { IsRunning: true, Total: { } total } ? total - record.Read : (long?)null;
         return new IndexStatus(
             Dataset,
             phase,
-            job?.Spec ?? serving?.Spec,
-            job?.Total ?? serving?.Index.Count,
-            job?.Indexed ?? serving?.Index.Count ?? 0,
-            job?.Skipped ?? 0,
-            serving?.Index.Count ?? 0,
-            serving?.Index.Dimension ?? 0,
-            serving?.SnapshotVersion ?? 0,
-            job?.StartedAt,
-            job?.FinishedAt ?? serving?.BuiltAt,
-            job?.Error);
+            record?.Spec ?? serving?.Spec,
+            record?.Total,
+            record?.Indexed ?? serving?.Count ?? 0,
+            record?.Skipped ?? 0,
+            serving is null ? 0 : ReferenceEquals(serving, _published) ? serving.Count : record?.Indexed ?? 0,
+            serving?.Dimension ?? 0,
+            _published?.Version ?? 0,
+            record?.StartedAt,
+            record?.FinishedAt ?? _published?.BuiltAt,
+            record?.Error,
+            ItemsRead: Math.Max(record?.Read ?? 0, running?.Read ?? 0),
+            ItemsEmbedded: record?.Embedded ?? 0,
+            ItemsPerSecond: rate,
+            EtaSeconds: rate > 0 && remaining is { } r ? r / rate : null,
+            Shards: serving?.Shards ?? 0,
+            Model: record?.Model ?? serving?.Model,
+            Skips: record?.Skips);
     }
 
     private BuildResult? Validate(BuildSpec spec)
     {
-        if (spec.Source != SourceKinds.Vectors)
+        if (!SourceKinds.All.Contains(spec.Source))
         {
-            return Invalid("source", $"Source '{spec.Source}' is not supported yet; use '{SourceKinds.Vectors}'.");
+            return Invalid("source", $"Source '{spec.Source}' is unknown; use one of {string.Join(", ", SourceKinds.All)}.");
         }
 
         if (ParseMetric(spec.Metric) is null)
@@ -236,47 +148,36 @@ public sealed partial class DatasetIndexGrain(
             return Invalid("metric", $"Metric '{spec.Metric}' is unknown; use cosine, ip or l2.");
         }
 
-        return spec.Limit is <= 0 ? Invalid("limit", "Limit must be at least 1.") : null;
+        return spec switch
+        {
+            { Limit: <= 0 } => Invalid("limit", "Limit must be at least 1."),
+            { M: < 2 or > Hnsw.HnswOptions.MaxM } => Invalid("m", $"M must be between 2 and {Hnsw.HnswOptions.MaxM}."),
+            { EfConstruction: < 1 or > 10_000 } => Invalid("ef_construction", "ef_construction must be between 1 and 10000."),
+            { Shards: < 1 or > 1024 } => Invalid("shards", "Shards must be between 1 and 1024."),
+            _ => null,
+        };
     }
 
-    private bool TryOpen(BuildSpec spec, out VectorFile file, out BuildResult problem)
+    /// <summary>Reads the first entry, so a wrong location, column or split is a 4xx now rather than a failed build later.</summary>
+    private static async Task ProbeAsync(IDatasetSource source)
     {
-        try
+        await using var entries = source.ReadAsync().GetAsyncEnumerator();
+        if (!await entries.MoveNextAsync())
         {
-            file = VectorFile.Open(spec.Location);
-            problem = null!;
-            return true;
-        }
-        catch (Exception e) when (e is IOException or NotSupportedException or UnauthorizedAccessException or ArgumentException)
-        {
-            file = null!;
-            problem = Invalid("location", e.Message);
-            return false;
+            throw new DatasetException($"The {source.Description} has no items.", "location");
         }
     }
 
     private BuildResult Invalid(string field, string message) => new(BuildOutcome.Invalid, Status(), field, message);
 
-    internal static Metric? ParseMetric(string name) => name.ToLowerInvariant() switch
+    internal static Hnsw.Metric? ParseMetric(string name) => name.ToLowerInvariant() switch
     {
-        "cosine" => Metric.Cosine,
-        "ip" or "inner_product" or "dot" => Metric.InnerProduct,
-        "l2" or "euclidean" => Metric.L2,
+        "cosine" => Hnsw.Metric.Cosine,
+        "ip" or "inner_product" or "dot" => Hnsw.Metric.InnerProduct,
+        "l2" or "euclidean" => Hnsw.Metric.L2,
         _ => null,
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Dataset} from snapshot {Version}: {Count} vectors")]
-    private static partial void LogRestored(ILogger logger, string dataset, long version, int count);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Build of {Dataset} started from {Location}: {Total} items")]
-    private static partial void LogBuildStarted(ILogger logger, string dataset, string location, long total);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Build of {Dataset} finished: {Count} indexed, {Skipped} skipped, snapshot {Version}")]
-    private static partial void LogBuildFinished(ILogger logger, string dataset, int count, long skipped, long version);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Build of {Dataset} skipped row {Row}: {Reason}")]
-    private static partial void LogSkipped(ILogger logger, string dataset, long row, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Build of {Dataset} failed")]
-    private static partial void LogBuildFailed(ILogger logger, Exception exception, string dataset);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Build {Version} of {Dataset} started from {Source} into {Shards} shards")]
+    private static partial void LogBuildStarted(ILogger logger, string dataset, long version, string source, int shards);
 }

@@ -11,7 +11,7 @@ namespace VisionSearch.Silo.Persistence;
 internal sealed class ChunkReadStream : Stream
 {
     private readonly IDatabase _db;
-    private readonly string _dataset;
+    private readonly string _owner;
     private readonly SnapshotManifest _manifest;
     private readonly XxHash64 _hash = new();
     private Task<RedisValue>? _next;
@@ -20,10 +20,10 @@ internal sealed class ChunkReadStream : Stream
     private int _nextIndex;
     private long _fetched;
 
-    public ChunkReadStream(IDatabase db, string dataset, SnapshotManifest manifest)
+    public ChunkReadStream(IDatabase db, string owner, SnapshotManifest manifest)
     {
         _db = db;
-        _dataset = dataset;
+        _owner = owner;
         _manifest = manifest;
         _next = Fetch(0);
     }
@@ -78,7 +78,7 @@ internal sealed class ChunkReadStream : Stream
         var value = _next.GetAwaiter().GetResult();
         if (value.IsNull)
         {
-            throw new InvalidDataException($"Snapshot {_manifest.Version} of '{_dataset}' lost chunk {index} of {_manifest.ChunkCount}.");
+            throw new InvalidDataException($"Snapshot {_manifest.Version} of '{_owner}' lost chunk {index} of {_manifest.ChunkCount}.");
         }
 
         _chunk = (byte[])value!;
@@ -100,7 +100,7 @@ internal sealed class ChunkReadStream : Stream
         if (_fetched != _manifest.Length || checksum != _manifest.Checksum)
         {
             throw new InvalidDataException(
-                $"Snapshot {_manifest.Version} of '{_dataset}' is damaged: {_fetched} bytes with checksum {checksum:X16}, " +
+                $"Snapshot {_manifest.Version} of '{_owner}' is damaged: {_fetched} bytes with checksum {checksum:X16}, " +
                 $"the manifest says {_manifest.Length} bytes with {_manifest.Checksum:X16}.");
         }
     }
@@ -108,6 +108,6 @@ internal sealed class ChunkReadStream : Stream
     private Task<RedisValue> Fetch(int index)
     {
         _nextIndex = index + 1;
-        return _db.StringGetAsync(RedisKeys.Chunk(_dataset, _manifest.Version, index));
+        return _db.StringGetAsync(RedisKeys.Chunk(_owner, _manifest.Version, index));
     }
 }

@@ -9,7 +9,7 @@ namespace VisionSearch.Silo.Persistence;
 /// keeping a few writes in flight. Runs on a background thread: waiting for Redis blocks the writer, which is
 /// the back-pressure that keeps memory at <c>ChunkSize × WritesInFlight</c>.
 /// </summary>
-internal sealed class ChunkWriteStream(IDatabase db, string dataset, long version, SnapshotOptions options) : Stream
+internal sealed class ChunkWriteStream(IDatabase db, string owner, long version, SnapshotOptions options) : Stream
 {
     private readonly Queue<(Task Write, byte[] Buffer)> _inFlight = new();
     private readonly XxHash64 _hash = new();
@@ -104,7 +104,7 @@ internal sealed class ChunkWriteStream(IDatabase db, string dataset, long versio
             WaitOldest();
         }
 
-        var key = RedisKeys.Chunk(dataset, version, ChunkCount);
+        var key = RedisKeys.Chunk(owner, version, ChunkCount);
         var value = new ReadOnlyMemory<byte>(_buffer, 0, _filled);
         _inFlight.Enqueue((db.StringSetAsync(key, value), _buffer));
         ChunkCount++;

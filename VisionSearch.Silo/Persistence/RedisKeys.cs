@@ -1,29 +1,49 @@
+using System.Globalization;
 using StackExchange.Redis;
 
 namespace VisionSearch.Silo.Persistence;
 
 /// <summary>
 /// Every Redis key VisionSearch writes, in one place. Plain strings and sets only, so the same layout works
-/// on Redis and on Garnet (which has no streams). A dataset's keys share the hash tag <c>{name}</c> so
-/// they land on one Redis Cluster slot.
+/// on Redis and on Garnet (which has no streams: the shard log is one string key per record). Keys of one
+/// owner (a dataset, or one shard of one build of it) share the hash tag <c>{owner}</c>, so each lands on
+/// one Redis Cluster slot while the shards of a large dataset spread over the cluster.
 /// </summary>
 internal static class RedisKeys
 {
     /// <summary>The set of every dataset name that has been built.</summary>
     public static readonly RedisKey Datasets = "vs:datasets";
 
-    /// <summary>The JSON manifest naming a dataset's current snapshot.</summary>
-    public static RedisKey Manifest(string dataset) => $"vs:{{{dataset}}}:manifest";
+    /// <summary>The set of datasets with a build in progress: every silo resumes these (see BuildResumer).</summary>
+    public static readonly RedisKey Building = "vs:building";
+
+    /// <summary>The JSON record of a dataset's running or last build, with its checkpoint (cursor and counters).</summary>
+    public static RedisKey Build(string dataset) => $"vs:{{{dataset}}}:build";
+
+    /// <summary>The JSON record of the build a dataset's searches are served from.</summary>
+    public static RedisKey Serving(string dataset) => $"vs:{{{dataset}}}:serving";
+
+    /// <summary>A counter that hands out build versions of a dataset.</summary>
+    public static RedisKey BuildCounter(string dataset) => $"vs:{{{dataset}}}:builds";
+
+    /// <summary>The JSON manifest naming an owner's current snapshot.</summary>
+    public static RedisKey Manifest(string owner) => $"vs:{{{owner}}}:manifest";
 
     /// <summary>
     /// A counter that hands out snapshot versions. Every write attempt gets a fresh one, so the chunks of a
     /// torn attempt never mix with those of a later, published snapshot.
     /// </summary>
-    public static RedisKey VersionCounter(string dataset) => $"vs:{{{dataset}}}:version";
+    public static RedisKey VersionCounter(string owner) => $"vs:{{{owner}}}:version";
 
     /// <summary>Chunk <paramref name="index"/> of snapshot <paramref name="version"/>.</summary>
-    public static RedisKey Chunk(string dataset, long version, int index) => $"{ChunkPrefix(dataset)}{version}:{index:D6}";
+    public static RedisKey Chunk(string owner, long version, int index) => $"{ChunkPrefix(owner)}{version}:{index:D6}";
 
-    /// <summary>The prefix shared by all snapshot chunks of a dataset, for sweeping stale versions.</summary>
-    public static string ChunkPrefix(string dataset) => $"vs:{{{dataset}}}:snap:";
+    /// <summary>The prefix shared by all snapshot chunks of an owner, for sweeping stale versions.</summary>
+    public static string ChunkPrefix(string owner) => $"vs:{{{owner}}}:snap:";
+
+    /// <summary>Record <paramref name="sequence"/> of an owner's log (what was appended since its snapshot).</summary>
+    public static RedisKey Log(string owner, long sequence) => $"vs:{{{owner}}}:log:{sequence.ToString("D12", CultureInfo.InvariantCulture)}";
+
+    /// <summary>The pattern matching every key of an owner, for dropping it.</summary>
+    public static string AllOf(string owner) => $"vs:{{{owner}}}:*";
 }

@@ -4,7 +4,7 @@ namespace VisionSearch.Silo.Persistence;
 /// Names a complete snapshot in Redis. Written only after every chunk is stored, so a reader that finds a
 /// manifest always finds the whole snapshot it describes.
 /// </summary>
-/// <param name="Version">Increases by one with every snapshot of the dataset.</param>
+/// <param name="Version">Increases by one with every snapshot of the owner.</param>
 /// <param name="ChunkCount">How many chunk keys hold the bytes.</param>
 /// <param name="Length">The total byte length.</param>
 /// <param name="Checksum">XxHash64 of all bytes, in order.</param>

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace VisionSearch.Silo.Persistence;
 
-/// <summary>How snapshots are cut into Redis values.</summary>
+/// <summary>How snapshots are cut into Redis values, how often they are taken, and how long Redis may be away. Section <c>Snapshots</c>.</summary>
 public sealed class SnapshotOptions
 {
     public const string SectionName = "Snapshots";
@@ -17,4 +17,17 @@ public sealed class SnapshotOptions
     /// <summary>Chunk writes sent before waiting for the oldest to complete.</summary>
     [Range(1, 64)]
     public int WritesInFlight { get; set; } = 4;
+
+    /// <summary>
+    /// A building shard snapshots after this many items have gone into its log since the last snapshot, so
+    /// the log a restart replays stays short. Every build ends with a snapshot too.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int EveryItems { get; set; } = 250_000;
+
+    /// <summary>...or when this much time has passed since the last snapshot, whichever comes first.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a Redis outage (a restart, a failover) is waited out before a build fails.</summary>
+    public TimeSpan RedisOutage { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -8,7 +8,7 @@ using VisionSearch.ServiceDefaults;
 namespace VisionSearch.Silo.Persistence;
 
 /// <summary>
-/// Stores a dataset's snapshot in Redis as chunk keys plus a manifest. A new snapshot is written beside the
+/// Stores an owner's snapshot (a shard of a dataset's index) in Redis as chunk keys plus a manifest. A new snapshot is written beside the
 /// old one under a fresh version, published by replacing the manifest (one atomic SET), and only then are
 /// other versions' chunks deleted: a crash at any point leaves the last published snapshot intact.
 /// </summary>
@@ -16,10 +16,10 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>The manifest of the dataset's published snapshot, or null when it has none.</summary>
-    public async Task<SnapshotManifest?> GetManifestAsync(string dataset)
+    /// <summary>The manifest of the owner's published snapshot, or null when it has none.</summary>
+    public async Task<SnapshotManifest?> GetManifestAsync(string owner)
     {
-        var value = await redis.GetDatabase().StringGetAsync(RedisKeys.Manifest(dataset));
+        var value = await redis.GetDatabase().StringGetAsync(RedisKeys.Manifest(owner));
         return value.IsNull ? null : JsonSerializer.Deserialize<SnapshotManifest>((string)value!, Json);
     }
 
@@ -27,52 +27,59 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
     /// Writes a new snapshot with <paramref name="write"/> (called on a pool thread with a stream that blocks
     /// while Redis catches up) and publishes it.
     /// </summary>
-    public async Task<SnapshotManifest> WriteAsync(string dataset, string metadata, Action<Stream> write, CancellationToken cancellationToken = default)
+    public async Task<SnapshotManifest> WriteAsync(string owner, string metadata, Action<Stream> write, CancellationToken cancellationToken = default)
     {
         using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("snapshot.write");
-        activity?.SetTag("visionsearch.dataset", dataset);
+        activity?.SetTag("visionsearch.owner", owner);
         var started = Stopwatch.GetTimestamp();
         var db = redis.GetDatabase();
-        var version = await db.StringIncrementAsync(RedisKeys.VersionCounter(dataset));
+        var version = await db.StringIncrementAsync(RedisKeys.VersionCounter(owner));
 
         var (chunks, length, checksum) = await Task.Run(() =>
         {
-            using var stream = new ChunkWriteStream(db, dataset, version, options.Value);
+            using var stream = new ChunkWriteStream(db, owner, version, options.Value);
             write(stream);
             stream.Complete();
             return (stream.ChunkCount, stream.Length, stream.Checksum);
         }, cancellationToken);
 
         var manifest = new SnapshotManifest(version, chunks, length, checksum, DateTimeOffset.UtcNow, metadata);
-        await db.StringSetAsync(RedisKeys.Manifest(dataset), JsonSerializer.Serialize(manifest, Json));
-        var swept = await SweepAsync(dataset, version);
+        await db.StringSetAsync(RedisKeys.Manifest(owner), JsonSerializer.Serialize(manifest, Json));
+        var swept = await SweepAsync(owner, version);
 
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         activity?.SetTag("visionsearch.snapshot.bytes", length);
-        LogWritten(logger, dataset, version, length, chunks, seconds, swept);
+        LogWritten(logger, owner, version, length, chunks, seconds, swept);
         return manifest;
     }
 
     /// <summary>Reads the published snapshot <paramref name="manifest"/> through <paramref name="read"/> on a pool thread.</summary>
     /// <exception cref="InvalidDataException">A chunk is missing, or the bytes do not match the manifest.</exception>
-    public Task<T> ReadAsync<T>(string dataset, SnapshotManifest manifest, Func<Stream, T> read, CancellationToken cancellationToken = default)
+    public Task<T> ReadAsync<T>(string owner, SnapshotManifest manifest, Func<Stream, T> read, CancellationToken cancellationToken = default)
     {
         var db = redis.GetDatabase();
         return Task.Run(() =>
         {
             using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("snapshot.read");
-            activity?.SetTag("visionsearch.dataset", dataset);
+            activity?.SetTag("visionsearch.owner", owner);
             activity?.SetTag("visionsearch.snapshot.bytes", manifest.Length);
-            using var stream = new ChunkReadStream(db, dataset, manifest);
+            using var stream = new ChunkReadStream(db, owner, manifest);
             return read(stream);
         }, cancellationToken);
     }
 
+    /// <summary>Deletes every key of <paramref name="owner"/>: snapshots, manifest and log (a replaced build's shard).</summary>
+    public Task<int> DropAsync(string owner) => DeleteMatchingAsync(RedisKeys.AllOf(owner), keep: _ => false);
+
     /// <summary>Deletes chunks of every version but <paramref name="keep"/>: the replaced snapshot and any torn write before it.</summary>
-    private async Task<int> SweepAsync(string dataset, long keep)
+    private Task<int> SweepAsync(string owner, long keep)
     {
-        var prefix = RedisKeys.ChunkPrefix(dataset);
-        var kept = $"{prefix}{keep}:";
+        var kept = $"{RedisKeys.ChunkPrefix(owner)}{keep}:";
+        return DeleteMatchingAsync(RedisKeys.ChunkPrefix(owner) + "*", key => key.StartsWith(kept, StringComparison.Ordinal));
+    }
+
+    private async Task<int> DeleteMatchingAsync(string pattern, Func<string, bool> keep)
+    {
         var stale = new List<RedisKey>();
         foreach (var endpoint in redis.GetEndPoints())
         {
@@ -82,9 +89,9 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
                 continue;
             }
 
-            await foreach (var key in server.KeysAsync(pattern: prefix + "*", pageSize: 1000))
+            await foreach (var key in server.KeysAsync(pattern: pattern, pageSize: 1000))
             {
-                if (!key.ToString().StartsWith(kept, StringComparison.Ordinal))
+                if (!keep(key.ToString()))
                 {
                     stale.Add(key);
                 }
@@ -101,6 +108,6 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
     }
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "Snapshot {Version} of {Dataset} published: {Bytes} bytes in {Chunks} chunks, {Seconds:F2} s; {Swept} stale chunks deleted")]
-    private static partial void LogWritten(ILogger logger, string dataset, long version, long bytes, int chunks, double seconds, int swept);
+        Message = "Snapshot {Version} of {Owner} published: {Bytes} bytes in {Chunks} chunks, {Seconds:F2} s; {Swept} stale chunks deleted")]
+    private static partial void LogWritten(ILogger logger, string owner, long version, long bytes, int chunks, double seconds, int swept);
 }

@@ -1,0 +1,65 @@
+using VisionSearch.Contracts;
+
+namespace VisionSearch.Silo.Grains;
+
+/// <summary>
+/// A dataset's running or last build as kept in Redis, rewritten after every committed batch: this is the
+/// checkpoint a resumed build starts from. Every item before <see cref="Cursor"/> is in the shards' logs,
+/// and labels from <see cref="NextLabel"/> on are free, so re-reading after the cursor gives every item the
+/// label it had before.
+/// </summary>
+/// <param name="Version">The build's version; its shards are keyed with it.</param>
+/// <param name="Spec">What is built.</param>
+/// <param name="Model">The model that embeds items, or <c>precomputed</c>.</param>
+/// <param name="Shards">How many shard grains hold the index.</param>
+/// <param name="Total">The item count when known up front (already capped by the limit).</param>
+/// <param name="Dimension">The vector length, fixed by the first committed item (0 before).</param>
+/// <param name="Cursor">The source cursor after the last committed batch.</param>
+/// <param name="NextLabel">The label the next item read gets.</param>
+/// <param name="Read">Entries read and committed (items and failed reads).</param>
+/// <param name="Embedded">Items with a vector.</param>
+/// <param name="Indexed">Items in the shards.</param>
+/// <param name="Skipped">Items that could not be indexed.</param>
+/// <param name="Skips">The latest skipped items and why.</param>
+/// <param name="StartedAt">When the build started.</param>
+/// <param name="FinishedAt">When it finished; null while it runs.</param>
+/// <param name="Error">Why it failed.</param>
+internal sealed record BuildRecord(
+    long Version,
+    BuildSpec Spec,
+    string Model,
+    int Shards,
+    long? Total,
+    int Dimension,
+    string? Cursor,
+    long NextLabel,
+    long Read,
+    long Embedded,
+    long Indexed,
+    long Skipped,
+    SkippedItem[] Skips,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt,
+    string? Error)
+{
+    /// <summary>How many recent skips the status shows.</summary>
+    public const int SkipsKept = 20;
+
+    public bool IsRunning => FinishedAt is null;
+
+    /// <summary>The build's shards as a searchable index (a first build serves while it grows).</summary>
+    public ServingRecord AsServing(DateTimeOffset builtAt) => new(Version, Spec, Model, Shards, Dimension, Indexed, builtAt);
+}
+
+/// <summary>The build a dataset's searches go to: its version names the shard grains.</summary>
+internal sealed record ServingRecord(long Version, BuildSpec Spec, string Model, int Shards, int Dimension, long Count, DateTimeOffset BuiltAt)
+{
+    public string ShardKey(string dataset, int shard) => ShardKeys.Of(dataset, Version, shard);
+}
+
+/// <summary>The grain key and Redis owner of one shard: <c>{dataset}/{build}/{shard}</c> (dataset names have no '/').</summary>
+internal static class ShardKeys
+{
+    public static string Of(string dataset, long version, int shard) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{dataset}/{version}/{shard}");
+}

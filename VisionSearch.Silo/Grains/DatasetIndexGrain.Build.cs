@@ -1,0 +1,334 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using VisionSearch.Contracts;
+using VisionSearch.Datasets;
+using VisionSearch.Hnsw;
+using VisionSearch.ServiceDefaults;
+using VisionSearch.Silo.Ingestion;
+
+namespace VisionSearch.Silo.Grains;
+
+/// <summary>
+/// The build pipeline. It runs on the grain's own scheduler as a background task (it only awaits: reading is
+/// on a pool thread, embedding in worker grains, indexing in shard grains), so the grain's state needs no
+/// locks. Up to <see cref="IngestionOptions.BatchesInFlight"/> batches are embedding at once; they are
+/// committed strictly in read order (logged to the shards, then checkpointed), which is what makes the
+/// checkpoint's cursor mean "everything before this is safe".
+/// </summary>
+public sealed partial class DatasetIndexGrain
+{
+    /// <summary>A first build answers searches once this many items are in (the Python original's "load ~100, continue in the background").</summary>
+    private const int FirstServingItems = 100;
+
+    private BuildRun? _build;
+
+    /// <summary>Continues a checkpointed build on this silo (its previous silo died or stopped).</summary>
+    private void Resume(BuildRecord record)
+    {
+        if (_published is null && record.Indexed >= FirstServingItems)
+        {
+            _serving = record.AsServing(record.StartedAt);
+        }
+
+        try
+        {
+            Start(record, sources.Open(record.Spec).Source);
+            LogBuildResumed(logger, Dataset, record.Version, record.Indexed, record.Cursor);
+        }
+        catch (DatasetException e)
+        {
+            _build = null;
+            _ = FailAsync(record, e);
+        }
+    }
+
+    private void Start(BuildRecord record, IDatasetSource source)
+    {
+        // The build outlives the call that started it; keep the activation (and its state) alive while it runs.
+        DelayDeactivation(TimeSpan.FromDays(7));
+        var run = new BuildRun(record.Read, record.Indexed);
+        _build = run;
+        run.Completion = RunAsync(record, source, run);
+    }
+
+    private async Task RunAsync(BuildRecord record, IDatasetSource source, BuildRun run)
+    {
+        using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("index.build");
+        activity?.SetTag("visionsearch.dataset", Dataset);
+        activity?.SetTag("visionsearch.build", record.Version);
+        try
+        {
+            var options = ingestion.Value;
+            var nextLabel = record.NextLabel;
+            var inFlight = new Queue<(EntryBatch Batch, long[] Labels, Task<EmbedResult> Embedding)>();
+            var remaining = record.Spec.Limit - record.Read;
+            await foreach (var batch in EntryBatcher.ReadAsync(source, record.Cursor, remaining, options, CancellationToken.None))
+            {
+                run.Read += batch.Entries.Count;
+                var labels = new long[batch.Entries.Count];
+                for (var i = 0; i < labels.Length; i++)
+                {
+                    labels[i] = batch.Entries[i].Item is null ? -1 : nextLabel++;
+                }
+
+                inFlight.Enqueue((batch, labels, EmbedAsync(record.Model, batch)));
+                if (inFlight.Count >= options.BatchesInFlight)
+                {
+                    var (done, doneLabels, embedding) = inFlight.Dequeue();
+                    record = await CommitAsync(record, done, doneLabels, await embedding);
+                }
+            }
+
+            while (inFlight.TryDequeue(out var pending))
+            {
+                record = await CommitAsync(record, pending.Batch, pending.Labels, await pending.Embedding);
+            }
+
+            await FinishAsync(record);
+        }
+#pragma warning disable CA1031 // A failed build is reported in its status, whatever the cause.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            await FailAsync(record, e);
+        }
+    }
+
+    /// <summary>Vectors as they are; images and texts through an ingestion worker. Failed reads stay failures.</summary>
+    private Task<EmbedResult> EmbedAsync(string model, EntryBatch batch)
+    {
+        var entries = batch.Entries;
+        var toEmbed = new List<int>();
+        var vectors = new float[]?[entries.Count];
+        var failures = new string?[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            switch (entries[i].Item)
+            {
+                case null:
+                    failures[i] = entries[i].Failure;
+                    break;
+                case { Kind: ItemKind.Vector } item:
+                    vectors[i] = item.Vector;
+                    break;
+                default:
+                    toEmbed.Add(i);
+                    break;
+            }
+        }
+
+        if (toEmbed.Count == 0)
+        {
+            return Task.FromResult(new EmbedResult(vectors, failures));
+        }
+
+        var items = toEmbed.Select(i => entries[i].Item!).Select(item => item.Kind == ItemKind.Image
+            ? new EmbedItem(item.Id, item.Bytes.ToArray(), null)
+            : new EmbedItem(item.Id, null, item.Text ?? "")).ToArray();
+        return MergeAsync(grains.GetGrain<IIngestionWorkerGrain>(0).EmbedAsync(model, items));
+
+        async Task<EmbedResult> MergeAsync(Task<EmbedResult> embedding)
+        {
+            var result = await embedding;
+            for (var j = 0; j < toEmbed.Count; j++)
+            {
+                vectors[toEmbed[j]] = result.Vectors[j];
+                failures[toEmbed[j]] = result.Failures[j];
+            }
+
+            return new EmbedResult(vectors, failures);
+        }
+    }
+
+    /// <summary>Sends a batch's vectors to their shards (each logs them to Redis first), then checkpoints the build.</summary>
+    private async Task<BuildRecord> CommitAsync(BuildRecord record, EntryBatch batch, long[] labels, EmbedResult embedded)
+    {
+        var metric = ParseMetric(record.Spec.Metric)!.Value;
+        var dimension = record.Dimension;
+        var perShard = new ShardBuffer[record.Shards];
+        var skips = new List<SkippedItem>();
+        var embeddedCount = 0;
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var id = batch.Entries[i].Id;
+            if (embedded.Vectors[i] is not { } vector)
+            {
+                skips.Add(new SkippedItem(id, embedded.Failures[i] ?? "No vector."));
+                continue;
+            }
+
+            embeddedCount++;
+            dimension = dimension == 0 ? vector.Length : dimension;
+            if (Check(metric, vector, dimension) is { } problem)
+            {
+                skips.Add(new SkippedItem(id, problem));
+                continue;
+            }
+
+            var shard = (int)(labels[i] % record.Shards);
+            (perShard[shard] ??= new ShardBuffer()).Add((int)(labels[i] / record.Shards), id, vector);
+        }
+
+        var spec = ShardSpecOf(record, dimension);
+        await Task.WhenAll(perShard.Select((buffer, shard) => buffer is null
+            ? Task.CompletedTask
+            : grains.GetGrain<IIndexShardGrain>(ShardKeys.Of(Dataset, record.Version, shard)).AppendAsync(spec, buffer.ToBatch())));
+
+        var indexed = perShard.Sum(b => b?.Count ?? 0);
+        record = record with
+        {
+            Dimension = dimension,
+            Cursor = batch.Cursor,
+            NextLabel = labels.Where(l => l >= 0).DefaultIfEmpty(record.NextLabel - 1).Max() + 1,
+            Read = record.Read + labels.Length,
+            Embedded = record.Embedded + embeddedCount,
+            Indexed = record.Indexed + indexed,
+            Skipped = record.Skipped + skips.Count,
+            Skips = skips.Count == 0 ? record.Skips : [.. record.Skips.Concat(skips).TakeLast(BuildRecord.SkipsKept)],
+        };
+        await records.SaveBuildAsync(Dataset, record);
+        _record = record;
+        BuildInstruments.Record(Dataset, indexed, skips.Count);
+        foreach (var skip in skips)
+        {
+            LogSkipped(logger, Dataset, skip.Id, skip.Reason);
+        }
+
+        if (_published is null && _serving is null && record.Indexed >= FirstServingItems)
+        {
+            _serving = record.AsServing(DateTimeOffset.UtcNow);
+        }
+        else if (_serving is { } serving && !ReferenceEquals(serving, _published))
+        {
+            _serving = serving with { Count = record.Indexed, Dimension = dimension };
+        }
+
+        return record;
+    }
+
+    /// <summary>Snapshots every shard, publishes the build, and drops the shards of the build it replaces.</summary>
+    private async Task FinishAsync(BuildRecord record)
+    {
+        if (record.Indexed == 0)
+        {
+            throw new InvalidOperationException(
+                $"No item of {record.Read} could be indexed." + (record.Skips.Length > 0 ? $" The last failure: {record.Skips[^1].Reason}" : ""));
+        }
+
+        var spec = ShardSpecOf(record, record.Dimension);
+        var counts = await Task.WhenAll(Enumerable.Range(0, record.Shards)
+            .Select(shard => grains.GetGrain<IIndexShardGrain>(ShardKeys.Of(Dataset, record.Version, shard)).CompleteAsync(spec)));
+        var finishedAt = DateTimeOffset.UtcNow;
+        var published = record.AsServing(finishedAt) with { Count = counts.Sum() };
+        await records.SaveServingAsync(Dataset, published);
+        record = record with { FinishedAt = finishedAt };
+        await records.SaveBuildAsync(Dataset, record);
+
+        var replaced = _published;
+        _published = _serving = published;
+        _record = record;
+        _build = null;
+        LogBuildFinished(logger, Dataset, record.Version, published.Count, record.Skipped);
+        if (replaced is not null && replaced.Version != published.Version)
+        {
+            await DropAsync(replaced.Version, replaced.Shards);
+        }
+    }
+
+    private async Task FailAsync(BuildRecord record, Exception error)
+    {
+        LogBuildFailed(logger, error, Dataset, record.Version);
+        record = record with { FinishedAt = DateTimeOffset.UtcNow, Error = error.Message };
+        _record = record;
+        _build = null;
+        if (_serving is { } serving && !ReferenceEquals(serving, _published))
+        {
+            // A failed first build stops serving its partial index: "failed" must not answer searches.
+            _serving = _published;
+        }
+
+        try
+        {
+            await records.SaveBuildAsync(Dataset, record);
+            await DropAsync(record.Version, record.Shards);
+        }
+#pragma warning disable CA1031 // Redis is gone for longer than the outage allowance: the status here still says failed.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogBuildFailed(logger, e, Dataset, record.Version);
+        }
+    }
+
+    private async Task DropAsync(long version, int shards)
+    {
+        await Task.WhenAll(Enumerable.Range(0, shards)
+            .Select(shard => grains.GetGrain<IIndexShardGrain>(ShardKeys.Of(Dataset, version, shard)).DropAsync()));
+    }
+
+    private static ShardSpec ShardSpecOf(BuildRecord record, int dimension) =>
+        new(ParseMetric(record.Spec.Metric)!.Value.ToString(), dimension, record.Spec.M, record.Spec.EfConstruction);
+
+    /// <summary>Why a vector cannot go into the index, or null when it can.</summary>
+    private static string? Check(Metric metric, float[] vector, int dimension)
+    {
+        try
+        {
+            Distances.Validate(vector, dimension, nameof(vector));
+            Distances.Prepare(metric, vector, new float[dimension], nameof(vector));
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>The live side of a running build: what it has read ahead of its checkpoint, and its rate.</summary>
+    private sealed class BuildRun(long read, long indexed)
+    {
+        private readonly long _started = Stopwatch.GetTimestamp();
+
+        public long Read { get; set; } = read;
+
+        public Task? Completion { get; set; }
+
+        /// <summary>Items indexed per second since this run started (or resumed).</summary>
+        public double Rate(long indexedNow)
+        {
+            var seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;
+            return seconds > 0 ? (indexedNow - indexed) / seconds : 0;
+        }
+    }
+
+    private sealed class ShardBuffer
+    {
+        private readonly List<int> _labels = [];
+        private readonly List<string> _ids = [];
+        private readonly List<float> _vectors = [];
+
+        public int Count => _labels.Count;
+
+        public void Add(int label, string id, float[] vector)
+        {
+            _labels.Add(label);
+            _ids.Add(id);
+            _vectors.AddRange(vector);
+        }
+
+        public ShardBatch ToBatch() => new([.. _labels], [.. _ids], [.. _vectors]);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Build {Version} of {Dataset} resumed here at {Indexed} items (cursor {Cursor})")]
+    private static partial void LogBuildResumed(ILogger logger, string dataset, long version, long indexed, string? cursor);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Build {Version} of {Dataset} finished: {Count} indexed, {Skipped} skipped")]
+    private static partial void LogBuildFinished(ILogger logger, string dataset, long version, long count, long skipped);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Build of {Dataset} skipped {Id}: {Reason}")]
+    private static partial void LogSkipped(ILogger logger, string dataset, string id, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Build {Version} of {Dataset} failed")]
+    private static partial void LogBuildFailed(ILogger logger, Exception exception, string dataset, long version);
+}

@@ -1,0 +1,38 @@
+using Orleans.Concurrency;
+using VisionSearch.Contracts;
+
+namespace VisionSearch.Silo.Grains;
+
+/// <summary>How a shard's HNSW index is made; the same for every shard of one build.</summary>
+[GenerateSerializer, Immutable, Alias("vs.ShardSpec")]
+public sealed record ShardSpec(string Metric, int Dimension, int M, int EfConstruction);
+
+/// <summary>Items for one shard: shard-local labels, the dataset's ids, and the vectors end to end.</summary>
+[GenerateSerializer, Immutable, Alias("vs.ShardBatch")]
+public sealed record ShardBatch(int[] Labels, string[] Ids, float[] Vectors);
+
+/// <summary>
+/// One shard of one build of a dataset's index, keyed <c>{dataset}/{build}/{shard}</c>. It owns an HNSW
+/// graph, logs every appended batch to Redis before indexing it, and snapshots by item count and time;
+/// on activation it loads its snapshot and replays the log behind it. Orleans places shards on any silo.
+/// </summary>
+[Alias("vs.IIndexShardGrain")]
+public interface IIndexShardGrain : IGrainWithStringKey
+{
+    /// <summary>Logs and indexes a batch. A label indexed before is replaced (a resumed build re-sends some).</summary>
+    [Alias("append")]
+    Task AppendAsync(ShardSpec spec, ShardBatch batch);
+
+    /// <summary>Writes the final snapshot and empties the log; returns how many items the shard holds.</summary>
+    [Alias("complete")]
+    Task<int> CompleteAsync(ShardSpec spec);
+
+    /// <summary>The shard's top-k, best first; runs on pool threads beside appends and other searches.</summary>
+    [Alias("search")]
+    [AlwaysInterleave]
+    Task<SearchHit[]> SearchAsync(VectorQuery query);
+
+    /// <summary>Deletes the shard's snapshot and log from Redis and deactivates it (its build was replaced).</summary>
+    [Alias("drop")]
+    Task DropAsync();
+}

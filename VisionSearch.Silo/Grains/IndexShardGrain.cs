@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Placement;
+using VisionSearch.Contracts;
+using VisionSearch.Hnsw;
+using VisionSearch.ServiceDefaults;
+using VisionSearch.Silo.Persistence;
+
+namespace VisionSearch.Silo.Grains;
+
+/// <summary>
+/// One shard's HNSW graph and the ids of its items. Every batch is logged to Redis before it is indexed;
+/// a snapshot (ids, then the graph) is taken every <see cref="SnapshotOptions.EveryItems"/> items or
+/// <see cref="SnapshotOptions.Interval"/>, and at the end of the build, after which the log behind it is
+/// deleted. Activation loads the snapshot and replays the log, so a shard comes back with exactly what it
+/// had wherever Orleans reactivates it. Placement favours the least loaded silo, so shards spread out.
+/// </summary>
+[ActivationCountBasedPlacement]
+public sealed partial class IndexShardGrain(
+    SnapshotStore snapshots,
+    ShardLog log,
+    IOptions<SnapshotOptions> options,
+    ILogger<IndexShardGrain> logger) : Grain, IIndexShardGrain
+{
+    private const int SnapshotMagic = 0x48535356; // "VSSH"
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private volatile HnswIndex? _index;
+    private volatile string?[] _ids = [];
+    private long _logSequence;
+    private long _snapshotSequence;
+    private bool _hasSnapshot;
+    private long _sinceSnapshot;
+    private long _snapshotAt = Stopwatch.GetTimestamp();
+
+    private string Owner => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var outage = options.Value.RedisOutage;
+        var manifest = await RedisRetry.RunAsync(() => snapshots.GetManifestAsync(Owner), outage, logger, "manifest read", cancellationToken);
+        if (manifest is not null)
+        {
+            var sequence = JsonSerializer.Deserialize<ShardSnapshot>(manifest.Metadata, Json)?.LogSequence
+                ?? throw new InvalidDataException($"Snapshot {manifest.Version} of shard '{Owner}' has no metadata.");
+            (_ids, _index) = await snapshots.ReadAsync(Owner, manifest, ReadSnapshot, cancellationToken);
+            _logSequence = _snapshotSequence = sequence;
+            _hasSnapshot = true;
+        }
+
+        var replayed = 0;
+        await foreach (var (sequence, spec, batch) in log.ReadAsync(Owner, _logSequence))
+        {
+            await Task.Run(() => Apply(spec, batch), cancellationToken);
+            _logSequence = sequence;
+            _sinceSnapshot += batch.Labels.Length;
+            replayed += batch.Labels.Length;
+        }
+
+        LogActivated(logger, Owner, _index?.Count ?? 0, manifest?.Version ?? 0, replayed);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // No request runs during deactivation (searches await their pool work), so the graph is free.
+        _index?.Dispose();
+        _index = null;
+        return Task.CompletedTask;
+    }
+
+    public async Task AppendAsync(ShardSpec spec, ShardBatch batch)
+    {
+        var sequence = _logSequence + 1;
+        await log.AppendAsync(Owner, sequence, spec, batch);
+        _logSequence = sequence;
+        await Task.Run(() => Apply(spec, batch));
+        _sinceSnapshot += batch.Labels.Length;
+        if (_sinceSnapshot >= options.Value.EveryItems || Stopwatch.GetElapsedTime(_snapshotAt) >= options.Value.Interval)
+        {
+            await SnapshotAsync();
+        }
+    }
+
+    public async Task<int> CompleteAsync(ShardSpec spec)
+    {
+        EnsureIndex(spec);
+        if (!_hasSnapshot || _logSequence > _snapshotSequence)
+        {
+            await SnapshotAsync();
+        }
+
+        return _index!.Count;
+    }
+
+    public Task<SearchHit[]> SearchAsync(VectorQuery query)
+    {
+        var index = _index;
+        return index is null ? Task.FromResult<SearchHit[]>([]) : Task.Run(() => Search(index, query));
+    }
+
+    public async Task DropAsync()
+    {
+        var keys = await RedisRetry.RunAsync(() => snapshots.DropAsync(Owner), options.Value.RedisOutage, logger, "shard drop");
+        LogDropped(logger, Owner, keys);
+        DeactivateOnIdle();
+    }
+
+    private SearchHit[] Search(HnswIndex index, VectorQuery query)
+    {
+        using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("shard.search");
+        activity?.SetTag("visionsearch.shard", Owner);
+        var neighbors = index.Search(query.Vector, query.K, query.Ef);
+        var ids = _ids;
+        var hits = new SearchHit[neighbors.Length];
+        for (var i = 0; i < hits.Length; i++)
+        {
+            var label = neighbors[i].Label;
+            hits[i] = new SearchHit(ids[label] ?? label.ToString(CultureInfo.InvariantCulture), Distances.ToScore(index.Options.Metric, neighbors[i].Distance));
+        }
+
+        return hits;
+    }
+
+    private void EnsureIndex(ShardSpec spec) =>
+        _index ??= new HnswIndex(new HnswOptions
+        {
+            Dimension = spec.Dimension,
+            Metric = Enum.Parse<Metric>(spec.Metric),
+            M = spec.M,
+            EfConstruction = spec.EfConstruction,
+        });
+
+    /// <summary>Indexes a batch on every core. Ids are published before the graph links the labels, so a search never finds an unnamed item.</summary>
+    private void Apply(ShardSpec spec, ShardBatch batch)
+    {
+        EnsureIndex(spec);
+        var top = batch.Labels.Length == 0 ? -1 : batch.Labels.Max();
+        var ids = _ids;
+        if (top >= ids.Length)
+        {
+            var grown = new string?[Math.Max(top + 1, ids.Length * 2)];
+            ids.CopyTo(grown, 0);
+            ids = grown;
+        }
+
+        for (var i = 0; i < batch.Labels.Length; i++)
+        {
+            ids[batch.Labels[i]] = batch.Ids[i];
+        }
+
+        _ids = ids;
+        _index!.AddRange(batch.Labels, batch.Vectors, Environment.ProcessorCount);
+    }
+
+    private async Task SnapshotAsync()
+    {
+        var index = _index!;
+        var ids = _ids;
+        var sequence = _logSequence;
+        var metadata = JsonSerializer.Serialize(new ShardSnapshot(sequence, index.Count), Json);
+        await RedisRetry.RunAsync(
+            () => snapshots.WriteAsync(Owner, metadata, stream => WriteSnapshot(stream, ids, index)),
+            options.Value.RedisOutage, logger, "snapshot write");
+        if (sequence > _snapshotSequence)
+        {
+            await log.TrimAsync(Owner, _snapshotSequence + 1, sequence);
+        }
+
+        _snapshotSequence = sequence;
+        _hasSnapshot = true;
+        _sinceSnapshot = 0;
+        _snapshotAt = Stopwatch.GetTimestamp();
+    }
+
+    private static void WriteSnapshot(Stream stream, string?[] ids, HnswIndex index)
+    {
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(SnapshotMagic);
+            writer.Write(ids.Length);
+            foreach (var id in ids)
+            {
+                writer.Write(id is not null);
+                if (id is not null)
+                {
+                    writer.Write(id);
+                }
+            }
+        }
+
+        index.WriteTo(stream);
+    }
+
+    private static (string?[] Ids, HnswIndex Index) ReadSnapshot(Stream stream)
+    {
+        string?[] ids;
+        using (var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            if (reader.ReadInt32() != SnapshotMagic)
+            {
+                throw new InvalidDataException("Not a VisionSearch shard snapshot.");
+            }
+
+            ids = new string?[reader.ReadInt32()];
+            for (var i = 0; i < ids.Length; i++)
+            {
+                ids[i] = reader.ReadBoolean() ? reader.ReadString() : null;
+            }
+        }
+
+        return (ids, HnswIndex.ReadFrom(stream));
+    }
+
+    /// <summary>What a shard's snapshot manifest says: the log sequence it includes.</summary>
+    private sealed record ShardSnapshot(long LogSequence, int Count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Shard} activated: {Count} items from snapshot {Version} and {Replayed} replayed from the log")]
+    private static partial void LogActivated(ILogger logger, string shard, int count, long version, int replayed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Shard} dropped: {Keys} Redis keys deleted")]
+    private static partial void LogDropped(ILogger logger, string shard, int keys);
+}

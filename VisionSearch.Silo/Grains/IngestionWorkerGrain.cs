@@ -1,0 +1,58 @@
+using Orleans.Concurrency;
+using VisionSearch.Silo.Ingestion;
+
+namespace VisionSearch.Silo.Grains;
+
+/// <summary>
+/// Embeds a build's batches with the silo's CLIP embedder. An image that cannot be decoded fails alone:
+/// the batch is embedded again one image at a time and only that image is reported, with the reason.
+/// </summary>
+[StatelessWorker]
+public sealed class IngestionWorkerGrain(EmbedderProvider embedders) : Grain, IIngestionWorkerGrain
+{
+    public async Task<EmbedResult> EmbedAsync(string model, EmbedItem[] items)
+    {
+        var embedder = await embedders.GetAsync(model);
+        var vectors = new float[]?[items.Length];
+        var failures = new string?[items.Length];
+
+        var texts = Enumerable.Range(0, items.Length).Where(i => items[i].Image is null).ToArray();
+        if (texts.Length > 0)
+        {
+            var embedded = await embedder.EmbedTextsAsync([.. texts.Select(i => items[i].Text ?? "")]);
+            for (var j = 0; j < texts.Length; j++)
+            {
+                vectors[texts[j]] = embedded[j];
+            }
+        }
+
+        var images = Enumerable.Range(0, items.Length).Where(i => items[i].Image is not null).ToArray();
+        if (images.Length > 0)
+        {
+            try
+            {
+                var embedded = await embedder.EmbedImagesAsync([.. images.Select(i => new ReadOnlyMemory<byte>(items[i].Image))]);
+                for (var j = 0; j < images.Length; j++)
+                {
+                    vectors[images[j]] = embedded[j];
+                }
+            }
+            catch (InvalidDataException)
+            {
+                foreach (var i in images)
+                {
+                    try
+                    {
+                        vectors[i] = (await embedder.EmbedImagesAsync([items[i].Image]))[0];
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        failures[i] = e.Message;
+                    }
+                }
+            }
+        }
+
+        return new EmbedResult(vectors, failures);
+    }
+}

@@ -1,0 +1,125 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using VisionSearch.Datasets;
+
+namespace VisionSearch.Silo.Ingestion;
+
+/// <summary>A run of consecutive dataset entries (items and failed reads) and the cursor after the last.</summary>
+internal sealed record EntryBatch(IReadOnlyList<DatasetEntry> Entries, string Cursor);
+
+/// <summary>
+/// Reads a source on a pool thread into a small bounded channel and groups what arrives into batches:
+/// a batch closes at its kind's size (<see cref="IngestionOptions.BatchSize"/> images or texts,
+/// <see cref="IngestionOptions.VectorBatchSize"/> vectors), at <see cref="IngestionOptions.MaxBatchBytes"/>
+/// of images, or <see cref="IngestionOptions.BatchWindow"/> after its first entry. The reader blocks when
+/// the consumer falls behind, so nothing is read far ahead.
+/// </summary>
+internal static class EntryBatcher
+{
+    public static async IAsyncEnumerable<EntryBatch> ReadAsync(
+        IDatasetSource source, string? after, long? limit, IngestionOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<DatasetEntry>(new BoundedChannelOptions(options.BatchSize * 2)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pump = Task.Run(() => PumpAsync(source, after, limit, channel.Writer, stop.Token), CancellationToken.None);
+        try
+        {
+            var reader = channel.Reader;
+            while (await reader.WaitToReadAsync(cancellationToken))
+            {
+                var entries = new List<DatasetEntry>();
+                var bytes = 0L;
+                var capacity = 0;
+                var deadline = DateTime.UtcNow + options.BatchWindow;
+                while (true)
+                {
+                    if (reader.TryRead(out var entry))
+                    {
+                        entries.Add(entry);
+                        bytes += entry.Item?.Bytes.Length ?? 0;
+                        capacity = capacity == 0 && entry.Item is { } item
+                            ? item.Kind == ItemKind.Vector ? options.VectorBatchSize : options.BatchSize
+                            : capacity;
+                        if (entries.Count >= (capacity == 0 ? options.BatchSize : capacity) || bytes >= options.MaxBatchBytes)
+                        {
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    if (!await WaitUntilAsync(reader, deadline, cancellationToken))
+                    {
+                        break;
+                    }
+                }
+
+                yield return new EntryBatch(entries, entries[^1].Cursor);
+            }
+
+            // Surfaces a read failure: the channel was completed with it.
+            await reader.Completion;
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await pump;
+        }
+    }
+
+    /// <summary>Waits for the next entry until <paramref name="deadline"/>; false when none comes by then or the source ended.</summary>
+    private static async Task<bool> WaitUntilAsync(ChannelReader<DatasetEntry> reader, DateTime deadline, CancellationToken cancellationToken)
+    {
+        var remaining = deadline - DateTime.UtcNow;
+        if (remaining <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        window.CancelAfter(remaining);
+        try
+        {
+            return await reader.WaitToReadAsync(window.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private static async Task PumpAsync(IDatasetSource source, string? after, long? limit, ChannelWriter<DatasetEntry> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var read = 0L;
+            if (limit is not <= 0)
+            {
+                await foreach (var entry in source.ReadAsync(after, cancellationToken))
+                {
+                    await writer.WriteAsync(entry, cancellationToken);
+                    if (++read == limit)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            writer.TryComplete();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            writer.TryComplete();
+        }
+#pragma warning disable CA1031 // Any read failure goes to the consumer, which fails the build with it.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            writer.TryComplete(e);
+        }
+    }
+}

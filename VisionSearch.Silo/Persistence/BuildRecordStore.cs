@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using VisionSearch.Silo.Grains;
+
+namespace VisionSearch.Silo.Persistence;
+
+/// <summary>A dataset's build and serving records in Redis, each one JSON string, every call retried through an outage.</summary>
+public sealed class BuildRecordStore(IConnectionMultiplexer redis, IOptions<SnapshotOptions> options, ILogger<BuildRecordStore> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    internal Task<BuildRecord?> GetBuildAsync(string dataset) => GetAsync<BuildRecord>(RedisKeys.Build(dataset));
+
+    internal Task<ServingRecord?> GetServingAsync(string dataset) => GetAsync<ServingRecord>(RedisKeys.Serving(dataset));
+
+    /// <summary>Saves the checkpoint, and keeps the dataset in the set every silo resumes from while it runs.</summary>
+    internal Task SaveBuildAsync(string dataset, BuildRecord record) => RunAsync("build checkpoint", async db =>
+    {
+        var transaction = db.CreateTransaction();
+        _ = transaction.StringSetAsync(RedisKeys.Build(dataset), JsonSerializer.Serialize(record, Json));
+        _ = record.IsRunning
+            ? transaction.SetAddAsync(RedisKeys.Building, dataset)
+            : transaction.SetRemoveAsync(RedisKeys.Building, dataset);
+        await transaction.ExecuteAsync();
+    });
+
+    internal Task SaveServingAsync(string dataset, ServingRecord record) =>
+        RunAsync("serving record", db => db.StringSetAsync(RedisKeys.Serving(dataset), JsonSerializer.Serialize(record, Json)));
+
+    public async Task<long> NextVersionAsync(string dataset)
+    {
+        long version = 0;
+        await RunAsync("build version", async db => version = await db.StringIncrementAsync(RedisKeys.BuildCounter(dataset)));
+        return version;
+    }
+
+    /// <summary>The datasets whose builds are running (or were, on a silo that died).</summary>
+    public async Task<string[]> BuildingAsync()
+    {
+        var members = await redis.GetDatabase().SetMembersAsync(RedisKeys.Building);
+        return [.. members.Select(m => m.ToString())];
+    }
+
+    private async Task<T?> GetAsync<T>(RedisKey key) where T : class
+    {
+        RedisValue value = default;
+        await RunAsync("record read", async db => value = await db.StringGetAsync(key));
+        return value.IsNull ? null : JsonSerializer.Deserialize<T>((string)value!, Json);
+    }
+
+    private Task RunAsync(string what, Func<IDatabase, Task> operation) =>
+        RedisRetry.RunAsync(() => operation(redis.GetDatabase()), options.Value.RedisOutage, logger, what);
+}
