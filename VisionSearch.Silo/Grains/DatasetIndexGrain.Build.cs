@@ -37,9 +37,15 @@ public sealed partial class DatasetIndexGrain
         }
         catch (DatasetException e)
         {
-            _build = null;
             _ = FailAsync(record, e);
         }
+    }
+
+    /// <summary>The build is over: the activation may be collected again when idle (it reloads from Redis).</summary>
+    private void Stop()
+    {
+        _build = null;
+        DelayDeactivation(TimeSpan.FromMilliseconds(-1));
     }
 
     private void Start(BuildRecord record, IDatasetSource source)
@@ -228,7 +234,7 @@ public sealed partial class DatasetIndexGrain
         var replaced = _published;
         _published = _serving = published;
         _record = record;
-        _build = null;
+        Stop();
         LogBuildFinished(logger, Dataset, record.Version, published.Count, record.Skipped);
         if (replaced is not null && replaced.Version != published.Version)
         {
@@ -241,7 +247,7 @@ public sealed partial class DatasetIndexGrain
         LogBuildFailed(logger, error, Dataset, record.Version);
         record = record with { FinishedAt = DateTimeOffset.UtcNow, Error = error.Message };
         _record = record;
-        _build = null;
+        Stop();
         if (_serving is { } serving && !ReferenceEquals(serving, _published))
         {
             // A failed first build stops serving its partial index: "failed" must not answer searches.

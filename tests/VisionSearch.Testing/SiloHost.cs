@@ -13,12 +13,15 @@ namespace VisionSearch.Testing;
 /// </summary>
 public sealed class SiloHost : IAsyncDisposable
 {
+    private readonly IReadOnlyDictionary<string, string?> _settings;
     private WebApplication? _app;
 
-    public SiloHost(string redisConnectionString, string clusterId)
+    /// <param name="settings">Configuration beyond Redis and the cluster id, e.g. <c>Ingestion:VectorBatchSize</c>.</param>
+    public SiloHost(string redisConnectionString, string clusterId, IReadOnlyDictionary<string, string?>? settings = null)
     {
         RedisConnectionString = redisConnectionString;
         ClusterId = clusterId;
+        _settings = settings ?? new Dictionary<string, string?>();
     }
 
     public string RedisConnectionString { get; }
@@ -35,7 +38,7 @@ public sealed class SiloHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseSetting("urls", "http://127.0.0.1:0");
-        builder.Configuration.AddInMemoryCollection(Settings(RedisConnectionString, ClusterId, new()
+        builder.Configuration.AddInMemoryCollection(Settings(RedisConnectionString, ClusterId, new(_settings)
         {
             ["Orleans:Endpoints:SiloPort"] = $"{SiloPort}",
             ["Orleans:Endpoints:GatewayPort"] = $"{GatewayPort}",

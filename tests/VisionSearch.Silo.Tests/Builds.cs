@@ -1,0 +1,56 @@
+using VisionSearch.Contracts;
+using VisionSearch.Testing;
+
+namespace VisionSearch.Silo.Tests;
+
+/// <summary>What the grain tests do again and again: start a build, wait for its end, measure its answers.</summary>
+internal static class Builds
+{
+    public static async Task<IndexStatus> StartAsync(IGrainFactory grains, string dataset, BuildSpec spec)
+    {
+        var result = await grains.GetGrain<IDatasetIndexGrain>(dataset).BuildAsync(spec);
+        Assert.True(result.Outcome == BuildOutcome.Started, $"{result.Outcome}: {result.Field} {result.Message}");
+        return result.Status;
+    }
+
+    /// <summary>Polls the status until the build is over; tolerates calls that fail while the cluster heals.</summary>
+    public static async Task<IndexStatus> WaitReadyAsync(IGrainFactory grains, string dataset, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        IndexStatus? status = null;
+        Exception? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                status = await grains.GetGrain<IDatasetIndexGrain>(dataset).GetStatusAsync();
+                if (status.Status is IndexPhase.Ready or IndexPhase.Failed)
+                {
+                    Assert.True(status.Status == IndexPhase.Ready, $"Build of {dataset} failed: {status.Error}");
+                    return status;
+                }
+            }
+            catch (Exception e) when (e is TimeoutException or OrleansException or SiloUnavailableException)
+            {
+                last = e;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{dataset} was not ready within {timeout}: {status} {last?.Message}");
+    }
+
+    public static async Task<string[]> SearchIdsAsync(IGrainFactory grains, string dataset, float[] query, int k, int ef)
+    {
+        var result = await grains.GetGrain<IDatasetIndexGrain>(dataset).SearchAsync(new VectorQuery(query, k, ef));
+        Assert.Equal(SearchOutcome.Ok, result.Outcome);
+        return [.. result.Hits.Select(h => h.Id)];
+    }
+
+    /// <summary>The exact top-k ids by cosine, as strings like the grain returns them.</summary>
+    public static string[] Exact(float[][] rows, float[] query, int k) =>
+        [.. TestVectors.BruteForceCosine(rows, query, k).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    public static BuildSpec Vectors(string path, int? shards = null, int m = 16) => new(SourceKinds.Vectors, path, null, "cosine", M: m, Shards: shards);
+}

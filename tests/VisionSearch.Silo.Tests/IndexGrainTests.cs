@@ -1,0 +1,179 @@
+using StackExchange.Redis;
+using VisionSearch.Contracts;
+using VisionSearch.Embeddings;
+using VisionSearch.Embeddings.Clip;
+using VisionSearch.Testing;
+
+namespace VisionSearch.Silo.Tests;
+
+/// <summary>
+/// Index grains on two in-process silos with real Redis (then Garnet): sharding, reactivation, rebuilds and
+/// a real CLIP build from a folder of images.
+/// </summary>
+public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
+{
+    private readonly List<SiloHost> _silos = [];
+    private ClusterClient _client = null!;
+    private ConnectionMultiplexer _redis = null!;
+
+    protected TempDirectory Data { get; } = new();
+
+    private IGrainFactory Grains => _client.Grains;
+
+    public async ValueTask InitializeAsync()
+    {
+        await redis.InitializeAsync();
+        var clusterId = $"test-{Guid.NewGuid():N}";
+        var settings = new Dictionary<string, string?> { ["Ingestion:VectorBatchSize"] = "1000" };
+        for (var i = 0; i < 2; i++)
+        {
+            var silo = new SiloHost(redis.ConnectionString, clusterId, settings);
+            await silo.StartAsync();
+            _silos.Add(silo);
+        }
+
+        _client = await ClusterClient.StartAsync(redis.ConnectionString, clusterId);
+        _redis = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _redis.DisposeAsync();
+        await _client.DisposeAsync();
+        foreach (var silo in _silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        await redis.DisposeAsync();
+        Data.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task Sharded_index_has_every_item_and_recall_within_0_01_of_the_unsharded_one()
+    {
+        var rows = TestVectors.Clustered(20_000, 32, seed: 3);
+        var path = Data.File("rows.fvecs");
+        TestVectors.WriteFvecs(path, rows);
+        await Builds.StartAsync(Grains, "whole", Builds.Vectors(path, shards: 1));
+        await Builds.StartAsync(Grains, "split", Builds.Vectors(path, shards: 4));
+        var whole = await Builds.WaitReadyAsync(Grains, "whole", TimeSpan.FromMinutes(3));
+        var split = await Builds.WaitReadyAsync(Grains, "split", TimeSpan.FromMinutes(3));
+        Assert.Equal((20_000L, 1), (whole.Count, whole.Shards));
+        Assert.Equal((20_000L, 4, 20_000L), (split.Count, split.Shards, split.ItemsIndexed));
+
+        var queries = TestVectors.Clustered(200, 32, seed: 9);
+        foreach (var ef in new[] { 10, 40 })
+        {
+            var (hitsWhole, hitsSplit) = (0, 0);
+            foreach (var query in queries)
+            {
+                var exact = Builds.Exact(rows, query, 10);
+                hitsWhole += (await Builds.SearchIdsAsync(Grains, "whole", query, 10, ef)).Intersect(exact).Count();
+                hitsSplit += (await Builds.SearchIdsAsync(Grains, "split", query, 10, ef)).Intersect(exact).Count();
+            }
+
+            var (recallWhole, recallSplit) = (hitsWhole / 2000.0, hitsSplit / 2000.0);
+            Assert.True(recallSplit >= recallWhole - 0.01, $"ef {ef}: sharded recall {recallSplit:F3}, unsharded {recallWhole:F3}");
+        }
+
+        // With ef as large as a shard, every shard's walk is exhaustive: the merged answer is the exact top-k.
+        foreach (var query in queries.Take(10))
+        {
+            Assert.Equal(Builds.Exact(rows, query, 10), await Builds.SearchIdsAsync(Grains, "split", query, 10, 5_000));
+        }
+    }
+
+    [Fact]
+    public async Task Deactivated_grains_come_back_from_redis_with_identical_results()
+    {
+        var rows = TestVectors.Clustered(3_000, 16, seed: 4);
+        var path = Data.File("again.fvecs");
+        TestVectors.WriteFvecs(path, rows);
+        await Builds.StartAsync(Grains, "again", Builds.Vectors(path, shards: 2));
+        var ready = await Builds.WaitReadyAsync(Grains, "again", TimeSpan.FromMinutes(2));
+
+        var queries = TestVectors.Clustered(20, 16, seed: 5);
+        var before = new List<SearchHit[]>();
+        foreach (var query in queries)
+        {
+            before.Add((await Grains.GetGrain<IDatasetIndexGrain>("again").SearchAsync(new VectorQuery(query, 10, 20))).Hits);
+        }
+
+        var management = Grains.GetGrain<IManagementGrain>(0);
+        var active = await management.GetTotalActivationCount();
+        await management.ForceActivationCollection(TimeSpan.Zero);
+        Assert.True(await management.GetTotalActivationCount() < active - 2, "The index and shard grains were not deactivated.");
+
+        for (var i = 0; i < queries.Length; i++)
+        {
+            var after = (await Grains.GetGrain<IDatasetIndexGrain>("again").SearchAsync(new VectorQuery(queries[i], 10, 20))).Hits;
+            Assert.Equal(before[i], after);
+        }
+
+        var status = await Grains.GetGrain<IDatasetIndexGrain>("again").GetStatusAsync();
+        Assert.Equal((IndexPhase.Ready, ready.SnapshotVersion, 3_000L), (status.Status, status.SnapshotVersion, status.Count));
+    }
+
+    [Fact]
+    public async Task Rebuild_with_other_parameters_serves_the_old_version_until_the_new_one_is_complete()
+    {
+        var rows = TestVectors.Clustered(40_000, 32, seed: 6);
+        var path = Data.File("swap.fvecs");
+        TestVectors.WriteFvecs(path, rows);
+        await Builds.StartAsync(Grains, "swap", Builds.Vectors(path) with { Limit = 1_000 });
+        var first = await Builds.WaitReadyAsync(Grains, "swap", TimeSpan.FromMinutes(2));
+        Assert.Equal(1_000L, first.Count);
+
+        var rebuilding = await Builds.StartAsync(Grains, "swap", Builds.Vectors(path, m: 8));
+        Assert.Equal((IndexPhase.Building, first.SnapshotVersion, 1_000L), (rebuilding.Status, rebuilding.SnapshotVersion, rebuilding.Count));
+        var query = rows[123];
+        Assert.Equal("123", (await Builds.SearchIdsAsync(Grains, "swap", query, 1, 64))[0]);
+
+        var second = await Builds.WaitReadyAsync(Grains, "swap", TimeSpan.FromMinutes(3));
+        Assert.True(second.SnapshotVersion > first.SnapshotVersion);
+        Assert.Equal((40_000L, 8), (second.Count, second.Spec!.M));
+        Assert.Equal("39999", (await Builds.SearchIdsAsync(Grains, "swap", rows[39_999], 1, 64))[0]);
+
+        // The replaced build's shard is gone from Redis: snapshot chunks, manifest and log.
+        var server = _redis.GetServer(_redis.GetEndPoints()[0]);
+        var stale = await server.KeysAsync(pattern: $"vs:{{swap/{first.SnapshotVersion}/*").CountAsync();
+        Assert.Equal(0, stale);
+        Assert.True(await server.KeysAsync(pattern: $"vs:{{swap/{second.SnapshotVersion}/*").CountAsync() > 0);
+    }
+
+    [Fact]
+    public async Task Folder_of_images_is_embedded_with_clip_and_an_undecodable_image_is_skipped_with_its_reason()
+    {
+        var folder = Directory.CreateDirectory(Data.File("photos")).FullName;
+        var images = SharedFixtures.Fixture("clip-tiny", "images");
+        foreach (var file in Directory.GetFiles(images))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        await File.WriteAllBytesAsync(Path.Combine(folder, "broken.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4]);
+        var model = SharedFixtures.Fixture("clip-tiny");
+        await Builds.StartAsync(Grains, "photos", new BuildSpec(SourceKinds.Folder, folder, null, "cosine", Model: model));
+        var status = await Builds.WaitReadyAsync(Grains, "photos", TimeSpan.FromMinutes(2));
+
+        var count = Directory.GetFiles(images).Length;
+        Assert.Equal((count + 1L, (long)count, (long)count, 1L), (status.ItemsRead, status.ItemsEmbedded, status.Count, status.ItemsSkipped));
+        var skip = Assert.Single(status.Skips!);
+        Assert.Equal("broken.jpg", skip.Id);
+        Assert.Contains("decod", skip.Reason, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(model, status.Model);
+
+        // The index holds what the embedder makes of each file: an image's own vector finds it first.
+        using var embedder = ClipEmbedder.Open(new ClipModelFolder(model), new ClipOptions());
+        var landscape = (await embedder.EmbedImagesAsync([await File.ReadAllBytesAsync(Path.Combine(images, "landscape_321x240.jpg"))]))[0];
+        var hit = (await Grains.GetGrain<IDatasetIndexGrain>("photos").SearchAsync(new VectorQuery(landscape, 3))).Hits[0];
+        Assert.Equal("landscape_321x240.jpg", hit.Id);
+        Assert.Equal(1.0, hit.Score, 4);
+    }
+}
+
+public sealed class RedisIndexGrainTests() : IndexGrainTests(new RedisServerFixture());
+
+public sealed class GarnetIndexGrainTests() : IndexGrainTests(new GarnetServerFixture());
