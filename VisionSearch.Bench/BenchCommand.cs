@@ -42,6 +42,30 @@ internal static class BenchCommand
         });
         command.Subcommands.Add(Embeddings());
         command.Subcommands.Add(Datasets());
+        command.Subcommands.Add(Cluster());
+        return command;
+    }
+
+    private static Command Cluster()
+    {
+        var basePath = new Option<FileInfo>("--base") { Required = true, Description = "Base vectors (.fvecs), L2-normalised; indexed by inner product." };
+        var queryPath = new Option<FileInfo>("--query") { Required = true, Description = "Query vectors (.fvecs)." };
+        var ef = new Option<int>("--ef") { DefaultValueFactory = _ => 64, Description = "ef for the search passes." };
+        var k = new Option<int>("--k") { DefaultValueFactory = _ => 10, Description = "Neighbours per search." };
+        var grains = new Option<bool>("--grains") { DefaultValueFactory = _ => true, Description = "Also build and search through a silo (false: library and snapshots only)." };
+        var command = new Command("cluster", "The index grain beside the bare library: build rate, snapshot MB/s, restore vs build time, search QPS at 1 and 8 callers.")
+        {
+            basePath, queryPath, ef, k, grains,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            // Redis' own output (a child process echoed to stdout) must not mix with the JSON line.
+            var output = Console.Out;
+            Console.SetOut(Console.Error);
+            await ClusterBench.RunAsync(
+                result.GetValue(basePath)!.FullName, result.GetValue(queryPath)!.FullName, result.GetValue(ef), result.GetValue(k), result.GetValue(grains), output, Console.Error);
+            return 0;
+        });
         return command;
     }
 

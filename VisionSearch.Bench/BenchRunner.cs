@@ -117,7 +117,7 @@ internal static class BenchRunner
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
-    private static (float[] Values, int Dimension, int Count) ReadAll(string path)
+    internal static (float[] Values, int Dimension, int Count) ReadAll(string path)
     {
         var file = VectorFile.Open(path);
         var values = GC.AllocateUninitializedArray<float>(checked((int)(file.Count * file.Dimension)));

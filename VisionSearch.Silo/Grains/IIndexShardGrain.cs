@@ -13,7 +13,7 @@ public sealed record ShardBatch(int[] Labels, string[] Ids, float[] Vectors);
 
 /// <summary>
 /// One shard of one build of a dataset's index, keyed <c>{dataset}/{build}/{shard}</c>. It owns an HNSW
-/// graph, logs every appended batch to Redis before indexing it, and snapshots by item count and time;
+/// graph, logs every appended batch to Redis as it indexes it, and snapshots by item count and time;
 /// on activation it loads its snapshot and replays the log behind it. Orleans places shards on any silo.
 /// </summary>
 [Alias("vs.IIndexShardGrain")]

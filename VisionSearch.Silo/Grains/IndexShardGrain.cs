@@ -13,7 +13,7 @@ using VisionSearch.Silo.Persistence;
 namespace VisionSearch.Silo.Grains;
 
 /// <summary>
-/// One shard's HNSW graph and the ids of its items. Every batch is logged to Redis before it is indexed;
+/// One shard's HNSW graph and the ids of its items. Every batch is logged to Redis as it is indexed;
 /// a snapshot (ids, then the graph) is taken every <see cref="SnapshotOptions.EveryItems"/> items or
 /// <see cref="SnapshotOptions.Interval"/>, and at the end of the build, after which the log behind it is
 /// deleted. Activation loads the snapshot and replays the log, so a shard comes back with exactly what it
@@ -74,10 +74,20 @@ public sealed partial class IndexShardGrain(
 
     public async Task AppendAsync(ShardSpec spec, ShardBatch batch)
     {
+        // The log write and the insert overlap; the call (and so the build's checkpoint) completes only when
+        // both have, so a checkpoint never covers an item that is not in the log.
         var sequence = _logSequence + 1;
-        await log.AppendAsync(Owner, sequence, spec, batch);
+        var logged = log.AppendAsync(Owner, sequence, spec, batch);
+        try
+        {
+            await Task.Run(() => Apply(spec, batch));
+        }
+        finally
+        {
+            await logged;
+        }
+
         _logSequence = sequence;
-        await Task.Run(() => Apply(spec, batch));
         _sinceSnapshot += batch.Labels.Length;
         if (_sinceSnapshot >= options.Value.EveryItems || Stopwatch.GetElapsedTime(_snapshotAt) >= options.Value.Interval)
         {

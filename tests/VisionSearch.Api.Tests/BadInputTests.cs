@@ -23,6 +23,11 @@ public sealed class BadInputTests(ApiCluster cluster) : IClassFixture<ApiCluster
     [InlineData("""{"dataset":"ok","location":"/etc/hostname"}""", "location")]
     [InlineData("""{"dataset":"ok","location":"/x.fvecs","source":"hf"}""", "source")]
     [InlineData("""{"dataset":"ok","location":"/x.fvecs","metric":"hamming"}""", "metric")]
+    [InlineData("""{"dataset":"ok","location":"/x.fvecs","m":1}""", "m")]
+    [InlineData("""{"dataset":"ok","location":"/x.fvecs","shards":0}""", "shards")]
+    [InlineData("""{"dataset":"ok","location":"/nowhere","source":"folder"}""", "location")]
+    [InlineData("""{"dataset":"ok","location":"/nowhere/a.parquet","source":"parquet"}""", "location")]
+    [InlineData("""{"dataset":"ok","location":"/nowhere/a.txt","source":"text"}""", "location")]
     [InlineData("""{"dataset":"ok",""", "body")]
     [InlineData("", "body")]
     public async Task Bad_build_request_is_422_naming_the_field_and_creates_nothing(string body, string field)
