@@ -50,12 +50,18 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
         GC.SuppressFinalize(this);
     }
 
+    private (float[][] Rows, string Path) WriteRows(string name, int count, int dimension, int seed)
+    {
+        var rows = TestVectors.Clustered(count, dimension, seed);
+        var path = Data.File($"{name}.fvecs");
+        TestVectors.WriteFvecs(path, rows);
+        return (rows, path);
+    }
+
     [Fact]
     public async Task Sharded_index_has_every_item_and_recall_within_0_01_of_the_unsharded_one()
     {
-        var rows = TestVectors.Clustered(20_000, 32, seed: 3);
-        var path = Data.File("rows.fvecs");
-        TestVectors.WriteFvecs(path, rows);
+        var (rows, path) = WriteRows("rows", 20_000, 32, seed: 3);
         await Builds.StartAsync(Grains, "whole", Builds.Vectors(path, shards: 1));
         await Builds.StartAsync(Grains, "split", Builds.Vectors(path, shards: 4));
         var whole = await Builds.WaitReadyAsync(Grains, "whole", TimeSpan.FromMinutes(3));
@@ -88,9 +94,7 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
     [Fact]
     public async Task Deactivated_grains_come_back_from_redis_with_identical_results()
     {
-        var rows = TestVectors.Clustered(3_000, 16, seed: 4);
-        var path = Data.File("again.fvecs");
-        TestVectors.WriteFvecs(path, rows);
+        var (_, path) = WriteRows("again", 3_000, 16, seed: 4);
         await Builds.StartAsync(Grains, "again", Builds.Vectors(path, shards: 2));
         var ready = await Builds.WaitReadyAsync(Grains, "again", TimeSpan.FromMinutes(2));
 
@@ -119,9 +123,7 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
     [Fact]
     public async Task Rebuild_with_other_parameters_serves_the_old_version_until_the_new_one_is_complete()
     {
-        var rows = TestVectors.Clustered(40_000, 32, seed: 6);
-        var path = Data.File("swap.fvecs");
-        TestVectors.WriteFvecs(path, rows);
+        var (rows, path) = WriteRows("swap", 40_000, 32, seed: 6);
         await Builds.StartAsync(Grains, "swap", Builds.Vectors(path) with { Limit = 1_000 });
         var first = await Builds.WaitReadyAsync(Grains, "swap", TimeSpan.FromMinutes(2));
         Assert.Equal(1_000L, first.Count);
