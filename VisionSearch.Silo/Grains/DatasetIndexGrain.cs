@@ -112,7 +112,10 @@ public sealed partial class DatasetIndexGrain(
         };
 
         var running = record is { IsRunning: true } && _build is { } build ? build : null;
-        var rate = running?.Rate(record!.Indexed) ?? 0;
+        // A running build's rate is since it started here (a resumed build's earlier items do not count); a
+        // finished build's is over its whole run.
+        var rate = running?.Rate(record!.Indexed)
+            ?? (record is { FinishedAt: { } finished } && finished > record.StartedAt ? record.Indexed / (finished - record.StartedAt).TotalSeconds : 0);
         var remaining = record is { IsRunning: true, Total: { } total } ? total - record.Read : (long?)null;
         return new IndexStatus(
             Dataset,

@@ -87,7 +87,8 @@ public sealed class BuildFaultTests : IDisposable
             await doomed.KillAsync();
 
             var status = await Builds.WaitReadyAsync(client.Grains, "crash", TimeSpan.FromMinutes(3));
-            Assert.True(before.ItemsIndexed < Rows, "The build ended before its silo was killed.");
+            Assert.True(before is { Status: IndexPhase.Building, ItemsIndexed: < Rows, ItemsPerSecond: > 0, EtaSeconds: > 0 },
+                $"Expected a build in progress with a rate and an ETA when its silo was killed: {before}");
             await AssertCompleteAsync(client.Grains, "crash", status);
         }
         catch (Exception e) when (survivor is not null)

@@ -68,6 +68,9 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
         var split = await Builds.WaitReadyAsync(Grains, "split", TimeSpan.FromMinutes(3));
         Assert.Equal((20_000L, 1), (whole.Count, whole.Shards));
         Assert.Equal((20_000L, 4, 20_000L), (split.Count, split.Shards, split.ItemsIndexed));
+        var seconds = (split.FinishedAt!.Value - split.StartedAt!.Value).TotalSeconds;
+        Assert.Equal(20_000 / seconds, split.ItemsPerSecond, 3);
+        Assert.Null(split.EtaSeconds);
 
         var queries = TestVectors.Clustered(200, 32, seed: 9);
         foreach (var ef in new[] { 10, 40 })
