@@ -41,6 +41,20 @@ public static class Distances
         }
     }
 
+    /// <summary>
+    /// Everything an index of <paramref name="metric"/> checks before it takes a vector or a query, without
+    /// preparing it: <see cref="Validate(ReadOnlySpan{float}, int, string)"/>, and a non-zero length under cosine.
+    /// </summary>
+    /// <exception cref="ArgumentException">The vector would be rejected by the index.</exception>
+    public static void Validate(Metric metric, ReadOnlySpan<float> vector, int dimension, string paramName)
+    {
+        Validate(vector, dimension, paramName);
+        if (metric == Metric.Cosine)
+        {
+            _ = CosineNorm(vector, paramName);
+        }
+    }
+
     /// <summary>Writes <paramref name="vector"/> into <paramref name="destination"/>, L2-normalised when the metric is cosine.</summary>
     /// <exception cref="ArgumentException">A cosine vector has zero length.</exception>
     public static void Prepare(Metric metric, ReadOnlySpan<float> vector, Span<float> destination, string paramName)
@@ -51,12 +65,14 @@ public static class Distances
             return;
         }
 
-        var norm = TensorPrimitives.Norm(vector);
-        if (norm == 0f || !float.IsFinite(norm))
-        {
-            throw new ArgumentException("A zero vector has no direction and cannot be compared by cosine.", paramName);
-        }
+        TensorPrimitives.Divide(vector, CosineNorm(vector, paramName), destination);
+    }
 
-        TensorPrimitives.Divide(vector, norm, destination);
+    private static float CosineNorm(ReadOnlySpan<float> vector, string paramName)
+    {
+        var norm = TensorPrimitives.Norm(vector);
+        return norm == 0f || !float.IsFinite(norm)
+            ? throw new ArgumentException("A zero vector has no direction and cannot be compared by cosine.", paramName)
+            : norm;
     }
 }

@@ -281,8 +281,7 @@ public sealed partial class DatasetIndexGrain
     {
         try
         {
-            Distances.Validate(vector, dimension, nameof(vector));
-            Distances.Prepare(metric, vector, new float[dimension], nameof(vector));
+            Distances.Validate(metric, vector, dimension, nameof(vector));
             return null;
         }
         catch (ArgumentException e)

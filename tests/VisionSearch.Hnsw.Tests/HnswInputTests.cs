@@ -36,6 +36,17 @@ public sealed class HnswInputTests
     }
 
     [Fact]
+    public void Validate_with_a_metric_rejects_what_the_index_would_and_nothing_else()
+    {
+        Assert.Equal("v", Assert.Throws<ArgumentException>(() => Distances.Validate(Metric.Cosine, [0, 0, 0, 0], 4, "v")).ParamName);
+        Assert.Equal("v", Assert.Throws<ArgumentException>(() => Distances.Validate(Metric.L2, [1, float.NaN, 0, 0], 4, "v")).ParamName);
+        Assert.Equal("v", Assert.Throws<ArgumentException>(() => Distances.Validate(Metric.InnerProduct, [1, 0, 0], 4, "v")).ParamName);
+        Distances.Validate(Metric.L2, [0, 0, 0, 0], 4, "v");
+        Distances.Validate(Metric.InnerProduct, [0, 0, 0, 0], 4, "v");
+        Distances.Validate(Metric.Cosine, [0, 0, 3, 0], 4, "v");
+    }
+
+    [Fact]
     public void Options_outside_their_ranges_are_rejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new HnswIndex(new HnswOptions { Dimension = 0 }));
