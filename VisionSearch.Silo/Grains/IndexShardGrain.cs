@@ -41,8 +41,7 @@ public sealed partial class IndexShardGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var outage = options.Value.RedisOutage;
-        var manifest = await RedisRetry.RunAsync(() => snapshots.GetManifestAsync(Owner), outage, logger, "manifest read", cancellationToken);
+        var manifest = await snapshots.GetManifestAsync(Owner);
         if (manifest is not null)
         {
             var sequence = JsonSerializer.Deserialize<ShardSnapshot>(manifest.Metadata, Json)?.LogSequence
@@ -114,7 +113,7 @@ public sealed partial class IndexShardGrain(
 
     public async Task DropAsync()
     {
-        var keys = await RedisRetry.RunAsync(() => snapshots.DropAsync(Owner), options.Value.RedisOutage, logger, "shard drop");
+        var keys = await snapshots.DropAsync(Owner);
         LogDropped(logger, Owner, keys);
         DeactivateOnIdle();
     }
@@ -172,9 +171,7 @@ public sealed partial class IndexShardGrain(
         var ids = _ids;
         var sequence = _logSequence;
         var metadata = JsonSerializer.Serialize(new ShardSnapshot(sequence, index.Count), Json);
-        await RedisRetry.RunAsync(
-            () => snapshots.WriteAsync(Owner, metadata, stream => WriteSnapshot(stream, ids, index)),
-            options.Value.RedisOutage, logger, "snapshot write");
+        await snapshots.WriteAsync(Owner, metadata, stream => WriteSnapshot(stream, ids, index));
         if (sequence > _snapshotSequence)
         {
             await log.TrimAsync(Owner, _snapshotSequence + 1, sequence);

@@ -16,25 +16,21 @@ public sealed class BuildRecordStore(IConnectionMultiplexer redis, IOptions<Snap
     internal Task<ServingRecord?> GetServingAsync(string dataset) => GetAsync<ServingRecord>(RedisKeys.Serving(dataset));
 
     /// <summary>Saves the checkpoint, and keeps the dataset in the set every silo resumes from while it runs.</summary>
-    internal Task SaveBuildAsync(string dataset, BuildRecord record) => RunAsync("build checkpoint", async db =>
+    internal Task SaveBuildAsync(string dataset, BuildRecord record) => RunAsync("build checkpoint", db =>
     {
         var transaction = db.CreateTransaction();
         _ = transaction.StringSetAsync(RedisKeys.Build(dataset), JsonSerializer.Serialize(record, Json));
         _ = record.IsRunning
             ? transaction.SetAddAsync(RedisKeys.Building, dataset)
             : transaction.SetRemoveAsync(RedisKeys.Building, dataset);
-        await transaction.ExecuteAsync();
+        return transaction.ExecuteAsync();
     });
 
     internal Task SaveServingAsync(string dataset, ServingRecord record) =>
         RunAsync("serving record", db => db.StringSetAsync(RedisKeys.Serving(dataset), JsonSerializer.Serialize(record, Json)));
 
-    public async Task<long> NextVersionAsync(string dataset)
-    {
-        long version = 0;
-        await RunAsync("build version", async db => version = await db.StringIncrementAsync(RedisKeys.BuildCounter(dataset)));
-        return version;
-    }
+    public Task<long> NextVersionAsync(string dataset) =>
+        RunAsync("build version", db => db.StringIncrementAsync(RedisKeys.BuildCounter(dataset)));
 
     /// <summary>The datasets whose builds are running (or were, on a silo that died).</summary>
     public async Task<string[]> BuildingAsync()
@@ -45,11 +41,10 @@ public sealed class BuildRecordStore(IConnectionMultiplexer redis, IOptions<Snap
 
     private async Task<T?> GetAsync<T>(RedisKey key) where T : class
     {
-        RedisValue value = default;
-        await RunAsync("record read", async db => value = await db.StringGetAsync(key));
+        var value = await RunAsync("record read", db => db.StringGetAsync(key));
         return value.IsNull ? null : JsonSerializer.Deserialize<T>((string)value!, Json);
     }
 
-    private Task RunAsync(string what, Func<IDatabase, Task> operation) =>
+    private Task<T> RunAsync<T>(string what, Func<IDatabase, Task<T>> operation) =>
         RedisRetry.RunAsync(() => operation(redis.GetDatabase()), options.Value.RedisOutage, logger, what);
 }

@@ -29,13 +29,6 @@ internal static partial class RedisRetry
         }
     }
 
-    public static Task RunAsync(Func<Task> operation, TimeSpan outage, ILogger logger, string what, CancellationToken cancellationToken = default) =>
-        RunAsync(async () =>
-        {
-            await operation();
-            return true;
-        }, outage, logger, what, cancellationToken);
-
     private static bool IsTransient(Exception e) => e switch
     {
         RedisConnectionException or RedisTimeoutException => true,

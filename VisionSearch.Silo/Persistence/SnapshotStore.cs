@@ -10,7 +10,9 @@ namespace VisionSearch.Silo.Persistence;
 /// <summary>
 /// Stores an owner's snapshot (a shard of a dataset's index) in Redis as chunk keys plus a manifest. A new snapshot is written beside the
 /// old one under a fresh version, published by replacing the manifest (one atomic SET), and only then are
-/// other versions' chunks deleted: a crash at any point leaves the last published snapshot intact.
+/// other versions' chunks deleted: a crash at any point leaves the last published snapshot intact. Manifest
+/// reads, writes and drops wait out a Redis outage (<see cref="SnapshotOptions.RedisOutage"/>); a write
+/// interrupted by one starts over under a new version.
 /// </summary>
 public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions<SnapshotOptions> options, ILogger<SnapshotStore> logger)
 {
@@ -19,7 +21,7 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
     /// <summary>The manifest of the owner's published snapshot, or null when it has none.</summary>
     public async Task<SnapshotManifest?> GetManifestAsync(string owner)
     {
-        var value = await redis.GetDatabase().StringGetAsync(RedisKeys.Manifest(owner));
+        var value = await RetryAsync(() => redis.GetDatabase().StringGetAsync(RedisKeys.Manifest(owner)), "manifest read");
         return value.IsNull ? null : JsonSerializer.Deserialize<SnapshotManifest>((string)value!, Json);
     }
 
@@ -27,7 +29,10 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
     /// Writes a new snapshot with <paramref name="write"/> (called on a pool thread with a stream that blocks
     /// while Redis catches up) and publishes it.
     /// </summary>
-    public async Task<SnapshotManifest> WriteAsync(string owner, string metadata, Action<Stream> write, CancellationToken cancellationToken = default)
+    public Task<SnapshotManifest> WriteAsync(string owner, string metadata, Action<Stream> write, CancellationToken cancellationToken = default) =>
+        RetryAsync(() => WriteOnceAsync(owner, metadata, write, cancellationToken), "snapshot write", cancellationToken);
+
+    private async Task<SnapshotManifest> WriteOnceAsync(string owner, string metadata, Action<Stream> write, CancellationToken cancellationToken)
     {
         using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("snapshot.write");
         activity?.SetTag("visionsearch.owner", owner);
@@ -69,7 +74,7 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
     }
 
     /// <summary>Deletes every key of <paramref name="owner"/>: snapshots, manifest and log (a replaced build's shard).</summary>
-    public Task<int> DropAsync(string owner) => DeleteMatchingAsync(RedisKeys.AllOf(owner), keep: _ => false);
+    public Task<int> DropAsync(string owner) => RetryAsync(() => DeleteMatchingAsync(RedisKeys.AllOf(owner), keep: _ => false), "drop");
 
     /// <summary>Deletes chunks of every version but <paramref name="keep"/>: the replaced snapshot and any torn write before it.</summary>
     private Task<int> SweepAsync(string owner, long keep)
@@ -106,6 +111,9 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
 
         return stale.Count;
     }
+
+    private Task<T> RetryAsync<T>(Func<Task<T>> operation, string what, CancellationToken cancellationToken = default) =>
+        RedisRetry.RunAsync(operation, options.Value.RedisOutage, logger, what, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Snapshot {Version} of {Owner} published: {Bytes} bytes in {Chunks} chunks, {Seconds:F2} s; {Swept} stale chunks deleted")]
