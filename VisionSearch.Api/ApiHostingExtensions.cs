@@ -12,8 +12,7 @@ public static class ApiHostingExtensions
     public static WebApplicationBuilder AddVisionSearchApi(this WebApplicationBuilder builder)
     {
         builder.AddServiceDefaults();
-        builder.AddKeyedRedisClient(RedisClientExtensions.ConnectionName);
-        builder.UseOrleansClient(client => client.UseSharedRedisClustering(RedisClientExtensions.ConnectionName));
+        builder.AddVisionSearchClusterClient();
 
         // snake_case like the Python original (dataset_repo, image_path) and like Qdrant.
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));

@@ -90,8 +90,7 @@ internal static class ClusterBench
 
         var clientBuilder = Host.CreateApplicationBuilder();
         clientBuilder.Configuration.AddInMemoryCollection(settings);
-        clientBuilder.AddKeyedRedisClient(RedisClientExtensions.ConnectionName);
-        clientBuilder.UseOrleansClient(c => c.UseSharedRedisClustering(RedisClientExtensions.ConnectionName));
+        clientBuilder.AddVisionSearchClusterClient();
         using var client = clientBuilder.Build();
         await client.StartAsync();
         var factory = client.Services.GetRequiredService<IClusterClient>();

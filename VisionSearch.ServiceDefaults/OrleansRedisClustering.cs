@@ -13,6 +13,14 @@ namespace VisionSearch.ServiceDefaults;
 /// </summary>
 public static class OrleansRedisClustering
 {
+    /// <summary>An Orleans client of the VisionSearch cluster: the keyed Redis connection, and membership (the gateways) read from it.</summary>
+    public static TBuilder AddVisionSearchClusterClient<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.AddKeyedRedisClient(RedisClientExtensions.ConnectionName);
+        builder.UseOrleansClient(client => client.UseSharedRedisClustering(RedisClientExtensions.ConnectionName));
+        return builder;
+    }
+
     public static void UseSharedRedisClustering(this ISiloBuilder silo, string connectionName)
     {
         silo.UseRedisClustering(_ => { });

@@ -21,8 +21,7 @@ public sealed class ClusterClient : IAsyncDisposable
         {
             ["Logging:LogLevel:Default"] = "Warning",
         }));
-        builder.AddKeyedRedisClient(RedisClientExtensions.ConnectionName);
-        builder.UseOrleansClient(client => client.UseSharedRedisClustering(RedisClientExtensions.ConnectionName));
+        builder.AddVisionSearchClusterClient();
         var host = builder.Build();
         await host.StartAsync();
         return new ClusterClient(host);
