@@ -54,7 +54,7 @@ public sealed partial class DatasetIndexGrain
         DelayDeactivation(TimeSpan.FromDays(7));
         var run = new BuildRun(record.Read, record.Indexed);
         _build = run;
-        run.Completion = RunAsync(record, source, run);
+        _ = RunAsync(record, source, run); // It reports its own failure in the build record.
     }
 
     private async Task RunAsync(BuildRecord record, IDatasetSource source, BuildRun run)
@@ -207,7 +207,7 @@ public sealed partial class DatasetIndexGrain
         }
         else if (_serving is { } serving && !ReferenceEquals(serving, _published))
         {
-            _serving = serving with { Count = record.Indexed, Dimension = dimension };
+            _serving = serving with { Count = record.Indexed };
         }
 
         return record;
@@ -296,8 +296,6 @@ public sealed partial class DatasetIndexGrain
         private readonly long _started = Stopwatch.GetTimestamp();
 
         public long Read { get; set; } = read;
-
-        public Task? Completion { get; set; }
 
         /// <summary>Items indexed per second since this run started (or resumed).</summary>
         public double Rate(long indexedNow)

@@ -111,7 +111,7 @@ public sealed partial class DatasetIndexGrain(
             _ => IndexPhase.Empty,
         };
 
-        var running = record is { IsRunning: true } && _build is { } build ? build : null;
+        var running = _build;
         // A running build's rate is since it started here (a resumed build's earlier items do not count); a
         // finished build's is over its whole run.
         var rate = running?.Rate(record!.Indexed)
@@ -124,7 +124,7 @@ public sealed partial class DatasetIndexGrain(
             record?.Total,
             record?.Indexed ?? serving?.Count ?? 0,
             record?.Skipped ?? 0,
-            serving is null ? 0 : ReferenceEquals(serving, _published) ? serving.Count : record?.Indexed ?? 0,
+            serving?.Count ?? 0,
             serving?.Dimension ?? 0,
             _published?.Version ?? 0,
             record?.StartedAt,
