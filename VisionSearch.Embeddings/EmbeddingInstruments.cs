@@ -18,6 +18,32 @@ public static class EmbeddingInstruments
     private static readonly Counter<long> Items = Meter.CreateCounter<long>(
         "visionsearch.embedding.items", "{item}", "Texts and images embedded.");
 
+    private static readonly Counter<long> SageMakerCalls = Meter.CreateCounter<long>(
+        "visionsearch.sagemaker.calls", "{call}", "InvokeEndpoint attempts, by endpoint and outcome (ok, an error code, timeout, connection).");
+    private static readonly Counter<long> SageMakerItems = Meter.CreateCounter<long>(
+        "visionsearch.sagemaker.items", "{item}", "Texts and images sent to SageMaker endpoints, per attempt.");
+    private static readonly Histogram<double> SageMakerDuration = Meter.CreateHistogram<double>(
+        "visionsearch.sagemaker.duration", "s", "InvokeEndpoint latency per attempt, from the request to the whole answer.");
+    private static readonly Counter<long> SageMakerRetries = Meter.CreateCounter<long>(
+        "visionsearch.sagemaker.retries", "{retry}", "InvokeEndpoint attempts retried after throttling, a 5xx, a timeout or a dropped connection.");
+
+    internal static void RecordSageMakerCall(string endpoint, string outcome, int items, TimeSpan elapsed)
+    {
+        var endpointTag = new KeyValuePair<string, object?>("aws.sagemaker.endpoint", endpoint);
+        SageMakerCalls.Add(1, endpointTag, new KeyValuePair<string, object?>("visionsearch.outcome", outcome));
+        SageMakerItems.Add(items, endpointTag);
+        if (SageMakerDuration.Enabled)
+        {
+            SageMakerDuration.Record(elapsed.TotalSeconds, endpointTag);
+        }
+    }
+
+    internal static void RecordSageMakerRetry(string endpoint, Exception error) =>
+        SageMakerRetries.Add(
+            1,
+            new KeyValuePair<string, object?>("aws.sagemaker.endpoint", endpoint),
+            new KeyValuePair<string, object?>("error.type", error is Aws.AwsServiceException aws ? aws.Code : error.GetType().Name));
+
     internal static void RecordRun(string output, TimeSpan elapsed)
     {
         if (RunDuration.Enabled)

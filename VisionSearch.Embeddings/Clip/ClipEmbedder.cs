@@ -9,7 +9,7 @@ namespace VisionSearch.Embeddings.Clip;
 /// all cores) while the current one runs, outputs L2-normalised (the ONNX exports return raw
 /// projections). Safe for concurrent callers.
 /// </summary>
-public sealed class ClipEmbedder : IDisposable
+public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
 {
     private readonly OnnxModel _text;
     private readonly OnnxModel _vision;
@@ -34,6 +34,10 @@ public sealed class ClipEmbedder : IDisposable
 
     /// <summary>The embedding length, shared by texts and images.</summary>
     public int Dimension => _text.Dimension;
+
+    public string Provider => "onnxruntime";
+
+    int? IMultimodalEmbedder.Dimension => Dimension;
 
     /// <summary>Loads both towers, the tokenizer and the preprocessor settings from <paramref name="folder"/>.</summary>
     public static ClipEmbedder Open(ClipModelFolder folder, ClipOptions options)
@@ -80,7 +84,7 @@ public sealed class ClipEmbedder : IDisposable
             await model.RunAsync(batch.Names, batch.Values, output, cancellationToken);
             for (var i = 0; i < batch.Count; i++)
             {
-                vectors[first + i] = Normalize(output.AsSpan(i * model.Dimension, model.Dimension));
+                vectors[first + i] = UnitVectors.Normalize(output.AsSpan(i * model.Dimension, model.Dimension));
             }
         }
 
@@ -148,25 +152,6 @@ public sealed class ClipEmbedder : IDisposable
         batch.Add(_vision.Inputs[0], OrtValue.CreateTensorValueFromMemory(pixels, [count, 3, ImageProcessor.CropHeight, ImageProcessor.CropWidth]));
         EmbeddingInstruments.RecordPrepare("image", Stopwatch.GetElapsedTime(start), count);
         return batch;
-    }
-
-    /// <summary>x / ‖x‖₂ with the norm in double, as the reference computes it.</summary>
-    private static float[] Normalize(ReadOnlySpan<float> raw)
-    {
-        var sum = 0.0;
-        foreach (var x in raw)
-        {
-            sum += (double)x * x;
-        }
-
-        var norm = Math.Sqrt(sum);
-        var vector = new float[raw.Length];
-        for (var i = 0; i < raw.Length; i++)
-        {
-            vector[i] = norm > 0 ? (float)(raw[i] / norm) : 0f;
-        }
-
-        return vector;
     }
 
     /// <summary>A prepared batch: the model's feeds, which own pinned buffers until disposed.</summary>

@@ -64,8 +64,8 @@ public sealed class ClipEmbedderTests : IDisposable
     [Fact]
     public async Task The_generators_speak_microsoft_extensions_ai_and_name_a_bad_image()
     {
-        using var texts = new ClipTextEmbeddingGenerator(_embedder, "clip-tiny");
-        using var images = new ClipImageEmbeddingGenerator(_embedder, "clip-tiny");
+        using var texts = new TextEmbeddingGenerator(_embedder, "clip-tiny");
+        using var images = new ImageEmbeddingGenerator(_embedder, "clip-tiny");
 
         var embeddings = await texts.GenerateAsync(["a photo of a cat", "a photo of a dog"]);
         Assert.Equal(2, embeddings.Count);
