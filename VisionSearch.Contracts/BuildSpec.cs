@@ -6,12 +6,13 @@ namespace VisionSearch.Contracts;
 /// <param name="Limit">Index at most this many items (null: all).</param>
 /// <param name="Metric">How vectors are compared: <c>cosine</c>, <c>ip</c> or <c>l2</c>.</param>
 /// <param name="Column">The table column holding the image or text (Parquet, CSV/JSONL and Hub sources); null picks the first image or text column.</param>
-/// <param name="Model">The CLIP model that embeds images and texts: a local folder or a Hub repo id; null takes the silo's configured one. Ignored for vectors.</param>
+/// <param name="Model">What embeds images and texts: for the local embedder a CLIP model folder or Hub repo id, for SageMaker the endpoint name; null takes the silo's configured one. Ignored for vectors.</param>
 /// <param name="Subset">The Hub dataset's config (subset); null takes the default.</param>
 /// <param name="Split">The Hub dataset's split; null takes train, or the first.</param>
 /// <param name="M">HNSW links per node.</param>
 /// <param name="EfConstruction">HNSW candidate list size while inserting.</param>
 /// <param name="Shards">How many shard grains hold the index; null splits by the silo's configured items per shard.</param>
+/// <param name="Embedder"><c>local</c> (ONNX Runtime in the silo) or <c>sagemaker</c>; null takes the silo's configured one. Ignored for vectors.</param>
 [GenerateSerializer, Immutable, Alias("vs.BuildSpec")]
 public sealed record BuildSpec(
     string Source,
@@ -24,7 +25,8 @@ public sealed record BuildSpec(
     string? Split = null,
     int M = 16,
     int EfConstruction = 200,
-    int? Shards = null);
+    int? Shards = null,
+    string? Embedder = null);
 
 /// <summary>The names of source kinds in <see cref="BuildSpec.Source"/>.</summary>
 public static class SourceKinds

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using VisionSearch.Embeddings;
+using VisionSearch.Embeddings.SageMaker;
 using VisionSearch.HuggingFace;
 using VisionSearch.ServiceDefaults;
 using VisionSearch.Silo.Ingestion;
@@ -28,8 +29,16 @@ public static class SiloHostingExtensions
             .BindConfiguration(IngestionOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<EmbeddingsOptions>()
+            .BindConfiguration(EmbeddingsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddOptions<ClipOptions>()
             .BindConfiguration(ClipOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<SageMakerOptions>()
+            .BindConfiguration(SageMakerOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         // The Hub client retries and resumes downloads itself; the standard resilience handler's 30 s

@@ -51,7 +51,7 @@ public static class IndexEndpoints
 
         var spec = new BuildSpec(
             request.Source ?? SourceKinds.Vectors, request.Location!, request.Limit, request.Metric ?? "cosine", request.Column, request.Model,
-            request.Subset, request.Split, request.M ?? 16, request.EfConstruction ?? 200, request.Shards);
+            request.Subset, request.Split, request.M ?? 16, request.EfConstruction ?? 200, request.Shards, request.Embedder);
         var result = await grains.GetGrain<IDatasetIndexGrain>(request.Dataset!).BuildAsync(spec);
         return result.Outcome switch
         {

@@ -7,12 +7,13 @@ namespace VisionSearch.Api.Models;
 /// <param name="Limit">Index at most this many items.</param>
 /// <param name="Metric"><c>cosine</c> (default), <c>ip</c> or <c>l2</c>.</param>
 /// <param name="Column">The image or text column (parquet, text tables, hub); default: the first image column, else <c>text</c>.</param>
-/// <param name="Model">The CLIP model for images and texts: a Hub repo id or a folder on the silo; default: the silo's configured one.</param>
+/// <param name="Model">What embeds images and texts: for <c>embedder: local</c> a CLIP model (Hub repo id or folder on the silo), for <c>sagemaker</c> the endpoint name; default: the silo's configured one.</param>
 /// <param name="Subset">The Hub dataset's config.</param>
 /// <param name="Split">The Hub dataset's split (default: train).</param>
 /// <param name="M">HNSW links per node (default 16).</param>
 /// <param name="EfConstruction">HNSW build candidate list (default 200).</param>
 /// <param name="Shards">Shard grains for this index; default: one per 5,000,000 items when the size is known.</param>
+/// <param name="Embedder"><c>local</c> (CLIP on ONNX Runtime in the silos) or <c>sagemaker</c> (the configured endpoint, or <c>model</c>); default: the silos' configured one.</param>
 public sealed record BuildIndexRequest(
     string? Dataset,
     string? Source,
@@ -25,4 +26,5 @@ public sealed record BuildIndexRequest(
     string? Split = null,
     int? M = null,
     int? EfConstruction = null,
-    int? Shards = null);
+    int? Shards = null,
+    string? Embedder = null);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using VisionSearch.Contracts;
 using VisionSearch.Datasets;
+using VisionSearch.Embeddings;
 using VisionSearch.Hnsw;
 using VisionSearch.ServiceDefaults;
 using VisionSearch.Silo.Ingestion;
@@ -77,7 +78,7 @@ public sealed partial class DatasetIndexGrain
                     labels[i] = batch.Entries[i].Item is null ? -1 : nextLabel++;
                 }
 
-                inFlight.Enqueue((batch, labels, EmbedAsync(record.Model, batch)));
+                inFlight.Enqueue((batch, labels, EmbedAsync(record, batch)));
                 if (inFlight.Count >= options.BatchesInFlight)
                 {
                     var (done, doneLabels, embedding) = inFlight.Dequeue();
@@ -102,7 +103,7 @@ public sealed partial class DatasetIndexGrain
     }
 
     /// <summary>Vectors as they are; images and texts through an ingestion worker. Failed reads stay failures.</summary>
-    private Task<EmbedResult> EmbedAsync(string model, EntryBatch batch)
+    private Task<EmbedResult> EmbedAsync(BuildRecord record, EntryBatch batch)
     {
         var entries = batch.Entries;
         var toEmbed = new List<int>();
@@ -132,7 +133,7 @@ public sealed partial class DatasetIndexGrain
         var items = toEmbed.Select(i => entries[i].Item!).Select(item => item.Kind == ItemKind.Image
             ? new EmbedItem(item.Id, item.Bytes.ToArray(), null)
             : new EmbedItem(item.Id, null, item.Text ?? "")).ToArray();
-        return MergeAsync(grains.GetGrain<IIngestionWorkerGrain>(0).EmbedAsync(model, items));
+        return MergeAsync(grains.GetGrain<IIngestionWorkerGrain>(0).EmbedAsync(record.Spec.Embedder ?? EmbedderKinds.Local, record.Model, items));
 
         async Task<EmbedResult> MergeAsync(Task<EmbedResult> embedding)
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VisionSearch.Contracts;
 using VisionSearch.Datasets;
+using VisionSearch.Embeddings;
 using VisionSearch.HuggingFace;
 using VisionSearch.Silo.Ingestion;
 using VisionSearch.Silo.Persistence;
@@ -48,7 +49,10 @@ public sealed partial class DatasetIndexGrain(
 
     public async Task<BuildResult> BuildAsync(BuildSpec spec)
     {
-        spec = spec with { Model = spec.Source == SourceKinds.Vectors ? null : spec.Model ?? embedders.DefaultModel };
+        spec = spec.Source == SourceKinds.Vectors
+            ? spec with { Model = null, Embedder = null }
+            : spec with { Embedder = spec.Embedder ?? embedders.DefaultEmbedder };
+        spec = spec with { Model = spec.Model ?? (spec.Embedder is { } embedder ? embedders.DefaultModel(embedder) : null) };
         if (_record is { IsRunning: true } running)
         {
             return running.Spec == spec
@@ -144,6 +148,16 @@ public sealed partial class DatasetIndexGrain(
         if (!SourceKinds.All.Contains(spec.Source))
         {
             return Invalid("source", $"Source '{spec.Source}' is unknown; use one of {string.Join(", ", SourceKinds.All)}.");
+        }
+
+        if (spec.Embedder is { } embedder && !EmbedderKinds.All.Contains(embedder))
+        {
+            return Invalid("embedder", $"Embedder '{embedder}' is unknown; use one of {string.Join(", ", EmbedderKinds.All)}.");
+        }
+
+        if (spec is { Embedder: EmbedderKinds.SageMaker, Model: null })
+        {
+            return Invalid("model", "No SageMaker endpoint: name one in model, or configure Embeddings:SageMaker:EndpointName on the silos.");
         }
 
         if (ParseMetric(spec.Metric) is null)

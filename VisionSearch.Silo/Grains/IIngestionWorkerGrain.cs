@@ -15,7 +15,7 @@ public sealed record EmbedResult(float[]?[] Vectors, string?[] Failures);
 [Alias("vs.IIngestionWorkerGrain")]
 public interface IIngestionWorkerGrain : IGrainWithIntegerKey
 {
-    /// <summary>Embeds <paramref name="items"/> with <paramref name="model"/>; transient embedder faults are retried with back-off.</summary>
+    /// <summary>Embeds <paramref name="items"/> with <paramref name="model"/> on <paramref name="embedder"/> (local or sagemaker); transient embedder faults are retried with back-off.</summary>
     [Alias("embed")]
-    Task<EmbedResult> EmbedAsync(string model, EmbedItem[] items);
+    Task<EmbedResult> EmbedAsync(string embedder, string model, EmbedItem[] items);
 }

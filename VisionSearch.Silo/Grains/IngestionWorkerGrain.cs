@@ -4,22 +4,24 @@ using VisionSearch.Silo.Ingestion;
 namespace VisionSearch.Silo.Grains;
 
 /// <summary>
-/// Embeds a build's batches with the silo's CLIP embedder. An image that cannot be decoded fails alone:
-/// the batch is embedded again one image at a time and only that image is reported, with the reason.
+/// Embeds a build's batches with the silo's local CLIP embedder or a SageMaker endpoint. An image the model
+/// cannot take (undecodable, refused by the endpoint's script) fails alone: the batch is embedded again one
+/// image at a time and only that image is reported, with the reason. Throttling and 5xx are retried by the
+/// SageMaker client itself.
 /// </summary>
 [StatelessWorker]
 public sealed class IngestionWorkerGrain(EmbedderProvider embedders) : Grain, IIngestionWorkerGrain
 {
-    public async Task<EmbedResult> EmbedAsync(string model, EmbedItem[] items)
+    public async Task<EmbedResult> EmbedAsync(string embedder, string model, EmbedItem[] items)
     {
-        var embedder = await embedders.GetAsync(model);
+        var embedding = await embedders.GetAsync(embedder, model);
         var vectors = new float[]?[items.Length];
         var failures = new string?[items.Length];
 
         var texts = Enumerable.Range(0, items.Length).Where(i => items[i].Image is null).ToArray();
         if (texts.Length > 0)
         {
-            var embedded = await embedder.EmbedTextsAsync([.. texts.Select(i => items[i].Text ?? "")]);
+            var embedded = await embedding.EmbedTextsAsync([.. texts.Select(i => items[i].Text ?? "")]);
             for (var j = 0; j < texts.Length; j++)
             {
                 vectors[texts[j]] = embedded[j];
@@ -31,7 +33,7 @@ public sealed class IngestionWorkerGrain(EmbedderProvider embedders) : Grain, II
         {
             try
             {
-                var embedded = await embedder.EmbedImagesAsync([.. images.Select(i => new ReadOnlyMemory<byte>(items[i].Image))]);
+                var embedded = await embedding.EmbedImagesAsync([.. images.Select(i => new ReadOnlyMemory<byte>(items[i].Image))]);
                 for (var j = 0; j < images.Length; j++)
                 {
                     vectors[images[j]] = embedded[j];
@@ -43,7 +45,7 @@ public sealed class IngestionWorkerGrain(EmbedderProvider embedders) : Grain, II
                 {
                     try
                     {
-                        vectors[i] = (await embedder.EmbedImagesAsync([items[i].Image]))[0];
+                        vectors[i] = (await embedding.EmbedImagesAsync([items[i].Image]))[0];
                     }
                     catch (InvalidDataException e)
                     {

@@ -1,39 +1,56 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using VisionSearch.Aws;
 using VisionSearch.Embeddings;
 using VisionSearch.Embeddings.Clip;
+using VisionSearch.Embeddings.SageMaker;
 using VisionSearch.HuggingFace;
 
 namespace VisionSearch.Silo.Ingestion;
 
 /// <summary>
-/// One loaded CLIP embedder per model on this silo, located (downloaded on first use) when a build first
-/// needs it. A model that fails to load is tried again by the next build rather than remembered as failed.
+/// One embedder per (embedder, model) on this silo, made when a build first needs it: a local CLIP model
+/// (located, downloaded on first use, and loaded once) or a SageMaker endpoint (credentials from the default
+/// AWS chain). One that fails to load is tried again by the next build rather than remembered as failed.
 /// </summary>
-public sealed class EmbedderProvider(IOptions<ClipOptions> options, HubClient hub) : IDisposable
+public sealed class EmbedderProvider(
+    IOptions<EmbeddingsOptions> embeddings, IOptions<ClipOptions> clip, IOptions<SageMakerOptions> sageMaker, HubClient hub) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<ClipEmbedder>>> _embedders = new(StringComparer.Ordinal);
-
-    /// <summary>The model a build uses when its spec names none.</summary>
-    public string DefaultModel => options.Value.Model;
-
-    public async Task<ClipEmbedder> GetAsync(string model)
+    private readonly ConcurrentDictionary<(string Embedder, string Model), Lazy<Task<IMultimodalEmbedder>>> _embedders = new();
+    private readonly HttpClient _sageMakerHttp = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
     {
-        var lazy = _embedders.GetOrAdd(model, m => new Lazy<Task<ClipEmbedder>>(() => LoadAsync(m)));
+        Timeout = Timeout.InfiniteTimeSpan, // each attempt has its own (SageMakerOptions.Timeout)
+    };
+
+    /// <summary>The embedder a build uses when its spec names none.</summary>
+    public string DefaultEmbedder => embeddings.Value.Embedder;
+
+    /// <summary>The model (or SageMaker endpoint) a build on <paramref name="embedder"/> uses when its spec names none; null when none is configured.</summary>
+    public string? DefaultModel(string embedder) => embedder == EmbedderKinds.SageMaker ? sageMaker.Value.EndpointName : clip.Value.Model;
+
+    public async Task<IMultimodalEmbedder> GetAsync(string embedder, string model)
+    {
+        var key = (embedder, model);
+        var lazy = _embedders.GetOrAdd(key, k => new Lazy<Task<IMultimodalEmbedder>>(() => LoadAsync(k.Embedder, k.Model)));
         try
         {
             return await lazy.Value;
         }
         catch
         {
-            _embedders.TryRemove(new KeyValuePair<string, Lazy<Task<ClipEmbedder>>>(model, lazy));
+            _embedders.TryRemove(new KeyValuePair<(string, string), Lazy<Task<IMultimodalEmbedder>>>(key, lazy));
             throw;
         }
     }
 
-    private async Task<ClipEmbedder> LoadAsync(string model)
+    private async Task<IMultimodalEmbedder> LoadAsync(string embedder, string model)
     {
-        var settings = options.Value;
+        if (embedder == EmbedderKinds.SageMaker)
+        {
+            return SageMakerEmbedder.Create(_sageMakerHttp, sageMaker.Value, await AwsEnvironment.CredentialsAsync(), model);
+        }
+
+        var settings = clip.Value;
         var located = new ClipOptions
         {
             Model = model,
@@ -50,10 +67,12 @@ public sealed class EmbedderProvider(IOptions<ClipOptions> options, HubClient hu
     {
         foreach (var lazy in _embedders.Values)
         {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result is IDisposable disposable)
             {
-                lazy.Value.Result.Dispose();
+                disposable.Dispose();
             }
         }
+
+        _sageMakerHttp.Dispose();
     }
 }

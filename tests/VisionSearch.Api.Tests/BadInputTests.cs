@@ -28,6 +28,8 @@ public sealed class BadInputTests(ApiCluster cluster) : IClassFixture<ApiCluster
     [InlineData("""{"dataset":"ok","location":"/nowhere","source":"folder"}""", "location")]
     [InlineData("""{"dataset":"ok","location":"/nowhere/a.parquet","source":"parquet"}""", "location")]
     [InlineData("""{"dataset":"ok","location":"/nowhere/a.txt","source":"text"}""", "location")]
+    [InlineData("""{"dataset":"ok","location":"/nowhere","source":"folder","embedder":"openai"}""", "embedder")]
+    [InlineData("""{"dataset":"ok","location":"/nowhere","source":"folder","embedder":"sagemaker"}""", "model")]
     [InlineData("""{"dataset":"ok",""", "body")]
     [InlineData("", "body")]
     public async Task Bad_build_request_is_422_naming_the_field_and_creates_nothing(string body, string field)

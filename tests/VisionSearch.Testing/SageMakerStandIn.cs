@@ -51,6 +51,9 @@ public sealed class SageMakerStandIn : IAsyncDisposable
     /// <summary>Answer as the Python original's script does: <c>["[[…]]", "application/json"]</c>.</summary>
     public bool TupleOutput { get; set; }
 
+    /// <summary>Queued answers (<see cref="FailNext"/>, <see cref="AnswerNext"/>) not given yet.</summary>
+    public int Pending => _queued.Count;
+
     /// <summary>Signed requests seen, in order.</summary>
     public ConcurrentQueue<Invocation> Invocations { get; } = new();
 

@@ -1,0 +1,91 @@
+using VisionSearch.Contracts;
+using VisionSearch.Embeddings;
+using VisionSearch.Embeddings.Clip;
+using VisionSearch.Testing;
+
+namespace VisionSearch.Silo.Tests;
+
+/// <summary>
+/// A build with <c>embedder: sagemaker</c> against a loopback SageMaker (signatures checked, CLIP replaced by
+/// the clip-tiny fixture, as in the local build): bursts of 503 and 429 are retried with back-off, an image the
+/// endpoint's script refuses is skipped with the script's message, and the index equals the local build's.
+/// </summary>
+public sealed class SageMakerBuildTests : IAsyncLifetime
+{
+    private readonly RedisServerFixture _redis = new();
+    private readonly TempDirectory _data = new();
+    private readonly ClipEmbedder _model = ClipEmbedder.Open(new ClipModelFolder(SharedFixtures.Fixture("clip-tiny")), new ClipOptions());
+    private SageMakerStandIn _sageMaker = null!;
+    private SiloHost _silo = null!;
+    private ClusterClient _client = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        // The silo takes credentials from the default chain, as in production; its first link is the environment.
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", SageMakerStandIn.AccessKey);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", SageMakerStandIn.SecretKey);
+        Environment.SetEnvironmentVariable("AWS_SESSION_TOKEN", SageMakerStandIn.SessionToken);
+        await _redis.InitializeAsync();
+        _sageMaker = await SageMakerStandIn.StartAsync(_model);
+        var clusterId = $"test-{Guid.NewGuid():N}";
+        _silo = new SiloHost(_redis.ConnectionString, clusterId, new Dictionary<string, string?>
+        {
+            ["Ingestion:BatchSize"] = "2",
+            ["Embeddings:SageMaker:ServiceUrl"] = _sageMaker.ServiceUrl.ToString(),
+            ["Embeddings:SageMaker:Region"] = SageMakerStandIn.Region,
+            ["Embeddings:SageMaker:EndpointName"] = _sageMaker.Endpoint,
+            ["Embeddings:SageMaker:RetryDelay"] = "00:00:00.050",
+        });
+        await _silo.StartAsync();
+        _client = await ClusterClient.StartAsync(_redis.ConnectionString, clusterId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        await _silo.DisposeAsync();
+        await _sageMaker.DisposeAsync();
+        await _redis.DisposeAsync();
+        _model.Dispose();
+        _data.Dispose();
+    }
+
+    [Fact]
+    public async Task A_sagemaker_build_rides_out_throttling_skips_what_the_model_refuses_and_equals_the_local_build()
+    {
+        var images = SharedFixtures.Fixture("clip-tiny", "images");
+        var folder = Directory.CreateDirectory(_data.File("photos")).FullName;
+        foreach (var file in Directory.GetFiles(images))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        await File.WriteAllBytesAsync(Path.Combine(folder, "broken.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4]);
+        var count = Directory.GetFiles(images).Length;
+        _sageMaker.FailNext(2, 503);
+        _sageMaker.FailNext(2, 429);
+
+        var remote = new BuildSpec(SourceKinds.Folder, folder, null, "cosine", Embedder: EmbedderKinds.SageMaker);
+        await Builds.StartAsync(_client.Grains, "remote", remote);
+        await Builds.StartAsync(_client.Grains, "local", remote with { Embedder = EmbedderKinds.Local, Model = SharedFixtures.Fixture("clip-tiny") });
+        var status = await Builds.WaitReadyAsync(_client.Grains, "remote", TimeSpan.FromMinutes(2));
+        await Builds.WaitReadyAsync(_client.Grains, "local", TimeSpan.FromMinutes(2));
+
+        Assert.Equal(0, _sageMaker.Pending); // every queued 503 and 429 was answered, and retried past
+        Assert.Equal((count + 1L, (long)count, (long)count, 1L), (status.ItemsRead, status.ItemsEmbedded, status.Count, status.ItemsSkipped));
+        Assert.Equal((_sageMaker.Endpoint, EmbedderKinds.SageMaker), (status.Model, status.Spec!.Embedder));
+        var skip = Assert.Single(status.Skips!);
+        Assert.Equal("broken.jpg", skip.Id);
+        Assert.Equal("Image 0: images[0] is not an image (8 bytes).", skip.Reason);
+
+        foreach (var file in Directory.GetFiles(images))
+        {
+            var query = (await _model.EmbedImagesAsync([await File.ReadAllBytesAsync(file)]))[0];
+            var fromRemote = await _client.Grains.GetGrain<IDatasetIndexGrain>("remote").SearchAsync(new VectorQuery(query, 3, 64));
+            var fromLocal = await _client.Grains.GetGrain<IDatasetIndexGrain>("local").SearchAsync(new VectorQuery(query, 3, 64));
+            Assert.Equal(Path.GetFileName(file), fromRemote.Hits[0].Id);
+            Assert.Equal(fromLocal.Hits.Select(h => h.Id), fromRemote.Hits.Select(h => h.Id));
+            Assert.Equal(fromLocal.Hits.Select(h => h.Score), fromRemote.Hits.Select(h => h.Score), (a, b) => Math.Abs(a - b) < 1e-5);
+        }
+    }
+}
