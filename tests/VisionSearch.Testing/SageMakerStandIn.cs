@@ -1,9 +1,5 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using Amazon.Runtime.Internal.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -100,7 +96,7 @@ public sealed class SageMakerStandIn : IAsyncDisposable
         var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body);
         var bytes = body.ToArray();
-        if (Verify(context.Request, bytes) is { } refusal)
+        if (SigV4Verifier.Verify(context.Request, bytes, "sagemaker", Region, AccessKey, SecretKey, SessionToken) is { } refusal)
         {
             await WriteAsync(context, new Answer(403, JsonSerializer.Serialize(new { message = refusal }), new() { ["x-amzn-ErrorType"] = "InvalidSignatureException" }));
             return;
@@ -173,54 +169,6 @@ public sealed class SageMakerStandIn : IAsyncDisposable
         }
 
         return await _model.EmbedImagesAsync([.. images.Select(i => new ReadOnlyMemory<byte>(i))]);
-    }
-
-    /// <summary>Checks the signature as AWS does: scope, service, clock skew, token, then the signature over the canonical request rebuilt from what arrived.</summary>
-    private static string? Verify(HttpRequest request, byte[] body)
-    {
-        var authorization = request.Headers.Authorization.ToString();
-        if (!authorization.StartsWith("AWS4-HMAC-SHA256 ", StringComparison.Ordinal))
-        {
-            return "Missing Authentication Token";
-        }
-
-        var parts = authorization["AWS4-HMAC-SHA256 ".Length..].Split(", ").Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-        var credential = parts["Credential"].Split('/');
-        var signedAt = DateTime.ParseExact(request.Headers["X-Amz-Date"].ToString(), "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
-        if (credential is not [AccessKey, var date, Region, "sagemaker", "aws4_request"] || date != signedAt.ToString("yyyyMMdd", CultureInfo.InvariantCulture))
-        {
-            return $"Credential should be scoped to {AccessKey}/<date>/{Region}/sagemaker/aws4_request, not {parts["Credential"]}.";
-        }
-
-        if (Math.Abs((DateTime.UtcNow - signedAt).TotalMinutes) > 5)
-        {
-            return "Signature expired: the request time is more than 5 minutes from the server's.";
-        }
-
-        if (request.Headers["X-Amz-Security-Token"].ToString() is { Length: > 0 } token && token != SessionToken)
-        {
-            return "The security token included in the request is invalid.";
-        }
-
-        var signedHeaders = parts["SignedHeaders"];
-        var names = signedHeaders.Split(';');
-        if (!names.Contains("host") || !names.Contains("x-amz-date") || !names.Contains("content-type"))
-        {
-            return $"Host, X-Amz-Date and Content-Type must be signed; signed: {signedHeaders}.";
-        }
-
-        var canonical = new StringBuilder()
-            .Append(request.Method).Append('\n').Append(request.Path.ToUriComponent()).Append('\n').Append(request.QueryString.Value?.TrimStart('?')).Append('\n');
-        foreach (var name in names)
-        {
-            canonical.Append(name).Append(':').Append(string.Join(',', request.Headers[name].Select(v => string.Join(' ', v!.Split(' ', StringSplitOptions.RemoveEmptyEntries))))).Append('\n');
-        }
-
-        canonical.Append('\n').Append(signedHeaders).Append('\n').Append(Convert.ToHexStringLower(SHA256.HashData(body)));
-        var expected = AWS4Signer.ComputeSignature(AccessKey, SecretKey, Region, signedAt, "sagemaker", signedHeaders, canonical.ToString());
-        return expected.Signature == parts["Signature"]
-            ? null
-            : "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.";
     }
 
     private static int CountItems(string contentType, byte[] body)

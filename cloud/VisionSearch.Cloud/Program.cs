@@ -1,0 +1,4 @@
+using Spectre.Console;
+using VisionSearch.Cloud;
+
+return await CloudCommands.Create(AnsiConsole.Console).Parse(args).InvokeAsync();

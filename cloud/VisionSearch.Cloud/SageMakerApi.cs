@@ -1,0 +1,63 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using VisionSearch.Aws;
+
+namespace VisionSearch.Cloud;
+
+/// <summary>
+/// SageMaker's control plane in its awsJson1_1 protocol (no SageMaker SDK package exists here):
+/// <c>POST /</c> with <c>X-Amz-Target: SageMaker.{Operation}</c> and a JSON body, SigV4-signed, retried on
+/// throttling and 5xx. Errors come back as <see cref="AwsServiceException"/>; a missing resource is
+/// SageMaker's ValidationException "Could not find …", which <see cref="IsMissing"/> recognises.
+/// </summary>
+internal sealed class SageMakerApi(HttpClient http, AwsRequestSigner signer, Uri? serviceUrl = null)
+{
+    private static readonly MediaTypeHeaderValue AmzJson = new("application/x-amz-json-1.1");
+
+    private readonly Uri _url = serviceUrl ?? new Uri($"https://api.sagemaker.{signer.Region}.amazonaws.com/");
+    private readonly AwsRetryPolicy _retry = new() { MaxAttempts = 5 };
+
+    /// <summary>Whether <paramref name="error"/> says the named model, config or endpoint does not exist.</summary>
+    public static bool IsMissing(Exception error) =>
+        error is AwsServiceException { Code: "ValidationException" or "ResourceNotFound" } e
+        && (e.Code == "ResourceNotFound" || e.ServiceMessage.StartsWith("Could not find", StringComparison.Ordinal));
+
+    /// <summary>Calls <paramref name="operation"/> with <paramref name="body"/>; returns the answer's JSON object.</summary>
+    public Task<JsonObject> CallAsync(string operation, JsonObject body, CancellationToken cancellationToken = default)
+    {
+        var payload = Encoding.UTF8.GetBytes(body.ToJsonString());
+        return _retry.ExecuteAsync(
+            async ct =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ByteArrayContent(payload) };
+                request.Content.Headers.ContentType = AmzJson;
+                request.Headers.TryAddWithoutValidation("X-Amz-Target", $"SageMaker.{operation}");
+                await signer.SignAsync(request, payload, ct);
+                using var response = await http.SendAsync(request, ct);
+                var answer = await response.Content.ReadAsByteArrayAsync(ct);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw AwsServiceException.FromResponse(response, answer);
+                }
+
+                return answer.Length == 0 ? [] : JsonNode.Parse(answer)?.AsObject() ?? [];
+            },
+            onRetry: null,
+            cancellationToken);
+    }
+
+    /// <summary><see cref="CallAsync"/>, with a missing resource (to describe or delete) as null.</summary>
+    public async Task<JsonObject?> TryCallAsync(string operation, JsonObject body, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await CallAsync(operation, body, cancellationToken);
+        }
+        catch (AwsServiceException e) when (IsMissing(e))
+        {
+            return null;
+        }
+    }
+}
