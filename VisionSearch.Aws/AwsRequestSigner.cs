@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using Amazon.Runtime;
 
 namespace VisionSearch.Aws;
@@ -44,5 +45,27 @@ public sealed class AwsRequestSigner(AWSCredentials credentials, string region, 
         var scope = SigV4.Scope(now, Region, Service);
         var signature = SigV4.Signature(identity.SecretKey, now, Region, Service, SigV4.StringToSign(now, scope, canonical));
         request.Headers.TryAddWithoutValidation("Authorization", SigV4.AuthorizationHeader(identity.AccessKey, scope, signedHeaders, signature));
+    }
+
+    /// <summary>
+    /// POSTs <paramref name="body"/> as <paramref name="contentType"/>, with <paramref name="headers"/>, signed;
+    /// returns the answer's body, or throws the service's error as an <see cref="AwsServiceException"/>.
+    /// </summary>
+    public async Task<byte[]> PostAsync(
+        HttpClient http, Uri url, string contentType, ReadOnlyMemory<byte> body, IEnumerable<KeyValuePair<string, string>> headers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(headers);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ReadOnlyMemoryContent(body) };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        await SignAsync(request, body, cancellationToken);
+        using var response = await http.SendAsync(request, cancellationToken);
+        var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        return response.IsSuccessStatusCode ? answer : throw AwsServiceException.FromResponse(response, answer);
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using VisionSearch.Aws;
 
 namespace VisionSearch.Embeddings.SageMaker;
@@ -49,26 +48,23 @@ public sealed class SageMakerRuntime
         var start = Stopwatch.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
-        string outcome = "error";
+        var outcome = "error";
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ReadOnlyMemoryContent(body) };
-            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-            request.Headers.Accept.ParseAdd("application/json");
-            await _signer.SignAsync(request, body, timeout.Token);
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
-            var answer = await response.Content.ReadAsByteArrayAsync(timeout.Token);
-            activity?.SetTag("http.response.status_code", (int)response.StatusCode);
-            if (response.IsSuccessStatusCode)
+            var answer = await _signer.PostAsync(_http, url, contentType, body, [KeyValuePair.Create("Accept", SageMakerWire.Json)], timeout.Token);
+            outcome = "ok";
+            return answer;
+        }
+        catch (AwsServiceException e)
+        {
+            outcome = e.Code;
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            if (e.Code == "ModelError" || (int)e.StatusCode == 424)
             {
-                outcome = "ok";
-                return answer;
+                throw SageMakerModelException.From(endpoint, e);
             }
 
-            var error = AwsServiceException.FromResponse(response, answer);
-            outcome = error.Code;
-            activity?.SetStatus(ActivityStatusCode.Error, error.Message);
-            throw error.Code == "ModelError" || (int)response.StatusCode == 424 ? SageMakerModelException.From(endpoint, error) : error;
+            throw;
         }
         catch (OperationCanceledException e) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

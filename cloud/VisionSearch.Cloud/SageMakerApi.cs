@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -14,8 +13,6 @@ namespace VisionSearch.Cloud;
 /// </summary>
 internal sealed class SageMakerApi(HttpClient http, AwsRequestSigner signer, Uri? serviceUrl = null)
 {
-    private static readonly MediaTypeHeaderValue AmzJson = new("application/x-amz-json-1.1");
-
     private readonly Uri _url = serviceUrl ?? new Uri($"https://api.sagemaker.{signer.Region}.amazonaws.com/");
     private readonly AwsRetryPolicy _retry = new() { MaxAttempts = 5 };
 
@@ -31,17 +28,7 @@ internal sealed class SageMakerApi(HttpClient http, AwsRequestSigner signer, Uri
         return _retry.ExecuteAsync(
             async ct =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ByteArrayContent(payload) };
-                request.Content.Headers.ContentType = AmzJson;
-                request.Headers.TryAddWithoutValidation("X-Amz-Target", $"SageMaker.{operation}");
-                await signer.SignAsync(request, payload, ct);
-                using var response = await http.SendAsync(request, ct);
-                var answer = await response.Content.ReadAsByteArrayAsync(ct);
-                if (!response.IsSuccessStatusCode)
-                {
-                    throw AwsServiceException.FromResponse(response, answer);
-                }
-
+                var answer = await signer.PostAsync(http, _url, "application/x-amz-json-1.1", payload, [KeyValuePair.Create("X-Amz-Target", $"SageMaker.{operation}")], ct);
                 return answer.Length == 0 ? [] : JsonNode.Parse(answer)?.AsObject() ?? [];
             },
             onRetry: null,
