@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using VisionSearch.AppHost.Resources;
 
 // The Hub names commits and small files by git object ids, which are SHA-1: the stand-in mimics them.
 #pragma warning disable CA5350
@@ -55,12 +52,8 @@ public sealed class HubStandIn : IAsyncDisposable
 
     public static async Task<HubStandIn> StartAsync(string repo, string folder)
     {
-        var port = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var hub = new HubStandIn(app, repo, folder) { Endpoint = new Uri($"http://127.0.0.1:{port}/") };
+        var app = LoopbackServer.CreateBuilder(out var url).Build();
+        var hub = new HubStandIn(app, repo, folder) { Endpoint = url };
         app.MapMethods("/{**path}", ["GET", "HEAD"], hub.HandleAsync);
         await app.StartAsync();
         return hub;

@@ -2,10 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using VisionSearch.AppHost.Resources;
 
 namespace VisionSearch.Testing;
 
@@ -50,12 +47,8 @@ public sealed class SageMakerControlPlaneStandIn : IAsyncDisposable
 
     public static async Task<SageMakerControlPlaneStandIn> StartAsync(string accessKey, string secretKey, string region)
     {
-        var port = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var standIn = new SageMakerControlPlaneStandIn(app, accessKey, secretKey, region) { ServiceUrl = new Uri($"http://127.0.0.1:{port}/") };
+        var app = LoopbackServer.CreateBuilder(out var url).Build();
+        var standIn = new SageMakerControlPlaneStandIn(app, accessKey, secretKey, region) { ServiceUrl = url };
         app.MapPost("/", standIn.HandleAsync);
         await app.StartAsync();
         return standIn;

@@ -3,8 +3,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using VisionSearch.AppHost.Resources;
 using VisionSearch.Embeddings.Clip;
 
 namespace VisionSearch.Testing;
@@ -55,13 +53,10 @@ public sealed class SageMakerStandIn : IAsyncDisposable
 
     public static async Task<SageMakerStandIn> StartAsync(ClipEmbedder model, string endpoint = "visionsearch-clip")
     {
-        var port = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var builder = LoopbackServer.CreateBuilder(out var url);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 2L * PayloadLimit);
-        builder.Logging.ClearProviders();
         var app = builder.Build();
-        var standIn = new SageMakerStandIn(app, model, endpoint) { ServiceUrl = new Uri($"http://127.0.0.1:{port}/") };
+        var standIn = new SageMakerStandIn(app, model, endpoint) { ServiceUrl = url };
         app.MapPost("/endpoints/{name}/invocations", standIn.InvokeAsync);
         await app.StartAsync();
         return standIn;
