@@ -49,10 +49,10 @@ public sealed partial class DatasetIndexGrain(
 
     public async Task<BuildResult> BuildAsync(BuildSpec spec)
     {
+        var embedder = spec.Embedder ?? embedders.DefaultEmbedder;
         spec = spec.Source == SourceKinds.Vectors
             ? spec with { Model = null, Embedder = null }
-            : spec with { Embedder = spec.Embedder ?? embedders.DefaultEmbedder };
-        spec = spec with { Model = spec.Model ?? (spec.Embedder is { } embedder ? embedders.DefaultModel(embedder) : null) };
+            : spec with { Embedder = embedder, Model = spec.Model ?? embedders.DefaultModel(embedder) };
         if (_record is { IsRunning: true } running)
         {
             return running.Spec == spec
