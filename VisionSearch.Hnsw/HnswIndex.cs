@@ -91,6 +91,37 @@ public sealed unsafe partial class HnswIndex : IDisposable
         }
     }
 
+    /// <summary>
+    /// The stored vector of <paramref name="label"/> at full precision (normalised under cosine), or null when
+    /// the label is not in the index: what a "more like this" query searches with.
+    /// </summary>
+    public float[]? GetVector(int label)
+    {
+        lock (LabelLock(label))
+        {
+            int slot;
+            lock (_slotLock)
+            {
+                if (!_slots.TryGetValue(label, out slot))
+                {
+                    return null;
+                }
+            }
+
+            var vector = new float[Dimension];
+            fixed (float* scratch = vector)
+            {
+                var full = _vectors.FullVector(slot, scratch);
+                if (full != scratch)
+                {
+                    new ReadOnlySpan<float>(full, Dimension).CopyTo(vector);
+                }
+            }
+
+            return vector;
+        }
+    }
+
     /// <summary>Frees the native memory now. No other call may run during or after it.</summary>
     public void Dispose()
     {

@@ -31,6 +31,32 @@ public sealed class HnswMutationTests
         Assert.True(HnswFixtures.Recall(index, Queries, truth, ef: 64) >= 0.95);
     }
 
+    [Theory]
+    [InlineData(Quantization.None, Metric.Cosine)]
+    [InlineData(Quantization.Sq8, Metric.Cosine)]
+    [InlineData(Quantization.None, Metric.L2)]
+    public void GetVector_returns_the_stored_vector_at_full_precision_and_null_for_absent_labels(Quantization quantization, Metric metric)
+    {
+        var rows = Rows[..200].Select(r => r.Select(x => x * 3).ToArray()).ToArray();
+        using var index = HnswFixtures.Build(rows, quantization, metric);
+        index.Delete(7);
+        for (var label = 0; label < rows.Length; label++)
+        {
+            var stored = index.GetVector(label);
+            if (label == 7)
+            {
+                Assert.Null(stored);
+                continue;
+            }
+
+            // Cosine stores unit vectors; the others store the vector as given. Sq8 keeps the originals beside its codes.
+            var norm = metric == Metric.Cosine ? MathF.Sqrt(rows[label].Sum(x => x * x)) : 1f;
+            Assert.Equal(rows[label].Select(x => x / norm), stored!, (a, b) => MathF.Abs(a - b) < 1e-6f);
+        }
+
+        Assert.Null(index.GetVector(rows.Length));
+    }
+
     [Fact]
     public void New_labels_reuse_deleted_slots_and_become_searchable()
     {
