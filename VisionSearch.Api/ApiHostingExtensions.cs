@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
+using VisionSearch.Api.Access;
 using VisionSearch.Api.Problems;
 using VisionSearch.ServiceDefaults;
 
@@ -13,6 +16,23 @@ public static class ApiHostingExtensions
     {
         builder.AddServiceDefaults();
         builder.AddVisionSearchClusterClient();
+        builder.Services.AddOptions<ApiOptions>()
+            .BindConfiguration(ApiOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        var limits = builder.Configuration.GetSection(ApiOptions.SectionName).Get<ApiOptions>() ?? new ApiOptions();
+        // Kestrel refuses a larger body with 413 as it arrives; a multipart form adds a few hundred bytes of framing.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MaxUploadBytes + (64 * 1024));
+        builder.Services.AddRequestTimeouts(o => o.DefaultPolicy = new RequestTimeoutPolicy
+        {
+            Timeout = limits.RequestTimeout,
+            TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
+            WriteTimeoutResponse = context => TypedResults.Problem(
+                title: "The request took too long.",
+                detail: $"It was stopped after {limits.RequestTimeout.TotalSeconds:0.###} s (Api:RequestTimeout).",
+                statusCode: StatusCodes.Status504GatewayTimeout).ExecuteAsync(context),
+        });
+        builder.Services.AddVisionSearchRateLimiting();
 
         // snake_case like the Python original (dataset_repo, image_path) and like Qdrant.
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
@@ -27,7 +47,8 @@ public static class ApiHostingExtensions
             {
                 Title = "VisionSearch",
                 Version = "v1",
-                Description = "Multimodal semantic search: build an index per dataset, then search it by vector.",
+                Description = "Multimodal semantic search: build an HNSW index per dataset (images, texts or vectors), then search it by text, image, vector or item. " +
+                    "Errors are RFC 9457 problem details; invalid fields are 422 naming each field.",
             });
             o.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "VisionSearch.Api.xml"));
             o.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "VisionSearch.Contracts.xml"));
@@ -39,6 +60,12 @@ public static class ApiHostingExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.RateLimitPerSecond > 0)
+        {
+            app.UseRateLimiter();
+        }
+
+        app.UseRequestTimeouts();
         // /docs and /openapi.json are where the Python original (FastAPI) served them.
         app.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
         app.UseSwaggerUI(o =>

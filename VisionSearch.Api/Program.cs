@@ -9,6 +9,7 @@ var app = builder.Build();
 app.UseVisionSearchApi();
 app.MapIndexEndpoints();
 app.MapSearchEndpoints();
+app.MapDatasetEndpoints();
 app.MapDefaultEndpoints();
 app.Run();
 

@@ -113,8 +113,8 @@ internal static class ClusterBench
         row["grain_build_ratio"] = Math.Round((double)row["library_build_s"] / (double)row["grain_build_s"], 3);
         log.WriteLine($"grains: {status.Status} with {status.Count:N0} in {row["grain_build_s"]} s ({row["grain_build_ratio"]}x the library's rate)");
 
-        row["grain_qps_1"] = await QpsAsync(queries, 1, q => grain.SearchAsync(new VectorQuery(q, k, ef)));
-        row["grain_qps_8"] = await QpsAsync(queries, 8, q => grain.SearchAsync(new VectorQuery(q, k, ef)));
+        row["grain_qps_1"] = await QpsAsync(queries, 1, q => grain.SearchAsync(new SearchQuery(k, ef, Vector: q)));
+        row["grain_qps_8"] = await QpsAsync(queries, 8, q => grain.SearchAsync(new SearchQuery(k, ef, Vector: q)));
 
         await client.StopAsync();
         await silo.StopAsync();

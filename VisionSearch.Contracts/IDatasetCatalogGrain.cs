@@ -8,6 +8,10 @@ public interface IDatasetCatalogGrain : IGrainWithIntegerKey
     [Alias("add")]
     Task AddAsync(string dataset);
 
+    /// <summary>Forgets a dataset name (idempotent).</summary>
+    [Alias("remove")]
+    Task RemoveAsync(string dataset);
+
     /// <summary>All recorded dataset names, sorted.</summary>
     [Alias("list")]
     Task<string[]> ListAsync();

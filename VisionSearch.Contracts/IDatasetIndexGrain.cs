@@ -22,10 +22,24 @@ public interface IDatasetIndexGrain : IGrainWithStringKey
     Task ResumeAsync();
 
     /// <summary>
-    /// The nearest items to a query vector. Interleaves with every other call, so searches never queue
-    /// behind each other or behind a build's turns; the shards run them on pool threads.
+    /// The nearest items to a vector, a text, an image or an indexed item. Interleaves with every other call,
+    /// so searches never queue behind each other or behind a build's turns; the shards run them on pool threads.
     /// </summary>
     [Alias("search")]
     [AlwaysInterleave]
-    Task<SearchResult> SearchAsync(VectorQuery query);
+    Task<SearchResult> SearchAsync(SearchQuery query);
+
+    /// <summary>The record of item <paramref name="id"/> in the served index; null when the dataset or the item is unknown.</summary>
+    [Alias("item")]
+    [AlwaysInterleave]
+    Task<ItemRecord?> GetItemAsync(string id);
+
+    /// <summary>The image of item <paramref name="id"/>, read again from its source; null when it is not an image item or the source no longer has it.</summary>
+    [Alias("image")]
+    [AlwaysInterleave]
+    Task<ItemImage?> GetItemImageAsync(string id);
+
+    /// <summary>Stops a running build and deletes the dataset: its shards, records and items. False when there was nothing to delete.</summary>
+    [Alias("delete")]
+    Task<bool> DeleteAsync();
 }

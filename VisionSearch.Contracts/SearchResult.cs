@@ -18,12 +18,18 @@ public enum SearchOutcome
 
     /// <summary>The query vector holds a NaN or infinite value, or is zero under cosine.</summary>
     InvalidVector,
+
+    /// <summary>The query cannot be answered as asked (an undecodable image, a text for a dataset of precomputed vectors); <see cref="SearchResult.Field"/> names the part.</summary>
+    InvalidQuery,
+
+    /// <summary>The item of a "more like this" query is not in the index.</summary>
+    ItemNotFound,
 }
 
-/// <summary>One hit: the item's id and its score (similarity for cosine and inner product, squared distance for L2).</summary>
+/// <summary>One hit: the item's id, its score (similarity for cosine and inner product, squared distance for L2) and, when asked for, its record.</summary>
 [GenerateSerializer, Immutable, Alias("vs.SearchHit")]
-public sealed record SearchHit(string Id, float Score);
+public sealed record SearchHit(string Id, float Score, ItemRecord? Item = null);
 
 /// <summary>The outcome of a search and its hits, best first.</summary>
 [GenerateSerializer, Immutable, Alias("vs.SearchResult")]
-public sealed record SearchResult(SearchOutcome Outcome, SearchHit[] Hits, string? Message = null);
+public sealed record SearchResult(SearchOutcome Outcome, SearchHit[] Hits, string? Message = null, string? Field = null);

@@ -17,7 +17,11 @@ public static class OrleansRedisClustering
     public static TBuilder AddVisionSearchClusterClient<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.AddKeyedRedisClient(RedisClientExtensions.ConnectionName);
-        builder.UseOrleansClient(client => client.UseSharedRedisClustering(RedisClientExtensions.ConnectionName));
+        builder.UseOrleansClient(client =>
+        {
+            client.UseSharedRedisClustering(RedisClientExtensions.ConnectionName);
+            client.AddActivityPropagation(); // the API request's trace continues in the grains
+        });
         return builder;
     }
 

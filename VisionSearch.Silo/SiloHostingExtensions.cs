@@ -24,6 +24,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<SnapshotStore>();
         builder.Services.AddSingleton<ShardLog>();
         builder.Services.AddSingleton<BuildRecordStore>();
+        builder.Services.AddSingleton<ItemStore>();
 
         builder.Services.AddOptions<IngestionOptions>()
             .BindConfiguration(IngestionOptions.SectionName)
@@ -57,6 +58,7 @@ public static class SiloHostingExtensions
         builder.UseOrleans(silo =>
         {
             silo.UseSharedRedisClustering(RedisClientExtensions.ConnectionName);
+            silo.AddActivityPropagation(); // one trace from the API request through every grain call
             var endpoints = builder.Configuration.GetSection("Orleans:Endpoints");
             silo.Configure<EndpointOptions>(endpoints);
             // How fast a dead silo is noticed (and its builds resumed elsewhere): Orleans__Membership__ProbeTimeout, ...

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using VisionSearch.Api.Access;
 using VisionSearch.Api.Models;
 using VisionSearch.Api.Problems;
 using VisionSearch.Contracts;
@@ -14,12 +15,15 @@ public static class IndexEndpoints
         group.MapPost("/build", BuildAsync)
             .WithName("BuildIndex")
             .WithSummary("Start building a dataset's index")
-            .WithDescription("Returns 202 with the status URL at once; the build runs in the background. The same request again is a no-op; a different one while a build runs is 409.")
+            .WithDescription("Returns 202 with the status URL at once; the build runs in the background. The same request again is a no-op; a different one while a build runs is 409. " +
+                "The Python original's body, {\"dataset_repo\": \"org/name\", \"split\": \"train\", \"image_column\": \"image\"}, builds that Hub dataset as 'org--name'.")
+            .AddEndpointFilter<ApiKeyFilter>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/status", GetStatusAsync)
             .WithName("GetIndexStatus")
-            .WithSummary("The status of one dataset (?dataset=) or of all of them")
+            .WithSummary("The status of one dataset (?dataset=), or of all of them with the original's summary (status, count, total)")
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
@@ -28,6 +32,7 @@ public static class IndexEndpoints
     private static async Task<Results<Accepted<IndexStatus>, ProblemHttpResult>> BuildAsync(
         BuildIndexRequest request, IGrainFactory grains)
     {
+        request = request.Normalized();
         var errors = new FieldErrors();
         if (!DatasetNames.IsValid(request.Dataset))
         {
@@ -63,14 +68,12 @@ public static class IndexEndpoints
         };
     }
 
-    private static async Task<Results<Ok<IndexStatus>, Ok<IndexStatus[]>, ProblemHttpResult>> GetStatusAsync(
+    private static async Task<Results<Ok<IndexStatus>, Ok<IndexOverview>, ProblemHttpResult>> GetStatusAsync(
         string? dataset, IGrainFactory grains)
     {
         if (dataset is null)
         {
-            var names = await grains.GetGrain<IDatasetCatalogGrain>(0).ListAsync();
-            var all = await Task.WhenAll(names.Select(n => grains.GetGrain<IDatasetIndexGrain>(n).GetStatusAsync()));
-            return TypedResults.Ok(all);
+            return TypedResults.Ok(IndexOverview.Of(await DatasetEndpoints.AllAsync(grains)));
         }
 
         if (!DatasetNames.IsValid(dataset))
@@ -80,12 +83,9 @@ public static class IndexEndpoints
 
         var status = await grains.GetGrain<IDatasetIndexGrain>(dataset).GetStatusAsync();
         return status.Status == IndexPhase.Empty
-            ? NotFound(dataset)
+            ? DatasetEndpoints.NotFound(dataset)
             : TypedResults.Ok(status);
     }
 
     internal static string StatusUrl(string dataset) => $"/index/status?dataset={Uri.EscapeDataString(dataset)}";
-
-    internal static ProblemHttpResult NotFound(string dataset) => TypedResults.Problem(
-        title: "Dataset not found.", detail: $"Dataset '{dataset}' has not been built.", statusCode: StatusCodes.Status404NotFound);
 }

@@ -1,11 +1,19 @@
-using Microsoft.AspNetCore.Http.HttpResults;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using FromQueryAttribute = Microsoft.AspNetCore.Mvc.FromQueryAttribute;
+using Microsoft.Extensions.Options;
 using VisionSearch.Api.Models;
 using VisionSearch.Api.Problems;
 using VisionSearch.Contracts;
 
 namespace VisionSearch.Api.Endpoints;
 
-/// <summary><c>POST /search</c>: the nearest items to a vector, answered by the dataset's index grain.</summary>
+/// <summary>
+/// <c>GET /search?query=</c> (the original's text search) and <c>POST /search</c> by vector, text, item id or
+/// uploaded image: each one call to the dataset's index grain, which embeds the query in a silo.
+/// </summary>
 public static class SearchEndpoints
 {
     /// <summary>The largest k served; beyond it a client wants an export, not a search.</summary>
@@ -14,54 +22,274 @@ public static class SearchEndpoints
     /// <summary>The widest query vector accepted (the index's own limit).</summary>
     public const int MaxDimension = 65_536;
 
+    /// <summary>The multipart form field that carries the image.</summary>
+    public const string ImageField = "image";
+
     public static IEndpointRouteBuilder MapSearchEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/search", SearchAsync)
-            .WithTags("Search")
-            .WithName("SearchByVector")
-            .WithSummary("The k nearest items to a query vector")
+        var group = app.MapGroup("/search").WithTags("Search");
+        group.MapGet("", SearchByTextAsync)
+            .WithName("SearchByText")
+            .WithSummary("The k nearest items to a text (the Python original's search)")
+            .WithDescription("Embeds the text with the model that built the dataset. Results carry the original's `image_path` and `score` beside `id`, the item's text and metadata, and links to the item.")
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("", SearchAsync)
+            .WithName("Search")
+            .WithSummary("The k nearest items to a vector, a text, an indexed item or an uploaded image")
+            .WithDescription(
+                "As JSON (`application/json`): exactly one of `vector`, `text` or `item_id`. As a form (`multipart/form-data`): the image file in the `image` field, " +
+                "with `dataset`, `k`, `ef` and `score_threshold` as form fields (or `text` / `item_id` in place of the image). An image over `Api:MaxUploadBytes` is 413.")
+            .Accepts<SearchRequest>("application/json", "multipart/form-data")
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         return app;
     }
 
-    private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchAsync(SearchRequest request, IGrainFactory grains)
+    /// <param name="http">The request (its abort token carries the request timeout).</param>
+    /// <param name="grains">The Orleans client.</param>
+    /// <param name="options">The API's limits.</param>
+    /// <param name="query">The text to search for.</param>
+    /// <param name="q">The same as <c>query</c> (the original's name).</param>
+    /// <param name="k">How many results (1 to 1000, default 10).</param>
+    /// <param name="dataset">The dataset; may be left out while only one exists.</param>
+    /// <param name="ef">The HNSW candidate list size (default 64).</param>
+    /// <param name="scoreThreshold">Only hits scoring at least this (cosine, ip) or within this squared distance (l2).</param>
+    private static Task<IResult> SearchByTextAsync(
+        HttpContext http,
+        IGrainFactory grains,
+        IOptions<ApiOptions> options,
+        string? query,
+        string? q,
+        int? k,
+        string? dataset,
+        int? ef,
+        [FromQuery(Name = "score_threshold")] float? scoreThreshold)
     {
-        var errors = new FieldErrors();
-        if (!DatasetNames.IsValid(request.Dataset))
+        var input = new SearchInput(dataset, k, ef, scoreThreshold) { Text = query ?? q, TextField = query is null && q is not null ? "q" : "query" };
+        return RunAsync(http, grains, options.Value, input);
+    }
+
+    private static async Task<IResult> SearchAsync(HttpContext http, IGrainFactory grains, IOptions<ApiOptions> options, IOptions<JsonOptions> json)
+    {
+        SearchInput input;
+        if (http.Request.HasJsonContentType())
         {
-            errors.Add("dataset", $"Required: {DatasetNames.Rule}.");
+            SearchRequest? request;
+            try
+            {
+                request = await http.Request.ReadFromJsonAsync<SearchRequest>(json.Value.SerializerOptions, http.RequestAborted);
+            }
+            catch (JsonException e)
+            {
+                return BadRequestExceptionHandler.FromJson(e);
+            }
+
+            if (request is null)
+            {
+                return FieldErrors.Single("body", "A JSON object is required.");
+            }
+
+            input = new SearchInput(request.Dataset, request.K, request.Ef, request.ScoreThreshold)
+            {
+                Vector = request.Vector,
+                Text = request.Text,
+                ItemId = request.ItemId,
+            };
+        }
+        else if (http.Request.HasFormContentType)
+        {
+            var (form, problem) = await SearchInput.FromFormAsync(http.Request);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            input = form!;
+        }
+        else
+        {
+            return TypedResults.Problem(
+                title: "Unsupported media type.",
+                detail: "Send the search as application/json, or as multipart/form-data with the image in the 'image' field.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType);
         }
 
-        if (request.Vector is not { Length: > 0 and <= MaxDimension })
-        {
-            errors.Add("vector", $"Required: 1 to {MaxDimension} numbers.");
-        }
+        return await RunAsync(http, grains, options.Value, input);
+    }
 
-        if (request.K is < 1 or > MaxK)
-        {
-            errors.Add("k", $"Must be between 1 and {MaxK}.");
-        }
-
-        if (request.Ef is < 1 or > 10 * MaxK)
-        {
-            errors.Add("ef", $"Must be between 1 and {10 * MaxK}.");
-        }
-
+    private static async Task<IResult> RunAsync(HttpContext http, IGrainFactory grains, ApiOptions options, SearchInput input)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var errors = input.Validate(options);
         if (!errors.IsEmpty)
         {
             return errors.ToProblem();
         }
 
-        var result = await grains.GetGrain<IDatasetIndexGrain>(request.Dataset!).SearchAsync(new VectorQuery(request.Vector!, request.K ?? 10, request.Ef ?? 0));
+        var (dataset, missing) = await DatasetOrOnlyAsync(input.Dataset, grains);
+        if (missing is not null)
+        {
+            return missing;
+        }
+
+        var query = input.ToQuery();
+        var result = await grains.GetGrain<IDatasetIndexGrain>(dataset!).SearchAsync(query).WaitAsync(http.RequestAborted);
+        SearchInstruments.Record(dataset!, query.Kind, result.Outcome, Stopwatch.GetElapsedTime(started));
         return result.Outcome switch
         {
-            SearchOutcome.Ok => TypedResults.Ok(new SearchResponse(request.Dataset!, result.Hits)),
-            SearchOutcome.NotFound => IndexEndpoints.NotFound(request.Dataset!),
+            SearchOutcome.Ok => TypedResults.Ok(new SearchResponse(dataset!, [.. result.Hits.Select(h => ItemView.Of(dataset!, h.Id, h.Score, h.Item))])),
+            SearchOutcome.NotFound => DatasetEndpoints.NotFound(dataset!),
+            SearchOutcome.ItemNotFound => TypedResults.Problem(title: "Item not found.", detail: result.Message, statusCode: StatusCodes.Status404NotFound),
             SearchOutcome.NotReady => TypedResults.Problem(
                 title: "The index is not ready yet.", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
-            _ => FieldErrors.Single("vector", result.Message ?? "Invalid vector."),
+            _ => FieldErrors.Single(result.Field == "text" ? input.TextField : result.Field ?? "vector", result.Message ?? "Invalid query."),
         };
+    }
+
+    /// <summary>The named dataset, or the only one there is (the original served a single index and named none).</summary>
+    internal static async Task<(string? Dataset, IResult? Problem)> DatasetOrOnlyAsync(string? dataset, IGrainFactory grains)
+    {
+        if (dataset is not null)
+        {
+            return (dataset, null);
+        }
+
+        var names = await grains.GetGrain<IDatasetCatalogGrain>(0).ListAsync();
+        return names.Length == 1
+            ? (names[0], null)
+            : (null, FieldErrors.Single("dataset", names.Length == 0
+                ? "Required: no dataset has been built yet."
+                : $"Required when more than one dataset exists ({string.Join(", ", names.Take(10))}{(names.Length > 10 ? ", …" : "")})."));
+    }
+
+    /// <summary>A search as the endpoints receive it, whatever its encoding; checked once, here.</summary>
+    private sealed record SearchInput(string? Dataset, int? K, int? Ef, float? ScoreThreshold)
+    {
+        public float[]? Vector { get; init; }
+
+        public string? Text { get; init; }
+
+        /// <summary>The name the text came under: query or q (GET), text (POST).</summary>
+        public string TextField { get; init; } = "text";
+
+        public string? ItemId { get; init; }
+
+        public byte[]? Image { get; init; }
+
+        public FieldErrors Validate(ApiOptions options)
+        {
+            var errors = new FieldErrors();
+            if (Dataset is not null && !DatasetNames.IsValid(Dataset))
+            {
+                errors.Add("dataset", $"Must be {DatasetNames.Rule}.");
+            }
+
+            var given = (Vector is null ? 0 : 1) + (Text is null ? 0 : 1) + (ItemId is null ? 0 : 1) + (Image is null ? 0 : 1);
+            if (given != 1)
+            {
+                errors.Add(given == 0 ? TextField : "body", "Give exactly one query: vector, text, item_id, or an image (multipart).");
+            }
+
+            if (Vector is { Length: 0 or > MaxDimension })
+            {
+                errors.Add("vector", $"Must have 1 to {MaxDimension} numbers.");
+            }
+
+            if (Text is not null && string.IsNullOrWhiteSpace(Text))
+            {
+                errors.Add(TextField, "Must not be empty.");
+            }
+            else if (Text?.Length > options.MaxTextLength)
+            {
+                errors.Add(TextField, $"At most {options.MaxTextLength} characters (this one has {Text.Length}).");
+            }
+
+            if (ItemId is { Length: 0 })
+            {
+                errors.Add("item_id", "Must not be empty.");
+            }
+
+            if (Image is { Length: 0 })
+            {
+                errors.Add(ImageField, "The uploaded file is empty.");
+            }
+
+            if (K is < 1 or > MaxK)
+            {
+                errors.Add("k", $"Must be between 1 and {MaxK}.");
+            }
+
+            if (Ef is < 1 or > 10 * MaxK)
+            {
+                errors.Add("ef", $"Must be between 1 and {10 * MaxK}.");
+            }
+
+            if (ScoreThreshold is { } threshold && !float.IsFinite(threshold))
+            {
+                errors.Add("score_threshold", "Must be a finite number.");
+            }
+
+            return errors;
+        }
+
+        public SearchQuery ToQuery() => new(K ?? 10, Ef ?? 0, ScoreThreshold, Vector, Text, Image, ItemId);
+
+        /// <summary>The multipart form's fields; a number that does not parse is 422 naming it.</summary>
+        public static async Task<(SearchInput? Input, IResult? Problem)> FromFormAsync(HttpRequest request)
+        {
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+            }
+            catch (InvalidDataException e)
+            {
+                return (null, FieldErrors.Single("body", $"Not a valid multipart form: {e.Message}"));
+            }
+
+            var errors = new FieldErrors();
+            var input = new SearchInput(Field(form, "dataset"), Number<int>(form, "k", errors), Number<int>(form, "ef", errors), Number<float>(form, "score_threshold", errors))
+            {
+                Text = Field(form, "text"),
+                ItemId = Field(form, "item_id"),
+                Image = form.Files.GetFile(ImageField) is { } file ? await ReadAsync(file, request.HttpContext.RequestAborted) : null,
+            };
+            if (form.Files.Count > 0 && form.Files.GetFile(ImageField) is null)
+            {
+                errors.Add(ImageField, $"The file must be sent in the '{ImageField}' field (got '{form.Files[0].Name}').");
+            }
+
+            return errors.IsEmpty ? (input, null) : (null, errors.ToProblem());
+        }
+
+        private static string? Field(IFormCollection form, string name) => form.TryGetValue(name, out var value) && value.Count > 0 ? value.ToString() : null;
+
+        private static T? Number<T>(IFormCollection form, string name, FieldErrors errors) where T : struct, IParsable<T>
+        {
+            if (Field(form, name) is not { } text)
+            {
+                return null;
+            }
+
+            if (T.TryParse(text, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+
+            errors.Add(name, "Must be a number.");
+            return null;
+        }
+
+        private static async Task<byte[]> ReadAsync(IFormFile file, CancellationToken cancellationToken)
+        {
+            using var buffer = new MemoryStream((int)file.Length);
+            await file.CopyToAsync(buffer, cancellationToken);
+            return buffer.ToArray();
+        }
     }
 }

@@ -1,3 +1,5 @@
+using VisionSearch.Contracts;
+
 namespace VisionSearch.Api.Models;
 
 /// <summary>Builds (or rebuilds) the index of a dataset.</summary>
@@ -14,6 +16,8 @@ namespace VisionSearch.Api.Models;
 /// <param name="EfConstruction">HNSW build candidate list (default 200).</param>
 /// <param name="Shards">Shard grains for this index; default: one per 5,000,000 items when the size is known.</param>
 /// <param name="Embedder"><c>local</c> (CLIP on ONNX Runtime in the silos) or <c>sagemaker</c> (the configured endpoint, or <c>model</c>); default: the silos' configured one.</param>
+/// <param name="DatasetRepo">The Python original's field: a Hub dataset id. Means <c>source: hub</c> with this <c>location</c>; the dataset name defaults to the id with '/' as '--'.</param>
+/// <param name="ImageColumn">The Python original's field: the same as <c>column</c>.</param>
 public sealed record BuildIndexRequest(
     string? Dataset,
     string? Source,
@@ -27,4 +31,20 @@ public sealed record BuildIndexRequest(
     int? M = null,
     int? EfConstruction = null,
     int? Shards = null,
-    string? Embedder = null);
+    string? Embedder = null,
+    string? DatasetRepo = null,
+    string? ImageColumn = null)
+{
+    /// <summary>The request in this API's own terms: the original's <c>dataset_repo</c> and <c>image_column</c> become a Hub source.</summary>
+    public BuildIndexRequest Normalized() => DatasetRepo is not { } repo
+        ? this
+        : this with
+        {
+            Dataset = Dataset ?? repo.Replace("/", "--", StringComparison.Ordinal),
+            Source = Source ?? SourceKinds.Hub,
+            Location = Location ?? repo,
+            Column = Column ?? ImageColumn,
+            DatasetRepo = null,
+            ImageColumn = null,
+        };
+}

@@ -1,8 +1,21 @@
 namespace VisionSearch.Api.Models;
 
-/// <summary>A nearest-neighbour search by vector.</summary>
-/// <param name="Dataset">The dataset to search.</param>
-/// <param name="Vector">The query embedding; its length must equal the dataset's dimension.</param>
+/// <summary>
+/// A search by exactly one of <c>vector</c>, <c>text</c> or <c>item_id</c> (as JSON), or an <c>image</c> (as a
+/// multipart form with the same fields).
+/// </summary>
+/// <param name="Dataset">The dataset to search; may be left out while only one dataset exists.</param>
+/// <param name="Vector">A query embedding; its length must equal the dataset's dimension.</param>
+/// <param name="Text">A text, embedded with the model that built the dataset (at most <c>Api:MaxTextLength</c> characters).</param>
+/// <param name="ItemId">"More like this": an indexed item whose vector is the query; the item itself is left out.</param>
 /// <param name="K">How many results (1 to 1000, default 10).</param>
 /// <param name="Ef">The HNSW candidate list size (1 to 10000, default 64, raised to k): larger is slower and more accurate.</param>
-public sealed record SearchRequest(string? Dataset, float[]? Vector, int? K, int? Ef);
+/// <param name="ScoreThreshold">Only hits scoring at least this (cosine and ip), or within this squared distance (l2).</param>
+public sealed record SearchRequest(
+    string? Dataset,
+    float[]? Vector = null,
+    string? Text = null,
+    string? ItemId = null,
+    int? K = null,
+    int? Ef = null,
+    float? ScoreThreshold = null);

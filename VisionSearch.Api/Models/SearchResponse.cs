@@ -1,8 +1,6 @@
-using VisionSearch.Contracts;
-
 namespace VisionSearch.Api.Models;
 
 /// <summary>Search results, best first.</summary>
 /// <param name="Dataset">The dataset searched.</param>
-/// <param name="Results">Each hit's id and score (cosine similarity for cosine datasets).</param>
-public sealed record SearchResponse(string Dataset, IReadOnlyList<SearchHit> Results);
+/// <param name="Results">The hits: id, score and what the index knows of each item.</param>
+public sealed record SearchResponse(string Dataset, IReadOnlyList<ItemView> Results);

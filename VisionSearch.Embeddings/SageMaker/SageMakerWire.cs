@@ -147,10 +147,7 @@ internal static class SageMakerWire
             return null;
         }
 
-        var span = image.Span;
-        var type = span.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? "image/jpeg"
-            : span.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G']) ? "image/png"
-            : "application/x-image";
+        var type = ImageMediaTypes.Sniff(image.Span) ?? "application/x-image";
         return new Request(index, 1, type, image.ToArray());
     }
 

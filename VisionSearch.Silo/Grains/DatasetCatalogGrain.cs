@@ -9,6 +9,8 @@ public sealed class DatasetCatalogGrain(IConnectionMultiplexer redis) : Grain, I
 {
     public Task AddAsync(string dataset) => redis.GetDatabase().SetAddAsync(RedisKeys.Datasets, dataset);
 
+    public Task RemoveAsync(string dataset) => redis.GetDatabase().SetRemoveAsync(RedisKeys.Datasets, dataset);
+
     public async Task<string[]> ListAsync()
     {
         var members = await redis.GetDatabase().SetMembersAsync(RedisKeys.Datasets);

@@ -6,6 +6,7 @@ using VisionSearch.Embeddings;
 using VisionSearch.Hnsw;
 using VisionSearch.ServiceDefaults;
 using VisionSearch.Silo.Ingestion;
+using VisionSearch.Silo.Persistence;
 
 namespace VisionSearch.Silo.Grains;
 
@@ -45,6 +46,7 @@ public sealed partial class DatasetIndexGrain
     /// <summary>The build is over: the activation may be collected again when idle (it reloads from Redis).</summary>
     private void Stop()
     {
+        _build?.Dispose();
         _build = null;
         DelayDeactivation(TimeSpan.FromMilliseconds(-1));
     }
@@ -55,7 +57,7 @@ public sealed partial class DatasetIndexGrain
         DelayDeactivation(TimeSpan.FromDays(7));
         var run = new BuildRun(record.Read, record.Indexed);
         _build = run;
-        _ = RunAsync(record, source, run); // It reports its own failure in the build record.
+        run.Completion = RunAsync(record, source, run); // It reports its own failure in the build record.
     }
 
     private async Task RunAsync(BuildRecord record, IDatasetSource source, BuildRun run)
@@ -69,7 +71,7 @@ public sealed partial class DatasetIndexGrain
             var nextLabel = record.NextLabel;
             var inFlight = new Queue<(EntryBatch Batch, long[] Labels, Task<EmbedResult> Embedding)>();
             var remaining = record.Spec.Limit - record.Read;
-            await foreach (var batch in EntryBatcher.ReadAsync(source, record.Cursor, remaining, options, CancellationToken.None))
+            await foreach (var batch in EntryBatcher.ReadAsync(source, record.Cursor, remaining, options, run.Cancellation))
             {
                 run.Read += batch.Entries.Count;
                 var labels = new long[batch.Entries.Count];
@@ -82,16 +84,24 @@ public sealed partial class DatasetIndexGrain
                 if (inFlight.Count >= options.BatchesInFlight)
                 {
                     var (done, doneLabels, embedding) = inFlight.Dequeue();
-                    record = await CommitAsync(record, done, doneLabels, await embedding);
+                    var embedded = await embedding;
+                    run.Cancellation.ThrowIfCancellationRequested();
+                    record = await CommitAsync(record, done, doneLabels, embedded);
                 }
             }
 
             while (inFlight.TryDequeue(out var pending))
             {
-                record = await CommitAsync(record, pending.Batch, pending.Labels, await pending.Embedding);
+                var embedded = await pending.Embedding;
+                run.Cancellation.ThrowIfCancellationRequested();
+                record = await CommitAsync(record, pending.Batch, pending.Labels, embedded);
             }
 
             await FinishAsync(record);
+        }
+        catch (OperationCanceledException) when (run.Cancellation.IsCancellationRequested)
+        {
+            Stop(); // the dataset is being deleted: nothing to record
         }
 #pragma warning disable CA1031 // A failed build is reported in its status, whatever the cause.
         catch (Exception e)
@@ -155,9 +165,13 @@ public sealed partial class DatasetIndexGrain
         var dimension = record.Dimension;
         var perShard = new ShardBuffer[record.Shards];
         var skips = new List<SkippedItem>();
+        var stored = new List<StoredItem>();
         var embeddedCount = 0;
+        var from = record.Cursor; // commits run in read order: the checkpoint's cursor is just before this batch
         for (var i = 0; i < labels.Length; i++)
         {
+            var before = from;
+            from = batch.Entries[i].Cursor;
             var id = batch.Entries[i].Id;
             if (embedded.Vectors[i] is not { } vector)
             {
@@ -175,12 +189,14 @@ public sealed partial class DatasetIndexGrain
 
             var shard = (int)(labels[i] % record.Shards);
             (perShard[shard] ??= new ShardBuffer()).Add((int)(labels[i] / record.Shards), id, vector);
+            stored.Add(StoredItemOf(batch.Entries[i].Item!, labels[i], before, record.Spec));
         }
 
         var spec = ShardSpecOf(record, dimension);
         await Task.WhenAll(perShard.Select((buffer, shard) => buffer is null
             ? Task.CompletedTask
-            : grains.GetGrain<IIndexShardGrain>(ShardKeys.Of(Dataset, record.Version, shard)).AppendAsync(spec, buffer.ToBatch())));
+            : grains.GetGrain<IIndexShardGrain>(ShardKeys.Of(Dataset, record.Version, shard)).AppendAsync(spec, buffer.ToBatch()))
+            .Append(items.WriteAsync(Dataset, record.Version, stored)));
 
         var indexed = perShard.Sum(b => b?.Count ?? 0);
         record = record with
@@ -271,8 +287,22 @@ public sealed partial class DatasetIndexGrain
     private async Task DropAsync(long version, int shards)
     {
         await Task.WhenAll(Enumerable.Range(0, shards)
-            .Select(shard => grains.GetGrain<IIndexShardGrain>(ShardKeys.Of(Dataset, version, shard)).DropAsync()));
+            .Select(shard => grains.GetGrain<IIndexShardGrain>(ShardKeys.Of(Dataset, version, shard)).DropAsync())
+            .Append(items.DeleteAsync(Dataset, version)));
     }
+
+    /// <summary>
+    /// An indexed item's record. Only images keep the cursor before them: their bytes are read again from the
+    /// source when asked for; a text or a vector is whole in its record or its shard.
+    /// </summary>
+    private static StoredItem StoredItemOf(DatasetItem item, long label, string? before, BuildSpec spec) => item.Kind switch
+    {
+        ItemKind.Image => new StoredItem(item.Id, label, ItemKinds.Image, item.Text, spec.Source == SourceKinds.Folder ? item.Id : null, before, MetadataOf(item)),
+        ItemKind.Text => new StoredItem(item.Id, label, ItemKinds.Text, item.Text, Metadata: MetadataOf(item)),
+        _ => new StoredItem(item.Id, label, ItemKinds.Vector),
+    };
+
+    private static Dictionary<string, string>? MetadataOf(DatasetItem item) => item.Metadata.Count == 0 ? null : new(item.Metadata);
 
     private static ShardSpec ShardSpecOf(BuildRecord record, int dimension) =>
         new(ParseMetric(record.Spec.Metric)!.Value.ToString(), dimension, record.Spec.M, record.Spec.EfConstruction);
@@ -292,11 +322,26 @@ public sealed partial class DatasetIndexGrain
     }
 
     /// <summary>The live side of a running build: what it has read ahead of its checkpoint, and its rate.</summary>
-    private sealed class BuildRun(long read, long indexed)
+    private sealed class BuildRun(long read, long indexed) : IDisposable
     {
         private readonly long _started = Stopwatch.GetTimestamp();
+        private readonly CancellationTokenSource _cancel = new();
 
         public long Read { get; set; } = read;
+
+        /// <summary>The pipeline's task: it completes once the build has finished, failed or stopped.</summary>
+        public Task Completion { get; set; } = Task.CompletedTask;
+
+        /// <summary>Set when the dataset is deleted; the pipeline stops before its next commit.</summary>
+        public CancellationToken Cancellation => _cancel.Token;
+
+        public async Task CancelAsync()
+        {
+            await _cancel.CancelAsync();
+            await Completion;
+        }
+
+        public void Dispose() => _cancel.Dispose();
 
         /// <summary>Items indexed per second since this run started (or resumed).</summary>
         public double Rate(long indexedNow)

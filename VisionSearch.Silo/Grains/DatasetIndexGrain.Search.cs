@@ -1,17 +1,25 @@
 using VisionSearch.Contracts;
+using VisionSearch.Embeddings;
 using VisionSearch.Hnsw;
 using VisionSearch.ServiceDefaults;
+using VisionSearch.Silo.Ingestion;
+using VisionSearch.Silo.Persistence;
 
 namespace VisionSearch.Silo.Grains;
 
-/// <summary>Searches: checked here once, then sent to every shard of the served build at once, and merged.</summary>
+/// <summary>
+/// Searches: the query becomes a vector here (checked, embedded by a local ingestion worker with the model that
+/// built the index, or read from the shard that holds the item), goes to every shard of the served build at
+/// once, and the merged hits get their item records in one Redis read.
+/// </summary>
 public sealed partial class DatasetIndexGrain
 {
-    public async Task<SearchResult> SearchAsync(VectorQuery query)
+    public async Task<SearchResult> SearchAsync(SearchQuery query)
     {
         using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("index.search");
         activity?.SetTag("visionsearch.dataset", Dataset);
         activity?.SetTag("visionsearch.k", query.K);
+        activity?.SetTag("visionsearch.query", query.Kind);
         var serving = _serving;
         if (serving is null)
         {
@@ -20,27 +28,99 @@ public sealed partial class DatasetIndexGrain
                 : new SearchResult(SearchOutcome.NotFound, [], $"Dataset '{Dataset}' has not been built.");
         }
 
-        if (query.Vector.Length != serving.Dimension)
+        var (vector, problem) = await QueryVectorAsync(serving, query);
+        if (problem is not null)
         {
-            return new SearchResult(SearchOutcome.DimensionMismatch, [],
-                $"The vector has {query.Vector.Length} dimensions; dataset '{Dataset}' has {serving.Dimension}.");
+            return problem;
         }
 
+        // "More like this" asks for one more: the item itself is its own nearest neighbour, and is left out.
+        var k = query.ItemId is null ? query.K : query.K + 1;
         var metric = ParseMetric(serving.Spec.Metric)!.Value;
-        if (Check(metric, query.Vector, serving.Dimension) is { } problem)
+        activity?.SetTag("visionsearch.shards", serving.Shards);
+        var hits = await SearchShardsAsync(serving, new VectorQuery(vector!, k, query.Ef), metric);
+        IEnumerable<SearchHit> kept = hits;
+        if (query.ItemId is { } self)
         {
-            return new SearchResult(SearchOutcome.InvalidVector, [], problem);
+            kept = kept.Where(h => h.Id != self).Take(query.K);
         }
 
-        activity?.SetTag("visionsearch.shards", serving.Shards);
+        if (query.ScoreThreshold is { } threshold)
+        {
+            kept = kept.Where(h => metric == Metric.L2 ? h.Score <= threshold : h.Score >= threshold);
+        }
+
+        hits = [.. kept];
+        if (query.WithItems && hits.Length > 0 && serving.Spec.Source != SourceKinds.Vectors)
+        {
+            var stored = await items.GetAsync(Dataset, serving.Version, [.. hits.Select(h => h.Id)]);
+            hits = [.. hits.Select((h, i) => h with { Item = stored[i]?.ToRecord() })];
+        }
+
+        return new SearchResult(SearchOutcome.Ok, hits);
+    }
+
+    /// <summary>The query's vector, or why there is none.</summary>
+    private async Task<(float[]? Vector, SearchResult? Problem)> QueryVectorAsync(ServingRecord serving, SearchQuery query)
+    {
+        if (query.Vector is { } given)
+        {
+            if (given.Length != serving.Dimension)
+            {
+                return (null, new SearchResult(SearchOutcome.DimensionMismatch, [],
+                    $"The vector has {given.Length} dimensions; dataset '{Dataset}' has {serving.Dimension}.", "vector"));
+            }
+
+            return Check(ParseMetric(serving.Spec.Metric)!.Value, given, serving.Dimension) is { } invalid
+                ? (null, new SearchResult(SearchOutcome.InvalidVector, [], invalid, "vector"))
+                : (given, null);
+        }
+
+        if (query.ItemId is { } id)
+        {
+            var vector = await StoredVectorAsync(serving, id);
+            return vector is null
+                ? (null, new SearchResult(SearchOutcome.ItemNotFound, [], $"Dataset '{Dataset}' has no item '{id}'.", "item_id"))
+                : (vector, null);
+        }
+
+        if (serving.Spec.Source == SourceKinds.Vectors)
+        {
+            return (null, new SearchResult(SearchOutcome.InvalidQuery, [],
+                $"Dataset '{Dataset}' was built from precomputed vectors, so no model can embed a {query.Kind} for it: search it with a vector or an item id.", query.Kind));
+        }
+
+        using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("query.embed");
+        activity?.SetTag("visionsearch.model", serving.Model);
+        var embedded = await grains.GetGrain<IIngestionWorkerGrain>(0).EmbedAsync(
+            serving.Spec.Embedder ?? EmbedderKinds.Local, serving.Model, [new EmbedItem("query", query.Image, query.Text)]);
+        return embedded.Vectors[0] is { } queryVector
+            ? (queryVector, null)
+            : (null, new SearchResult(SearchOutcome.InvalidQuery, [], $"The {query.Kind} could not be embedded: {embedded.Failures[0]}", query.Kind));
+    }
+
+    private async Task<float[]?> StoredVectorAsync(ServingRecord serving, string id)
+    {
+        var stored = (await items.GetAsync(Dataset, serving.Version, [id]))[0];
+        if (stored is null)
+        {
+            return null;
+        }
+
+        var shard = (int)(stored.Label % serving.Shards);
+        return await grains.GetGrain<IIndexShardGrain>(serving.ShardKey(Dataset, shard)).GetVectorAsync((int)(stored.Label / serving.Shards));
+    }
+
+    private async Task<SearchHit[]> SearchShardsAsync(ServingRecord serving, VectorQuery query, Metric metric)
+    {
         if (serving.Shards == 1)
         {
-            return new SearchResult(SearchOutcome.Ok, await grains.GetGrain<IIndexShardGrain>(serving.ShardKey(Dataset, 0)).SearchAsync(query));
+            return await grains.GetGrain<IIndexShardGrain>(serving.ShardKey(Dataset, 0)).SearchAsync(query);
         }
 
         var perShard = await Task.WhenAll(Enumerable.Range(0, serving.Shards)
             .Select(shard => grains.GetGrain<IIndexShardGrain>(serving.ShardKey(Dataset, shard)).SearchAsync(query)));
-        return new SearchResult(SearchOutcome.Ok, Merge(perShard, query.K, metric));
+        return Merge(perShard, query.K, metric);
     }
 
     /// <summary>The best <paramref name="k"/> of the shards' hits: highest similarity, or lowest L2 distance.</summary>

@@ -17,6 +17,7 @@ namespace VisionSearch.Silo.Grains;
 /// </summary>
 public sealed partial class DatasetIndexGrain(
     BuildRecordStore records,
+    ItemStore items,
     DatasetSources sources,
     EmbedderProvider embedders,
     IOptions<IngestionOptions> ingestion,

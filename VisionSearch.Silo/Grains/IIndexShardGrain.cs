@@ -11,6 +11,10 @@ public sealed record ShardSpec(string Metric, int Dimension, int M, int EfConstr
 [GenerateSerializer, Immutable, Alias("vs.ShardBatch")]
 public sealed record ShardBatch(int[] Labels, string[] Ids, float[] Vectors);
 
+/// <summary>A shard's nearest-neighbour query: the vector, checked and embedded already, k and ef (0: the index default).</summary>
+[GenerateSerializer, Immutable, Alias("vs.VectorQuery")]
+public sealed record VectorQuery(float[] Vector, int K, int Ef = 0);
+
 /// <summary>
 /// One shard of one build of a dataset's index, keyed <c>{dataset}/{build}/{shard}</c>. It owns an HNSW
 /// graph, logs every appended batch to Redis as it indexes it, and snapshots by item count and time;
@@ -31,6 +35,11 @@ public interface IIndexShardGrain : IGrainWithStringKey
     [Alias("search")]
     [AlwaysInterleave]
     Task<SearchHit[]> SearchAsync(VectorQuery query);
+
+    /// <summary>The stored vector of shard-local <paramref name="label"/>, or null when the shard does not hold it.</summary>
+    [Alias("vector")]
+    [AlwaysInterleave]
+    Task<float[]?> GetVectorAsync(int label);
 
     /// <summary>Deletes the shard's snapshot and log from Redis and deactivates it (its build was replaced).</summary>
     [Alias("drop")]

@@ -111,6 +111,8 @@ public sealed partial class IndexShardGrain(
         return index is null ? Task.FromResult<SearchHit[]>([]) : Task.Run(() => Search(index, query));
     }
 
+    public Task<float[]?> GetVectorAsync(int label) => Task.FromResult(_index?.GetVector(label));
+
     public async Task DropAsync()
     {
         var keys = await snapshots.DropAsync(Owner);

@@ -29,6 +29,15 @@ public sealed class BuildRecordStore(IConnectionMultiplexer redis, IOptions<Snap
     internal Task SaveServingAsync(string dataset, ServingRecord record) =>
         RunAsync("serving record", db => db.StringSetAsync(RedisKeys.Serving(dataset), JsonSerializer.Serialize(record, Json)));
 
+    /// <summary>Deletes the build and serving records (a deleted dataset); the version counter stays, so a new build never reuses an old build's keys.</summary>
+    internal Task DeleteAsync(string dataset) => RunAsync("records drop", db =>
+    {
+        var transaction = db.CreateTransaction();
+        _ = transaction.KeyDeleteAsync([RedisKeys.Build(dataset), RedisKeys.Serving(dataset)]);
+        _ = transaction.SetRemoveAsync(RedisKeys.Building, dataset);
+        return transaction.ExecuteAsync();
+    });
+
     public Task<long> NextVersionAsync(string dataset) =>
         RunAsync("build version", db => db.StringIncrementAsync(RedisKeys.BuildCounter(dataset)));
 

@@ -26,6 +26,9 @@ internal static class RedisKeys
     /// <summary>A counter that hands out build versions of a dataset.</summary>
     public static RedisKey BuildCounter(string dataset) => $"vs:{{{dataset}}}:builds";
 
+    /// <summary>The hash of build <paramref name="version"/>'s item records (field: item id; see ItemStore).</summary>
+    public static RedisKey Items(string dataset, long version) => $"vs:{{{dataset}}}:items:{version.ToString(CultureInfo.InvariantCulture)}";
+
     /// <summary>The JSON manifest naming an owner's current snapshot.</summary>
     public static RedisKey Manifest(string owner) => $"vs:{{{owner}}}:manifest";
 
@@ -44,6 +47,6 @@ internal static class RedisKeys
     /// <summary>Record <paramref name="sequence"/> of an owner's log (what was appended since its snapshot).</summary>
     public static RedisKey Log(string owner, long sequence) => $"vs:{{{owner}}}:log:{sequence.ToString("D12", CultureInfo.InvariantCulture)}";
 
-    /// <summary>The pattern matching every key of an owner, for dropping it.</summary>
+    /// <summary>The pattern matching every key of an owner, for dropping it (a dataset's own keys do not match its shards').</summary>
     public static string AllOf(string owner) => $"vs:{{{owner}}}:*";
 }

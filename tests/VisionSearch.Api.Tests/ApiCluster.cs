@@ -12,13 +12,21 @@ namespace VisionSearch.Api.Tests;
 public class ApiCluster : IAsyncLifetime
 {
     private readonly RedisServerFixture _redis;
+    private readonly Dictionary<string, string?> _apiSettings;
     private WebApplicationFactory<Program> _api = null!;
 
     public ApiCluster() : this(new RedisServerFixture())
     {
     }
 
-    protected ApiCluster(RedisServerFixture redis) => _redis = redis;
+    /// <param name="apiSettings">API configuration beyond Redis and the cluster, e.g. <c>Api:ApiKey</c>.</param>
+    protected ApiCluster(RedisServerFixture redis, Dictionary<string, string?>? apiSettings = null)
+    {
+        _redis = redis;
+        _apiSettings = apiSettings ?? [];
+    }
+
+    public string RedisConnectionString => _redis.ConnectionString;
 
     public SiloHost Silo { get; private set; } = null!;
 
@@ -34,7 +42,7 @@ public class ApiCluster : IAsyncLifetime
         await Silo.StartAsync();
 
         // urls: the appsettings default (5080) would collide with a running AppHost or a parallel test class.
-        var settings = SiloHost.Settings(_redis.ConnectionString, clusterId, new()
+        var settings = SiloHost.Settings(_redis.ConnectionString, clusterId, new(_apiSettings)
         {
             ["urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",

@@ -13,6 +13,36 @@ internal static class ApiJson
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, object body) =>
         client.PostAsJsonAsync(url, body, new JsonSerializerOptions(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 
+    /// <summary>Polls <c>GET /index/status?dataset=</c> until the dataset is ready; fails on a failed build or after 60 s.</summary>
+    public static async Task<JsonNode> WaitUntilReadyAsync(this HttpClient client, string dataset)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var status = await (await client.GetAsync($"/index/status?dataset={dataset}")).ReadJsonAsync();
+            var phase = (string?)status["status"];
+            Xunit.Assert.NotEqual("failed", phase);
+            if (phase == "ready")
+            {
+                return status;
+            }
+
+            Xunit.Assert.True(DateTime.UtcNow < deadline, $"'{dataset}' was still {phase} after 60 s: {status.ToJsonString()}");
+            await Task.Delay(50);
+        }
+    }
+
     public static Task<HttpResponseMessage> PostRawAsync(this HttpClient client, string url, string body) =>
         client.PostAsync(url, new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+    /// <summary>Checks status and content type of a problem, and returns its <c>errors</c> object (empty for non-validation problems).</summary>
+    public static async Task<JsonNode> AssertProblemAsync(HttpResponseMessage response, int status)
+    {
+        Xunit.Assert.Equal(status, (int)response.StatusCode);
+        Xunit.Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.ReadJsonAsync();
+        Xunit.Assert.Equal(status, (int)problem["status"]!);
+        Xunit.Assert.False(string.IsNullOrEmpty((string?)problem["title"]));
+        return problem["errors"] ?? new JsonObject();
+    }
 }

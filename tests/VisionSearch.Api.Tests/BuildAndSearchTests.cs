@@ -25,7 +25,7 @@ public abstract class BuildAndSearchTests(ApiCluster cluster)
         Assert.Equal(HttpStatusCode.Accepted, build.StatusCode);
         Assert.Equal("/index/status?dataset=slice", build.Headers.Location?.ToString());
 
-        var status = await WaitUntilReadyAsync("slice");
+        var status = await cluster.Client.WaitUntilReadyAsync("slice");
         Assert.Equal(2000, (long)status["count"]!);
         Assert.Equal(2000, (long)status["items_indexed"]!);
         Assert.Equal(Dimension, (int)status["dimension"]!);
@@ -64,14 +64,14 @@ public abstract class BuildAndSearchTests(ApiCluster cluster)
         var request = new { dataset = "twice", location = path };
 
         Assert.Equal(HttpStatusCode.Accepted, (await cluster.Client.PostJsonAsync("/index/build", request)).StatusCode);
-        var ready = await WaitUntilReadyAsync("twice");
+        var ready = await cluster.Client.WaitUntilReadyAsync("twice");
         var again = await cluster.Client.PostJsonAsync("/index/build", request);
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
         var body = await again.ReadJsonAsync();
         Assert.Equal("ready", (string)body["status"]!);
         Assert.Equal((long)ready["snapshot_version"]!, (long)body["snapshot_version"]!);
 
-        var all = (await (await cluster.Client.GetAsync("/index/status")).ReadJsonAsync()).AsArray();
+        var all = (await (await cluster.Client.GetAsync("/index/status")).ReadJsonAsync())["datasets"]!.AsArray();
         Assert.Single(all, s => (string)s!["dataset"]! == "twice");
     }
 
@@ -95,7 +95,7 @@ public abstract class BuildAndSearchTests(ApiCluster cluster)
         var results = await SearchAsync("early", rows[7], 5);
         Assert.Equal(5, results.Count);
         Assert.Equal(0L, (long)status["snapshot_version"]!);
-        Assert.Equal(60_000, (long)(await WaitUntilReadyAsync("early"))["count"]!);
+        Assert.Equal(60_000, (long)(await cluster.Client.WaitUntilReadyAsync("early"))["count"]!);
     }
 
     private async Task<JsonArray> SearchAsync(string dataset, float[] vector, int k)
@@ -103,24 +103,6 @@ public abstract class BuildAndSearchTests(ApiCluster cluster)
         var response = await cluster.Client.PostJsonAsync("/search", new { dataset, vector, k, ef = 2000 });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.ReadJsonAsync())["results"]!.AsArray();
-    }
-
-    private async Task<JsonNode> WaitUntilReadyAsync(string dataset)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var status = await (await cluster.Client.GetAsync($"/index/status?dataset={dataset}")).ReadJsonAsync();
-            var phase = (string)status["status"]!;
-            Assert.NotEqual("failed", phase);
-            if (phase == "ready")
-            {
-                return status;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"'{dataset}' was still {phase} after 60 s: {status.ToJsonString()}");
-            await Task.Delay(50);
-        }
     }
 
     private static async Task<T> RetryUntilAsync<T>(Func<Task<T>> action, TimeSpan timeout)

@@ -43,7 +43,7 @@ internal static class Builds
 
     public static async Task<string[]> SearchIdsAsync(IGrainFactory grains, string dataset, float[] query, int k, int ef)
     {
-        var result = await grains.GetGrain<IDatasetIndexGrain>(dataset).SearchAsync(new VectorQuery(query, k, ef));
+        var result = await grains.GetGrain<IDatasetIndexGrain>(dataset).SearchAsync(new SearchQuery(k, ef, Vector: query));
         Assert.Equal(SearchOutcome.Ok, result.Outcome);
         return [.. result.Hits.Select(h => h.Id)];
     }

@@ -105,7 +105,7 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
         var before = new List<SearchHit[]>();
         foreach (var query in queries)
         {
-            before.Add((await Grains.GetGrain<IDatasetIndexGrain>("again").SearchAsync(new VectorQuery(query, 10, 20))).Hits);
+            before.Add((await Grains.GetGrain<IDatasetIndexGrain>("again").SearchAsync(new SearchQuery(10, 20, Vector: query))).Hits);
         }
 
         var management = Grains.GetGrain<IManagementGrain>(0);
@@ -115,7 +115,7 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
 
         for (var i = 0; i < queries.Length; i++)
         {
-            var after = (await Grains.GetGrain<IDatasetIndexGrain>("again").SearchAsync(new VectorQuery(queries[i], 10, 20))).Hits;
+            var after = (await Grains.GetGrain<IDatasetIndexGrain>("again").SearchAsync(new SearchQuery(10, 20, Vector: queries[i]))).Hits;
             Assert.Equal(before[i], after);
         }
 
@@ -173,7 +173,7 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
         // The index holds what the embedder makes of each file: an image's own vector finds it first.
         using var embedder = ClipEmbedder.Open(new ClipModelFolder(model), new ClipOptions());
         var landscape = (await embedder.EmbedImagesAsync([await File.ReadAllBytesAsync(Path.Combine(images, "landscape_321x240.jpg"))]))[0];
-        var hit = (await Grains.GetGrain<IDatasetIndexGrain>("photos").SearchAsync(new VectorQuery(landscape, 3))).Hits[0];
+        var hit = (await Grains.GetGrain<IDatasetIndexGrain>("photos").SearchAsync(new SearchQuery(3, Vector: landscape))).Hits[0];
         Assert.Equal("landscape_321x240.jpg", hit.Id);
         Assert.Equal(1.0, hit.Score, 4);
     }

@@ -81,8 +81,8 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
         foreach (var file in Directory.GetFiles(images))
         {
             var query = (await _model.EmbedImagesAsync([await File.ReadAllBytesAsync(file)]))[0];
-            var fromRemote = await _client.Grains.GetGrain<IDatasetIndexGrain>("remote").SearchAsync(new VectorQuery(query, 3, 64));
-            var fromLocal = await _client.Grains.GetGrain<IDatasetIndexGrain>("local").SearchAsync(new VectorQuery(query, 3, 64));
+            var fromRemote = await _client.Grains.GetGrain<IDatasetIndexGrain>("remote").SearchAsync(new SearchQuery(3, 64, Vector: query));
+            var fromLocal = await _client.Grains.GetGrain<IDatasetIndexGrain>("local").SearchAsync(new SearchQuery(3, 64, Vector: query));
             Assert.Equal(Path.GetFileName(file), fromRemote.Hits[0].Id);
             Assert.Equal(fromLocal.Hits.Select(h => h.Id), fromRemote.Hits.Select(h => h.Id));
             Assert.Equal(fromLocal.Hits.Select(h => h.Score), fromRemote.Hits.Select(h => h.Score), (a, b) => Math.Abs(a - b) < 1e-5);

@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace VisionSearch.Api.Access;
+
+/// <summary>
+/// A token bucket per client (its API key, else its IP address) over every endpoint but health checks, when
+/// <see cref="ApiOptions.RateLimitPerSecond"/> is above 0 (otherwise the middleware is not even added). A client
+/// over its rate gets 429 with Retry-After.
+/// </summary>
+internal static class RateLimiting
+{
+    public static IServiceCollection AddVisionSearchRateLimiting(this IServiceCollection services)
+    {
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                var options = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value;
+                if (context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/alive"))
+                {
+                    return RateLimitPartition.GetNoLimiter("unlimited");
+                }
+
+                var client = ApiKeyFilter.Presented(context.Request) is { } key ? "key:" + key : "ip:" + context.Connection.RemoteIpAddress;
+                return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = options.RateLimitBurst,
+                    TokensPerPeriod = options.RateLimitPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+            limiter.OnRejected = async (rejected, cancellationToken) =>
+            {
+                var context = rejected.HttpContext;
+                if (rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+                {
+                    context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                }
+
+                await TypedResults.Problem(
+                    title: "Too many requests.",
+                    detail: "This client is over its rate limit (Api:RateLimitPerSecond); retry after the Retry-After header's seconds.",
+                    statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context);
+            };
+        });
+        return services;
+    }
+}

@@ -1,0 +1,124 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using VisionSearch.Api.Access;
+using VisionSearch.Api.Models;
+using VisionSearch.Api.Problems;
+using VisionSearch.Contracts;
+
+namespace VisionSearch.Api.Endpoints;
+
+/// <summary><c>/datasets</c>: list, inspect and delete datasets, and read their items and item images.</summary>
+public static class DatasetEndpoints
+{
+    public static IEndpointRouteBuilder MapDatasetEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/datasets").WithTags("Datasets");
+        group.MapGet("", ListAsync)
+            .WithName("ListDatasets")
+            .WithSummary("Every dataset's status");
+        group.MapGet("/{name}", GetAsync)
+            .WithName("GetDataset")
+            .WithSummary("A dataset's phase, counters, rate, ETA, skipped items and index size")
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{name}", DeleteAsync)
+            .WithName("DeleteDataset")
+            .WithSummary("Stop a running build and delete the dataset's index, records and items")
+            .AddEndpointFilter<ApiKeyFilter>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{name}/items/{id}", GetItemAsync)
+            .WithName("GetItem")
+            .WithSummary("An item of the served index: kind, text, path and metadata")
+            .WithDescription("An id with '/' (a folder image in a subfolder) is sent with it escaped as %2F, as result links do.")
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{name}/items/{id}/image", GetItemImageAsync)
+            .WithName("GetItemImage")
+            .WithSummary("An image item's image, read again from its source")
+            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg", additionalContentTypes: ["image/png", "image/gif", "image/webp", "image/bmp"])
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    private static async Task<Ok<IndexStatus[]>> ListAsync(IGrainFactory grains) => TypedResults.Ok(await AllAsync(grains));
+
+    private static async Task<Results<Ok<IndexStatus>, ProblemHttpResult>> GetAsync(string name, IGrainFactory grains)
+    {
+        if (!DatasetNames.IsValid(name))
+        {
+            return InvalidName();
+        }
+
+        var status = await grains.GetGrain<IDatasetIndexGrain>(name).GetStatusAsync();
+        return status.Status == IndexPhase.Empty ? NotFound(name) : TypedResults.Ok(status);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, IGrainFactory grains)
+    {
+        if (!DatasetNames.IsValid(name))
+        {
+            return InvalidName();
+        }
+
+        return await grains.GetGrain<IDatasetIndexGrain>(name).DeleteAsync() ? TypedResults.NoContent() : NotFound(name);
+    }
+
+    private static async Task<Results<Ok<ItemView>, ProblemHttpResult>> GetItemAsync(string name, string id, IGrainFactory grains)
+    {
+        if (!DatasetNames.IsValid(name))
+        {
+            return InvalidName();
+        }
+
+        id = ItemId(id);
+        var item = await grains.GetGrain<IDatasetIndexGrain>(name).GetItemAsync(id);
+        return item is null ? await ItemNotFoundAsync(name, id, grains) : TypedResults.Ok(ItemView.Of(name, id, null, item));
+    }
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetItemImageAsync(string name, string id, IGrainFactory grains)
+    {
+        if (!DatasetNames.IsValid(name))
+        {
+            return InvalidName();
+        }
+
+        id = ItemId(id);
+        var index = grains.GetGrain<IDatasetIndexGrain>(name);
+        var image = await index.GetItemImageAsync(id);
+        if (image is not null)
+        {
+            return TypedResults.File(image.Bytes, image.ContentType);
+        }
+
+        return await index.GetItemAsync(id) is { } item
+            ? TypedResults.Problem(
+                title: "The item has no image.",
+                detail: item.Kind == ItemKinds.Image
+                    ? $"Item '{id}' is no longer in its source ({name} was built from it; the source has changed since)."
+                    : $"Item '{id}' of '{name}' is a {item.Kind}, not an image.",
+                statusCode: StatusCodes.Status404NotFound)
+            : await ItemNotFoundAsync(name, id, grains);
+    }
+
+    /// <summary>Every dataset's status, in name order.</summary>
+    internal static async Task<IndexStatus[]> AllAsync(IGrainFactory grains)
+    {
+        var names = await grains.GetGrain<IDatasetCatalogGrain>(0).ListAsync();
+        return await Task.WhenAll(names.Select(n => grains.GetGrain<IDatasetIndexGrain>(n).GetStatusAsync()));
+    }
+
+    internal static ProblemHttpResult NotFound(string dataset) => TypedResults.Problem(
+        title: "Dataset not found.", detail: $"Dataset '{dataset}' has not been built.", statusCode: StatusCodes.Status404NotFound);
+
+    private static ProblemHttpResult InvalidName() => FieldErrors.Single("name", $"Must be {DatasetNames.Rule}.");
+
+    /// <summary>Routing leaves an escaped '/' (%2F) in a segment as it came: ids of images in subfolders carry one.</summary>
+    private static string ItemId(string segment) => segment.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+
+    private static async Task<ProblemHttpResult> ItemNotFoundAsync(string dataset, string id, IGrainFactory grains) =>
+        (await grains.GetGrain<IDatasetIndexGrain>(dataset).GetStatusAsync()).Count == 0
+            ? NotFound(dataset)
+            : TypedResults.Problem(title: "Item not found.", detail: $"Dataset '{dataset}' has no item '{id}'.", statusCode: StatusCodes.Status404NotFound);
+}

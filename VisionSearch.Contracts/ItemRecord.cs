@@ -1,0 +1,29 @@
+namespace VisionSearch.Contracts;
+
+/// <summary>What an index keeps about one item beside its vector, for showing it in results.</summary>
+/// <param name="Id">The item's id in the dataset: a folder's relative path, a table's row number.</param>
+/// <param name="Kind">One of <see cref="ItemKinds"/>.</param>
+/// <param name="Text">The text, or an image's caption.</param>
+/// <param name="Path">Where the item is inside its source: a folder image's relative path.</param>
+/// <param name="Metadata">The source's other fields (table columns, sidecar values).</param>
+[GenerateSerializer, Immutable, Alias("vs.ItemRecord")]
+public sealed record ItemRecord(string Id, string Kind, string? Text = null, string? Path = null, IReadOnlyDictionary<string, string>? Metadata = null);
+
+/// <summary>The kinds of item in <see cref="ItemRecord.Kind"/>.</summary>
+public static class ItemKinds
+{
+    /// <summary>An image (with an optional caption).</summary>
+    public const string Image = "image";
+
+    /// <summary>A text.</summary>
+    public const string Text = "text";
+
+    /// <summary>A precomputed vector.</summary>
+    public const string Vector = "vector";
+}
+
+/// <summary>An item's image as stored in its source.</summary>
+/// <param name="Bytes">The encoded image.</param>
+/// <param name="ContentType">Its media type, from its leading bytes.</param>
+[GenerateSerializer, Immutable, Alias("vs.ItemImage")]
+public sealed record ItemImage(byte[] Bytes, string ContentType);

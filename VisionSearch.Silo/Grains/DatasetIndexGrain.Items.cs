@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Logging;
+using VisionSearch.Contracts;
+using VisionSearch.Datasets;
+using VisionSearch.Embeddings;
+
+namespace VisionSearch.Silo.Grains;
+
+/// <summary>Items of the served build (their records, their images read again from the source) and deleting the dataset.</summary>
+public sealed partial class DatasetIndexGrain
+{
+    public async Task<ItemRecord?> GetItemAsync(string id)
+    {
+        if (_serving is not { } serving)
+        {
+            return null;
+        }
+
+        return (await items.GetAsync(Dataset, serving.Version, [id]))[0]?.ToRecord();
+    }
+
+    public async Task<ItemImage?> GetItemImageAsync(string id)
+    {
+        if (_serving is not { } serving || (await items.GetAsync(Dataset, serving.Version, [id]))[0] is not { Kind: ItemKinds.Image } stored)
+        {
+            return null;
+        }
+
+        // The record keeps the cursor just before the item: the source reads on from there, one entry.
+        return await Task.Run(async () =>
+        {
+            await foreach (var entry in sources.Open(serving.Spec).Source.ReadAsync(stored.From))
+            {
+                return entry.Item is { Kind: ItemKind.Image } item && item.Id == id
+                    ? new ItemImage(item.Bytes.ToArray(), ImageMediaTypes.Sniff(item.Bytes.Span) ?? "application/octet-stream")
+                    : null;
+            }
+
+            return null;
+        });
+    }
+
+    public async Task<bool> DeleteAsync()
+    {
+        var record = _record;
+        var published = _published;
+        if (record is null && published is null)
+        {
+            return false;
+        }
+
+        _serving = null; // searches from now on find nothing
+        if (_build is { } run)
+        {
+            await run.CancelAsync();
+        }
+
+        var versions = new[] { (published?.Version, published?.Shards), (record?.Version, record?.Shards) }
+            .Where(v => v.Item1 is not null).Distinct();
+        foreach (var (version, shards) in versions)
+        {
+            await DropAsync(version!.Value, shards!.Value);
+        }
+
+        await records.DeleteAsync(Dataset);
+        await grains.GetGrain<IDatasetCatalogGrain>(0).RemoveAsync(Dataset);
+        _record = null;
+        _published = null;
+        LogDeleted(logger, Dataset);
+        DeactivateOnIdle();
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dataset {Dataset} deleted")]
+    private static partial void LogDeleted(ILogger logger, string dataset);
+}
