@@ -44,7 +44,8 @@ public static class SiloHostingExtensions
             .ValidateOnStart();
         // The Hub client retries and resumes downloads itself; the standard resilience handler's 30 s
         // request timeout would cut a model download short, so it gets its own HttpClient.
-        builder.Services.AddSingleton(new HubOptions());
+        // Section "HuggingFace" (Endpoint, Token, CacheDirectory); unset values fall back to HF_ENDPOINT, HF_TOKEN and HF_HOME.
+        builder.Services.AddSingleton(builder.Configuration.GetSection("HuggingFace").Get<HubOptions>() ?? new HubOptions());
         builder.Services.AddSingleton(sp => new HubClient(
             new HttpClient(HubClient.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan },
             sp.GetRequiredService<HubOptions>(),

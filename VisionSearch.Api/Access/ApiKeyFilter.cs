@@ -15,7 +15,7 @@ internal sealed class ApiKeyFilter(IOptions<ApiOptions> options) : IEndpointFilt
 
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (options.Value.ApiKey is not { Length: > 0 } expected || Matches(Presented(context.HttpContext.Request), expected))
+        if (options.Value.ApiKey is not { Length: > 0 } || IsValid(context.HttpContext.Request, options.Value))
         {
             return next(context);
         }
@@ -27,8 +27,13 @@ internal sealed class ApiKeyFilter(IOptions<ApiOptions> options) : IEndpointFilt
             statusCode: StatusCodes.Status401Unauthorized));
     }
 
-    /// <summary>The key the client sent, if any; also what rate limiting partitions by.</summary>
-    public static string? Presented(HttpRequest request)
+    /// <summary>Whether the request carries the configured key (false when none is configured).</summary>
+    public static bool IsValid(HttpRequest request, ApiOptions options) =>
+        options.ApiKey is { Length: > 0 } expected && Presented(request) is { } presented
+        && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected));
+
+    /// <summary>The key the client sent, if any.</summary>
+    private static string? Presented(HttpRequest request)
     {
         if (request.Headers[Header] is [{ Length: > 0 } key])
         {
@@ -38,7 +43,4 @@ internal sealed class ApiKeyFilter(IOptions<ApiOptions> options) : IEndpointFilt
         var authorization = request.Headers.Authorization.ToString();
         return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
     }
-
-    private static bool Matches(string? presented, string expected) =>
-        presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected));
 }

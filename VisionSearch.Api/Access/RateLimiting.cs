@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace VisionSearch.Api.Access;
 
 /// <summary>
-/// A token bucket per client (its API key, else its IP address) over every endpoint but health checks, when
+/// A token bucket per client (holders of the API key share one, everyone else is counted by IP address) over every endpoint but health checks, when
 /// <see cref="ApiOptions.RateLimitPerSecond"/> is above 0 (otherwise the middleware is not even added). A client
 /// over its rate gets 429 with Retry-After.
 /// </summary>
@@ -25,7 +25,8 @@ internal static class RateLimiting
                     return RateLimitPartition.GetNoLimiter("unlimited");
                 }
 
-                var client = ApiKeyFilter.Presented(context.Request) is { } key ? "key:" + key : "ip:" + context.Connection.RemoteIpAddress;
+                // Only the configured key earns its own bucket: made-up keys must not buy a client fresh ones.
+                var client = ApiKeyFilter.IsValid(context.Request, options) ? "key" : "ip:" + context.Connection.RemoteIpAddress;
                 return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = options.RateLimitBurst,

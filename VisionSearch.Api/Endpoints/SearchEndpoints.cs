@@ -103,6 +103,15 @@ public static class SearchEndpoints
         }
         else if (http.Request.HasFormContentType)
         {
+            if (http.Request.ContentLength > options.Value.MaxUploadBytes)
+            {
+                // Answered before reading: a client that sent Expect: 100-continue never uploads the body.
+                return TypedResults.Problem(
+                    title: "The upload is too large.",
+                    detail: $"The request has {http.Request.ContentLength:N0} bytes; the limit is {options.Value.MaxUploadBytes:N0} (Api:MaxUploadBytes).",
+                    statusCode: StatusCodes.Status413PayloadTooLarge);
+            }
+
             var (form, problem) = await SearchInput.FromFormAsync(http.Request);
             if (problem is not null)
             {

@@ -12,19 +12,22 @@ namespace VisionSearch.Api.Tests;
 public class ApiCluster : IAsyncLifetime
 {
     private readonly RedisServerFixture _redis;
-    private readonly Dictionary<string, string?> _apiSettings;
+    private readonly Dictionary<string, string?> _settings;
     private WebApplicationFactory<Program> _api = null!;
 
     public ApiCluster() : this(new RedisServerFixture())
     {
     }
 
-    /// <param name="apiSettings">API configuration beyond Redis and the cluster, e.g. <c>Api:ApiKey</c>.</param>
-    protected ApiCluster(RedisServerFixture redis, Dictionary<string, string?>? apiSettings = null)
+    /// <param name="settings">Configuration of the API and the silo beyond Redis and the cluster, e.g. <c>Api:ApiKey</c>.</param>
+    protected ApiCluster(RedisServerFixture redis, Dictionary<string, string?>? settings = null)
     {
         _redis = redis;
-        _apiSettings = apiSettings ?? [];
+        _settings = settings ?? [];
     }
+
+    /// <summary>Configuration a subclass adds once its own servers run (before the silo and the API start).</summary>
+    protected virtual Task<Dictionary<string, string?>> MoreSettingsAsync() => Task.FromResult(new Dictionary<string, string?>());
 
     public string RedisConnectionString => _redis.ConnectionString;
 
@@ -32,17 +35,25 @@ public class ApiCluster : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>The API host's services, for checking what configuration made of them.</summary>
+    public IServiceProvider ApiServices => _api.Services;
+
     public TempDirectory Data { get; } = new();
 
     public async ValueTask InitializeAsync()
     {
         await _redis.InitializeAsync();
         var clusterId = $"test-{Guid.NewGuid():N}";
-        Silo = new SiloHost(_redis.ConnectionString, clusterId);
+        foreach (var (key, value) in await MoreSettingsAsync())
+        {
+            _settings[key] = value;
+        }
+
+        Silo = new SiloHost(_redis.ConnectionString, clusterId, _settings);
         await Silo.StartAsync();
 
         // urls: the appsettings default (5080) would collide with a running AppHost or a parallel test class.
-        var settings = SiloHost.Settings(_redis.ConnectionString, clusterId, new(_apiSettings)
+        var settings = SiloHost.Settings(_redis.ConnectionString, clusterId, new(_settings)
         {
             ["urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
@@ -60,7 +71,7 @@ public class ApiCluster : IAsyncLifetime
         Assert.StartsWith("http://127.0.0.1:", Client.BaseAddress!.ToString(), StringComparison.Ordinal);
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         Client.Dispose();
         await _api.DisposeAsync();

@@ -98,6 +98,42 @@ public abstract class BuildAndSearchTests(ApiCluster cluster)
         Assert.Equal(60_000, (long)(await cluster.Client.WaitUntilReadyAsync("early"))["count"]!);
     }
 
+    [Fact]
+    public async Task Delete_removes_every_key_of_a_ready_or_building_dataset_and_a_rebuild_starts_afresh()
+    {
+        var small = cluster.Data.File("doomed.fvecs");
+        TestVectors.WriteFvecs(small, TestVectors.Clustered(500, 8, seed: 2));
+        var large = cluster.Data.File("doomed-large.fvecs");
+        TestVectors.WriteFvecs(large, TestVectors.Clustered(50_000, 32, seed: 3));
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(cluster.RedisConnectionString + ",allowAdmin=true");
+
+        await cluster.Client.PostJsonAsync("/index/build", new { dataset = "doomed", location = small });
+        var first = await cluster.Client.WaitUntilReadyAsync("doomed");
+        Assert.NotEmpty(KeysOf(redis, "doomed"));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await cluster.Client.DeleteAsync("/datasets/doomed")).StatusCode);
+        Assert.Equal(["vs:{doomed}:builds"], KeysOf(redis, "doomed")); // the version counter stays: no later build reuses a key
+        Assert.Equal(HttpStatusCode.NotFound, (await cluster.Client.GetAsync("/datasets/doomed")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await cluster.Client.PostJsonAsync("/search", new { dataset = "doomed", vector = new float[8] { 1, 0, 0, 0, 0, 0, 0, 0 } })).StatusCode);
+        Assert.DoesNotContain("doomed", (await (await cluster.Client.GetAsync("/datasets")).ReadJsonAsync()).AsArray().Select(d => (string)d!["dataset"]!));
+        Assert.Equal(HttpStatusCode.NotFound, (await cluster.Client.DeleteAsync("/datasets/doomed")).StatusCode);
+
+        // A build deleted while it runs stops, and leaves nothing behind either.
+        await cluster.Client.PostJsonAsync("/index/build", new { dataset = "doomed", location = large });
+        Assert.Equal(HttpStatusCode.NoContent, (await cluster.Client.DeleteAsync("/datasets/doomed")).StatusCode);
+        Assert.Equal(["vs:{doomed}:builds"], KeysOf(redis, "doomed"));
+        Assert.False(await redis.GetDatabase().SetContainsAsync("vs:building", "doomed"));
+
+        await cluster.Client.PostJsonAsync("/index/build", new { dataset = "doomed", location = small });
+        var again = await cluster.Client.WaitUntilReadyAsync("doomed");
+        Assert.Equal(500, (long)again["count"]!);
+        Assert.True((long)again["snapshot_version"]! > (long)first["snapshot_version"]!);
+    }
+
+    /// <summary>The dataset's own keys and its shards' (<c>vs:{doomed}:…</c>, <c>vs:{doomed/2/0}:…</c>).</summary>
+    private static string[] KeysOf(StackExchange.Redis.ConnectionMultiplexer redis, string dataset) =>
+        [.. redis.GetServers().SelectMany(s => s.Keys(pattern: $"vs:{{{dataset}[}}/]*")).Select(k => k.ToString()).Order(StringComparer.Ordinal)];
+
     private async Task<JsonArray> SearchAsync(string dataset, float[] vector, int k)
     {
         var response = await cluster.Client.PostJsonAsync("/search", new { dataset, vector, k, ef = 2000 });

@@ -1,14 +1,14 @@
 using Parquet;
 using Parquet.Schema;
 
-namespace VisionSearch.Datasets.Tests;
+namespace VisionSearch.Testing;
 
 /// <summary>
 /// Parquet files shaped like Hugging Face <c>datasets</c> writes them (no real Hub file with an Image
 /// feature was available: see ../shared/fixtures/hf/README.md): an <c>image</c> struct of <c>bytes</c> and
 /// <c>path</c>, a <c>text</c> string, and the <c>huggingface</c> schema metadata. Synthetic, by design.
 /// </summary>
-internal static class SyntheticParquet
+public static class SyntheticParquet
 {
     public static async Task WriteImagesAsync(string path, IReadOnlyList<(byte[]? Image, string? Caption)> rows, int rowGroupSize = 100)
     {

@@ -1,0 +1,84 @@
+using System.Net;
+using VisionSearch.Testing;
+
+namespace VisionSearch.Api.Tests;
+
+/// <summary>A cluster whose silos read the Hub from a stand-in holding one image dataset, and embed with clip-tiny by default.</summary>
+public sealed class HubCluster : ApiCluster
+{
+    public const string Repo = "someone/pets";
+    private readonly TempDirectory _repo = new();
+    private HubStandIn? _hub;
+
+    public HubCluster() : base(new RedisServerFixture(), new() { ["Embeddings:Clip:Model"] = SharedFixtures.Fixture("clip-tiny") })
+    {
+    }
+
+    protected override async Task<Dictionary<string, string?>> MoreSettingsAsync()
+    {
+        Directory.CreateDirectory(_repo.File("default/train"));
+        var images = Directory.GetFiles(SharedFixtures.Fixture("clip-tiny", "images")).Order(StringComparer.Ordinal)
+            .Select(f => ((byte[]?)File.ReadAllBytes(f), (string?)$"pet {Path.GetFileNameWithoutExtension(f)}")).ToList();
+        await SyntheticParquet.WriteImagesAsync(_repo.File("default/train/0000.parquet"), images);
+        _hub = await HubStandIn.StartAsync($"datasets/{Repo}", _repo.Path);
+        return new()
+        {
+            ["HuggingFace:Endpoint"] = _hub.Endpoint.ToString(),
+            ["HuggingFace:CacheDirectory"] = Data.File("hf-cache"),
+        };
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_hub is not null)
+        {
+            await _hub.DisposeAsync();
+        }
+
+        _repo.Dispose();
+    }
+}
+
+/// <summary>The Python original's client, unchanged: its build body, its status polling, its text search and the fields it reads.</summary>
+public sealed class OriginalClientTests(HubCluster cluster) : IClassFixture<HubCluster>
+{
+    [Fact]
+    public async Task The_originals_requests_build_a_Hub_dataset_and_search_it_by_text()
+    {
+        var build = await cluster.Client.PostRawAsync("/index/build", """{"dataset_repo": "someone/pets", "split": "train", "image_column": "image"}""");
+        Assert.Equal(HttpStatusCode.Accepted, build.StatusCode);
+        var started = await build.ReadJsonAsync();
+        Assert.Equal("someone--pets", (string)started["dataset"]!);
+        Assert.Equal(("hub", "someone/pets", "image"), ((string)started["spec"]!["source"]!, (string)started["spec"]!["location"]!, (string)started["spec"]!["column"]!));
+
+        // The original's client polls GET /index/status (no dataset) until status is "ready".
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        string status;
+        do
+        {
+            var overview = await (await cluster.Client.GetAsync("/index/status")).ReadJsonAsync();
+            status = (string)overview["status"]!;
+            Assert.True(status is "building" or "ready", overview.ToJsonString());
+            Assert.True(DateTime.UtcNow < deadline, "never ready");
+            await Task.Delay(50);
+        }
+        while (status != "ready");
+
+        var overviewReady = await (await cluster.Client.GetAsync("/index/status")).ReadJsonAsync();
+        Assert.Equal(12L, (long)overviewReady["count"]!);
+
+        var response = await cluster.Client.GetAsync("/search?query=a%20cat&k=5");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var results = (await response.ReadJsonAsync())["results"]!.AsArray();
+        Assert.Equal(5, results.Count);
+        var scores = results.Select(r => (double)r!["score"]!).ToList();
+        Assert.Equal(scores.OrderDescending(), scores);
+        Assert.All(results, r => Assert.Equal((string)r!["id"]!, (string)r["image_path"]!)); // Hub rows: the row number
+
+        // The image of a Hub row is read again from the (cached) Parquet file.
+        var image = await cluster.Client.GetAsync((string)results[0]!["image_url"]!);
+        Assert.Equal(HttpStatusCode.OK, image.StatusCode);
+        Assert.StartsWith("image/", image.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+    }
+}
