@@ -12,6 +12,10 @@ public static class DatasetEndpoints
     public static IEndpointRouteBuilder MapDatasetEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/datasets").WithTags("Datasets");
+        group.AddEndpointFilter((context, next) =>
+            context.HttpContext.Request.RouteValues.TryGetValue("name", out var name) && !DatasetNames.IsValid(name as string)
+                ? ValueTask.FromResult<object?>(FieldErrors.Single("name", $"Must be {DatasetNames.Rule}."))
+                : next(context));
         group.MapGet("", ListAsync)
             .WithName("ListDatasets")
             .WithSummary("Every dataset's status");
@@ -44,34 +48,23 @@ public static class DatasetEndpoints
 
     private static async Task<Ok<IndexStatus[]>> ListAsync(IGrainFactory grains) => TypedResults.Ok(await AllAsync(grains));
 
-    private static async Task<Results<Ok<IndexStatus>, ProblemHttpResult>> GetAsync(string name, IGrainFactory grains)
-    {
-        if (!DatasetNames.IsValid(name))
-        {
-            return InvalidName();
-        }
+    private static async Task<Results<Ok<IndexStatus>, ProblemHttpResult>> GetAsync(string name, IGrainFactory grains) =>
+        await BuiltStatusAsync(name, grains) is { } status ? TypedResults.Ok(status) : NotFound(name);
 
+    /// <summary>One dataset's status, or null when it has never been built (also <c>GET /index/status?dataset=</c>).</summary>
+    internal static async Task<IndexStatus?> BuiltStatusAsync(string name, IGrainFactory grains)
+    {
         var status = await grains.GetGrain<IDatasetIndexGrain>(name).GetStatusAsync();
-        return status.Status == IndexPhase.Empty ? NotFound(name) : TypedResults.Ok(status);
+        return status.Status == IndexPhase.Empty ? null : status;
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, IGrainFactory grains)
     {
-        if (!DatasetNames.IsValid(name))
-        {
-            return InvalidName();
-        }
-
         return await grains.GetGrain<IDatasetIndexGrain>(name).DeleteAsync() ? TypedResults.NoContent() : NotFound(name);
     }
 
     private static async Task<Results<Ok<ItemView>, ProblemHttpResult>> GetItemAsync(string name, string id, IGrainFactory grains)
     {
-        if (!DatasetNames.IsValid(name))
-        {
-            return InvalidName();
-        }
-
         id = ItemId(id);
         var item = await grains.GetGrain<IDatasetIndexGrain>(name).GetItemAsync(id);
         return item is null ? await ItemNotFoundAsync(name, id, grains) : TypedResults.Ok(ItemView.Of(name, id, null, item));
@@ -79,11 +72,6 @@ public static class DatasetEndpoints
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetItemImageAsync(string name, string id, IGrainFactory grains)
     {
-        if (!DatasetNames.IsValid(name))
-        {
-            return InvalidName();
-        }
-
         id = ItemId(id);
         var index = grains.GetGrain<IDatasetIndexGrain>(name);
         var image = await index.GetItemImageAsync(id);
@@ -111,8 +99,6 @@ public static class DatasetEndpoints
 
     internal static ProblemHttpResult NotFound(string dataset) => TypedResults.Problem(
         title: "Dataset not found.", detail: $"Dataset '{dataset}' has not been built.", statusCode: StatusCodes.Status404NotFound);
-
-    private static ProblemHttpResult InvalidName() => FieldErrors.Single("name", $"Must be {DatasetNames.Rule}.");
 
     /// <summary>Routing leaves an escaped '/' (%2F) in a segment as it came: ids of images in subfolders carry one.</summary>
     private static string ItemId(string segment) => segment.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);

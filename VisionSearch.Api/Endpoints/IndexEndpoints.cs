@@ -81,10 +81,7 @@ public static class IndexEndpoints
             return FieldErrors.Single("dataset", $"Must be {DatasetNames.Rule}.");
         }
 
-        var status = await grains.GetGrain<IDatasetIndexGrain>(dataset).GetStatusAsync();
-        return status.Status == IndexPhase.Empty
-            ? DatasetEndpoints.NotFound(dataset)
-            : TypedResults.Ok(status);
+        return await DatasetEndpoints.BuiltStatusAsync(dataset, grains) is { } status ? TypedResults.Ok(status) : DatasetEndpoints.NotFound(dataset);
     }
 
     internal static string StatusUrl(string dataset) => $"/index/status?dataset={Uri.EscapeDataString(dataset)}";
