@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using VisionSearch.Api.Access;
@@ -20,17 +21,23 @@ public static class ApiHostingExtensions
             .BindConfiguration(ApiOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        var limits = builder.Configuration.GetSection(ApiOptions.SectionName).Get<ApiOptions>() ?? new ApiOptions();
+        // Kestrel and the timeout middleware take their limits from the same validated ApiOptions as the endpoints.
         // Kestrel refuses a larger body with 413 as it arrives; a multipart form adds a few hundred bytes of framing.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MaxUploadBytes + (64 * 1024));
-        builder.Services.AddRequestTimeouts(o => o.DefaultPolicy = new RequestTimeoutPolicy
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) =>
+            kestrel.Limits.MaxRequestBodySize = api.Value.MaxUploadBytes + (64 * 1024));
+        builder.Services.AddRequestTimeouts();
+        builder.Services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<ApiOptions>>((timeouts, api) =>
         {
-            Timeout = limits.RequestTimeout,
-            TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
-            WriteTimeoutResponse = context => TypedResults.Problem(
-                title: "The request took too long.",
-                detail: $"It was stopped after {limits.RequestTimeout.TotalSeconds:0.###} s (Api:RequestTimeout).",
-                statusCode: StatusCodes.Status504GatewayTimeout).ExecuteAsync(context),
+            var timeout = api.Value.RequestTimeout;
+            timeouts.DefaultPolicy = new RequestTimeoutPolicy
+            {
+                Timeout = timeout,
+                TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
+                WriteTimeoutResponse = context => TypedResults.Problem(
+                    title: "The request took too long.",
+                    detail: $"It was stopped after {timeout.TotalSeconds:0.###} s (Api:RequestTimeout).",
+                    statusCode: StatusCodes.Status504GatewayTimeout).ExecuteAsync(context),
+            };
         });
         builder.Services.AddVisionSearchRateLimiting();
 
