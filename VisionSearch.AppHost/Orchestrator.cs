@@ -7,9 +7,10 @@ using VisionSearch.AppHost.Resources;
 namespace VisionSearch.AppHost;
 
 /// <summary>
-/// Starts Redis, the silo and the API in dependency order, each with its configuration passed as Aspire
-/// would (<c>ConnectionStrings__redis</c>, <c>Orleans__*</c>, <c>OTEL_*</c>), waits until each is healthy,
-/// prints where they are, and stops them in reverse order when the AppHost stops.
+/// Starts Redis, the silos and the API in dependency order, each with its configuration passed as Aspire would
+/// (<c>ConnectionStrings__redis</c>, <c>Orleans__*</c>, <c>OTEL_*</c>), waits until each is healthy, prints the
+/// resource table, keeps every process running (see <see cref="Supervisor"/>), and stops them in reverse order
+/// when the AppHost stops.
 /// </summary>
 internal sealed partial class Orchestrator(
     IConfiguration configuration,
@@ -17,7 +18,9 @@ internal sealed partial class Orchestrator(
     IHostApplicationLifetime lifetime,
     ILogger<Orchestrator> logger) : BackgroundService
 {
-    private readonly Stack<IAsyncDisposable> _started = new();
+    private Supervisor?[] _silos = [];
+    private IAsyncDisposable? _redis;
+    private Supervisor? _api;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,9 +28,10 @@ internal sealed partial class Orchestrator(
         var timeout = TimeSpan.FromSeconds(settings.StartupTimeoutSeconds);
         try
         {
-            EnsurePortFree(settings.ApiPort);
+            _silos = new Supervisor?[settings.Silos];
+            EnsurePortsFree([settings.ApiPort, .. Enumerable.Range(settings.SiloHttpPort, settings.Silos)]);
             var redis = await RedisResource.StartAsync(configuration.GetConnectionString("redis"), settings.DataDir);
-            _started.Push(redis);
+            _redis = redis.Process is { } server ? Supervisor.Adopt("redis", server, redis.StartAgain!, logger) : redis;
             LogStarted(logger, "redis", redis.ConnectionString);
 
             var shared = new Dictionary<string, string>
@@ -40,29 +44,18 @@ internal sealed partial class Orchestrator(
                 shared["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp;
             }
 
-            var siloHttp = FreePort.Next();
-            var silo = await ProjectResource.StartAsync("silo", "VisionSearch.Silo", siloHttp, new Dictionary<string, string>(shared)
-            {
-                ["OTEL_SERVICE_NAME"] = "silo",
-                ["Orleans__Endpoints__SiloPort"] = $"{FreePort.Next()}",
-                ["Orleans__Endpoints__GatewayPort"] = $"{FreePort.Next()}",
-            }, timeout, stoppingToken);
-            _started.Push(silo);
-            var siloHealth = $"http://127.0.0.1:{siloHttp}/health";
-            LogStarted(logger, "silo", siloHealth);
+            // The first silo creates the cluster's membership table; the others then join it together.
+            await StartSiloAsync(1, settings, shared, timeout, stoppingToken);
+            await Task.WhenAll(Enumerable.Range(2, settings.Silos - 1).Select(n => StartSiloAsync(n, settings, shared, timeout, stoppingToken)));
 
-            var api = await ProjectResource.StartAsync("api", "VisionSearch.Api", settings.ApiPort, new Dictionary<string, string>(shared)
+            _api = await Supervisor.StartAsync("api", ct => ProjectResource.StartAsync("api", "VisionSearch.Api", settings.ApiPort, new Dictionary<string, string>(shared)
             {
                 ["OTEL_SERVICE_NAME"] = "api",
-            }, timeout, stoppingToken);
-            _started.Push(api);
+                ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=api",
+            }, timeout, ct), logger, stoppingToken);
+            LogHealthy(logger, "api", settings.ApiPort);
 
-            PrintResources(redis, siloHttp, settings.ApiPort);
-            var exited = await Task.WhenAny(silo.WaitForExitAsync(stoppingToken), api.WaitForExitAsync(stoppingToken));
-            await exited;
-            LogResourceExited(logger, exited == silo.WaitForExitAsync(CancellationToken.None) ? "silo" : "api");
-            Environment.ExitCode = 1;
-            lifetime.StopApplication();
+            Console.Out.WriteLine(ResourceTable.Format(settings, redis, _redis as Supervisor, [.. _silos.OfType<Supervisor>()], _api, configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -78,50 +71,71 @@ internal sealed partial class Orchestrator(
         }
     }
 
+    private async Task StartSiloAsync(
+        int n, AppHostOptions settings, Dictionary<string, string> shared, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var name = $"silo-{n}";
+        var httpPort = settings.SiloHttpPort + n - 1;
+        // Fixed for the AppHost's lifetime: a restarted silo comes back at the address the cluster and the API know.
+        var environment = new Dictionary<string, string>(shared)
+        {
+            ["OTEL_SERVICE_NAME"] = "silo",
+            ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={name}",
+            ["Orleans__SiloName"] = name,
+            ["Orleans__Endpoints__SiloPort"] = $"{FreePort.Next()}",
+            ["Orleans__Endpoints__GatewayPort"] = $"{FreePort.Next()}",
+        };
+        foreach (var (key, value) in settings.EmbedderEnvironment())
+        {
+            environment[key] = value;
+        }
+
+        var silo = await Supervisor.StartAsync(
+            name, ct => ProjectResource.StartAsync(name, "VisionSearch.Silo", httpPort, environment, timeout, ct), logger, cancellationToken);
+        _silos[n - 1] = silo;
+
+        LogHealthy(logger, name, httpPort);
+    }
+
+    /// <summary>Stops the API first (no new requests), then the silos together (they leave the cluster), then Redis.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        while (_started.TryPop(out var resource))
+        if (_api is not null)
         {
-            await resource.DisposeAsync();
+            await _api.DisposeAsync();
+        }
+
+        await Task.WhenAll(_silos.OfType<Supervisor>().Select(s => s.DisposeAsync().AsTask()));
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
         }
     }
 
-    /// <summary>Fails before anything starts when the API port is taken, typically by a VisionSearch already running.</summary>
-    private static void EnsurePortFree(int port)
+    /// <summary>Fails before anything starts when a port is taken, typically by a VisionSearch already running.</summary>
+    private static void EnsurePortsFree(IEnumerable<int> ports)
     {
-        try
+        foreach (var port in ports)
         {
-            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-            probe.Start();
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                probe.Start();
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                throw new InvalidOperationException(
+                    $"Port {port} is in use (is VisionSearch already running?). Stop it, or choose other ports: --api-port 5180 --silo-port 5190.", e);
+            }
         }
-        catch (System.Net.Sockets.SocketException e)
-        {
-            throw new InvalidOperationException(
-                $"Port {port} is in use (is VisionSearch already running?). Stop it, or choose another port: --AppHost:ApiPort=5081.", e);
-        }
-    }
-
-    private static void PrintResources(RedisResource redis, int siloHttp, int apiPort)
-    {
-        var api = $"http://127.0.0.1:{apiPort}";
-        Console.Out.WriteLine($"""
-
-            VisionSearch is running. Press Ctrl+C to stop everything.
-              API       {api}
-              Swagger   {api}/docs
-              OpenAPI   {api}/openapi/v1.json
-              Silo      http://127.0.0.1:{siloHttp}/health
-              Redis     {redis.ConnectionString}  {redis.Description}
-
-            """);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Resource} is healthy at {Address}")]
     private static partial void LogStarted(ILogger logger, string resource, string address);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Resource} exited; stopping everything")]
-    private static partial void LogResourceExited(ILogger logger, string resource);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Resource} is healthy at http://127.0.0.1:{Port}")]
+    private static partial void LogHealthy(ILogger logger, string resource, int port);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Startup failed: {Reason}")]
     private static partial void LogStartupFailed(ILogger logger, string reason);

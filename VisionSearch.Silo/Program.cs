@@ -11,7 +11,7 @@ internal static class Program
         builder.AddVisionSearchSilo();
 
         var app = builder.Build();
-        app.MapDefaultEndpoints();
+        app.MapVisionSearchSilo();
         app.Run();
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using VisionSearch.Embeddings;
 using VisionSearch.Embeddings.SageMaker;
 using VisionSearch.HuggingFace;
@@ -60,10 +61,21 @@ public static class SiloHostingExtensions
         {
             silo.UseSharedRedisClustering(RedisClientExtensions.ConnectionName);
             silo.AddActivityPropagation(); // one trace from the API request through every grain call
+            if (DashboardEnabled(builder.Configuration))
+            {
+                silo.AddDashboard(); // collects silo, grain and call statistics for /dashboard
+            }
+
             var endpoints = builder.Configuration.GetSection("Orleans:Endpoints");
             silo.Configure<EndpointOptions>(endpoints);
             // How fast a dead silo is noticed (and its builds resumed elsewhere): Orleans__Membership__ProbeTimeout, ...
             silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Orleans:Membership"));
+            // The name the dashboard and the membership table show, e.g. silo-2 from the AppHost.
+            if (builder.Configuration["Orleans:SiloName"] is { Length: > 0 } name)
+            {
+                silo.Configure<SiloOptions>(o => o.SiloName = name);
+            }
+
             if (endpoints["AdvertisedIPAddress"] is { Length: > 0 } advertised)
             {
                 silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(advertised));
@@ -71,4 +83,22 @@ public static class SiloHostingExtensions
         });
         return builder;
     }
+
+    /// <summary>Maps the Orleans dashboard at <c>/dashboard</c> on the silo's HTTP port, unless <c>Orleans:Dashboard:Enabled</c> is false.</summary>
+    public static WebApplication MapVisionSearchSilo(this WebApplication app)
+    {
+        app.MapDefaultEndpoints();
+        if (DashboardEnabled(app.Configuration))
+        {
+            app.MapOrleansDashboard(DashboardPath);
+        }
+
+        return app;
+    }
+
+    /// <summary>Where each silo serves the Orleans dashboard.</summary>
+    public const string DashboardPath = "/dashboard";
+
+    private static bool DashboardEnabled(IConfiguration configuration) =>
+        configuration.GetValue("Orleans:Dashboard:Enabled", defaultValue: true);
 }

@@ -24,6 +24,8 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>The last lines the process printed, for error messages when it dies during startup.</summary>
     public string Tail
     {

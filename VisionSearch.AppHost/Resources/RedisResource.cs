@@ -32,6 +32,12 @@ public sealed class RedisResource : IAsyncDisposable
     /// <summary>The port of a server this process started (0 for a configured one).</summary>
     public int Port => _process is null && _garnet is null ? 0 : int.Parse(ConnectionString.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The redis-server process this resource started; null for a configured server or Garnet.</summary>
+    internal ChildProcess? Process => _process;
+
+    /// <summary>Starts redis-server again on the same port and data folder, for a supervisor; null where there is no process.</summary>
+    internal Func<CancellationToken, Task<ChildProcess>>? StartAgain { get; private init; }
+
     /// <summary>True when the server is an embedded Garnet.</summary>
     public bool IsGarnet => _garnet is not null;
 
@@ -51,20 +57,11 @@ public sealed class RedisResource : IAsyncDisposable
         var connectionString = $"127.0.0.1:{port}";
         if (!preferGarnet && FindOnPath("redis-server") is { } redisServer)
         {
-            var arguments = new List<string> { "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--protected-mode", "no" };
-            if (dataDir is not null)
+            var process = await StartServerAsync(redisServer, port, dataDir);
+            return new RedisResource(connectionString, $"redis-server ({redisServer})", process: process)
             {
-                Directory.CreateDirectory(dataDir);
-                arguments.AddRange(["--appendonly", "yes", "--dir", Path.GetFullPath(dataDir)]);
-            }
-            else
-            {
-                arguments.AddRange(["--appendonly", "no"]);
-            }
-
-            var process = ChildProcess.Start("redis", redisServer, arguments, new Dictionary<string, string>());
-            await WaitForPongAsync(port, process);
-            return new RedisResource(connectionString, $"redis-server ({redisServer})", process: process);
+                StartAgain = _ => StartServerAsync(redisServer, port, dataDir),
+            };
         }
 
         // Lua is off by default in Garnet; Orleans' Redis clustering needs it.
@@ -89,6 +86,32 @@ public sealed class RedisResource : IAsyncDisposable
         }
 
         _garnet?.Dispose();
+    }
+
+    private static async Task<ChildProcess> StartServerAsync(string redisServer, int port, string? dataDir)
+    {
+        var arguments = new List<string> { "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--protected-mode", "no" };
+        if (dataDir is not null)
+        {
+            Directory.CreateDirectory(dataDir);
+            arguments.AddRange(["--appendonly", "yes", "--dir", Path.GetFullPath(dataDir)]);
+        }
+        else
+        {
+            arguments.AddRange(["--appendonly", "no"]);
+        }
+
+        var process = ChildProcess.Start("redis", redisServer, arguments, new Dictionary<string, string>());
+        try
+        {
+            await WaitForPongAsync(port, process);
+            return process;
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
     }
 
     private static async Task WaitForPongAsync(int port, ChildProcess? process)

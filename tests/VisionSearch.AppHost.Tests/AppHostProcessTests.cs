@@ -15,16 +15,17 @@ public sealed class AppHostProcessTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public async Task AppHost_serves_builds_and_searches_then_stops_every_child_on_SIGTERM()
+    public async Task AppHost_restarts_a_killed_silo_keeps_searching_and_leaves_no_child_after_SIGTERM()
     {
-        Assert.SkipUnless(OperatingSystem.IsLinux(), "reads /proc and sends SIGTERM");
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "reads /proc and sends signals");
         var port = FreePort.Next();
-        using var appHost = StartAppHost(port, out var ready);
+        using var appHost = StartAppHost(["--api-port", $"{port}", "--silo-port", $"{FreePort.Next()}"], out var ready);
         try
         {
             await ready.Task.WaitAsync(TimeSpan.FromSeconds(180));
-            var children = ChildrenOf(appHost.Id);
-            Assert.True(children.Count >= 3, $"expected redis, silo and api under the AppHost, found {children.Count}");
+            var silos = Silos(appHost.Id);
+            Assert.Equal(2, silos.Count); // --silos defaults to 2
+            Assert.Equal(4, ChildrenOf(appHost.Id).Count); // and redis-server and the API
 
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             var path = _dir.File("v.fvecs");
@@ -40,9 +41,20 @@ public sealed class AppHostProcessTests : IDisposable
                 await Task.Delay(100);
             }
 
-            var search = await http.PostAsJsonAsync("/search", new { dataset = "proc", vector = rows[9], k = 1 });
-            Assert.Equal("9", JsonNode.Parse(await search.Content.ReadAsStringAsync())!["results"]![0]!["id"]!.GetValue<string>());
+            Assert.Equal("9", await TopHitAsync(http, rows[9]));
 
+            // Each silo in turn, so that whichever one held the dataset's grain was killed once.
+            foreach (var killed in silos)
+            {
+                Assert.Equal(0, ChildProcess.SendSignal(killed, SigKill));
+                var restarted = await WaitForAsync(() => Silos(appHost.Id) is { Count: 2 } now && !now.Contains(killed), TimeSpan.FromSeconds(60));
+                Assert.True(restarted, $"silo {killed} was not replaced by a new silo process");
+                Assert.Contains(Output, line => line.Contains("exited with code 137", StringComparison.Ordinal));
+                var answered = await WaitForAsync(async () => await TopHitAsync(http, rows[42]) == "42", TimeSpan.FromSeconds(60));
+                Assert.True(answered, $"the search did not answer after silo {killed} was killed");
+            }
+
+            var children = ChildrenOf(appHost.Id);
             Assert.Equal(0, ChildProcess.SendSignal(appHost.Id, ChildProcess.SigTerm));
             await appHost.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
             Assert.Equal(0, appHost.ExitCode);
@@ -57,7 +69,73 @@ public sealed class AppHostProcessTests : IDisposable
         }
     }
 
-    private Process StartAppHost(int port, out TaskCompletionSource ready)
+    [Fact]
+    public async Task Help_lists_every_switch_and_bad_settings_exit_with_a_message()
+    {
+        using var help = StartAppHost(["--help"], out _);
+        await help.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, help.ExitCode);
+        var text = string.Join("\n", Output);
+        foreach (var option in new[] { "--silos", "--api-port", "--silo-port", "--data", "--redis", "--embedder", "--model", "--sagemaker-endpoint", "--region", "--otlp" })
+        {
+            Assert.Contains(option + " <value>", text, StringComparison.Ordinal);
+        }
+
+        Output.Clear();
+        using var bad = StartAppHost(["--embedder", "sagemaker"], out _);
+        await bad.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains(Output, line => line.Contains("The sagemaker embedder needs an endpoint", StringComparison.Ordinal));
+    }
+
+    private const int SigKill = 9;
+
+    /// <summary>Every line the AppHost printed, its children's included.</summary>
+    private System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
+
+    private static async Task<string?> TopHitAsync(HttpClient http, float[] vector)
+    {
+        using var response = await http.PostAsJsonAsync("/search", new { dataset = "proc", vector, k = 1 });
+        return response.IsSuccessStatusCode
+            ? JsonNode.Parse(await response.Content.ReadAsStringAsync())!["results"]![0]!["id"]!.GetValue<string>()
+            : null;
+    }
+
+    private static Task<bool> WaitForAsync(Func<bool> condition, TimeSpan timeout) => WaitForAsync(() => Task.FromResult(condition()), timeout);
+
+    private static async Task<bool> WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(200);
+        }
+
+        return true;
+    }
+
+    /// <summary>The AppHost's silo processes.</summary>
+    private static List<int> Silos(int appHost) =>
+        [.. ChildrenOf(appHost).Where(pid => CommandLineOf(pid).Contains("VisionSearch.Silo.dll", StringComparison.Ordinal))];
+
+    private static string CommandLineOf(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private Process StartAppHost(string[] arguments, out TaskCompletionSource ready)
     {
         var info = new ProcessStartInfo(ProjectResource.DotnetHost())
         {
@@ -66,15 +144,33 @@ public sealed class AppHostProcessTests : IDisposable
             WorkingDirectory = _dir.Path,
         };
         info.ArgumentList.Add(ProjectResource.PathOf("VisionSearch.AppHost", typeof(AppHostProcessTests).Assembly));
-        info.ArgumentList.Add($"--AppHost:ApiPort={port}");
-        info.ArgumentList.Add($"--AppHost:DataDir={_dir.File("data")}");
+        info.ArgumentList.Add("--data");
+        info.ArgumentList.Add(_dir.File("data"));
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
         var process = new Process { StartInfo = info };
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data?.Contains("VisionSearch is running", StringComparison.Ordinal) == true)
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            Output.Enqueue(e.Data);
+            if (e.Data.Contains("VisionSearch is running", StringComparison.Ordinal))
             {
                 started.TrySetResult();
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Output.Enqueue(e.Data);
             }
         };
         process.Exited += (_, _) => started.TrySetException(new InvalidOperationException($"the AppHost exited with {process.ExitCode} before it was ready"));

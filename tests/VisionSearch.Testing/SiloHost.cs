@@ -47,7 +47,7 @@ public sealed class SiloHost : IAsyncDisposable
         }));
         builder.AddVisionSearchSilo();
         _app = builder.Build();
-        _app.MapDefaultEndpoints();
+        _app.MapVisionSearchSilo();
         await _app.StartAsync();
     }
 

@@ -1,0 +1,51 @@
+namespace VisionSearch.AppHost;
+
+/// <summary>
+/// The AppHost's short switches (<c>--silos 3</c>), each an alias of a configuration key, so a switch, appsettings.json
+/// and an environment variable set the same thing; <c>--help</c> prints this table.
+/// </summary>
+internal static class AppHostSwitches
+{
+    private sealed record Switch(string Name, string Key, string Default, string Description);
+
+    private static readonly Switch[] Switches =
+    [
+        new("--silos", "AppHost:Silos", "2", "How many silo processes to run."),
+        new("--api-port", "AppHost:ApiPort", "5080", "The API's port on 127.0.0.1 (Swagger at /docs)."),
+        new("--silo-port", "AppHost:SiloHttpPort", "5090", "The first silo's HTTP port (health, Orleans dashboard at /dashboard); silo N uses this + N - 1."),
+        new("--data", "AppHost:DataDir", "data", "Where redis-server keeps its append-only file."),
+        new("--redis", "ConnectionStrings:redis", "(start one)", "Use this Redis instead: host:port[,password=...]. Unset: redis-server from PATH, else embedded Garnet."),
+        new("--embedder", "AppHost:Embedder", "local", "The silos' default embedder: local (ONNX Runtime) or sagemaker."),
+        new("--model", "AppHost:Model", "Xenova/clip-vit-base-patch32", "The local CLIP model: a folder in the Hugging Face layout or a Hub repo id."),
+        new("--sagemaker-endpoint", "AppHost:SageMakerEndpoint", "", "The SageMaker endpoint the sagemaker embedder calls."),
+        new("--region", "AppHost:Region", "$AWS_REGION", "The SageMaker endpoint's AWS region."),
+        new("--otlp", "OTEL_EXPORTER_OTLP_ENDPOINT", "(no export)", "Where every resource sends traces, metrics and logs over OTLP, e.g. http://localhost:4317."),
+        new("--startup-timeout", "AppHost:StartupTimeoutSeconds", "120", "Seconds each resource may take to become healthy."),
+    ];
+
+    /// <summary>The switch-to-key map for <c>AddCommandLine</c>.</summary>
+    public static Dictionary<string, string> Mappings => Switches.ToDictionary(s => s.Name, s => s.Key);
+
+    public static bool WantsHelp(string[] args) => args.Any(a => a is "--help" or "-h" or "-?");
+
+    public static string Help()
+    {
+        const int Width = 32;
+        var lines = Switches.Select(s =>
+            $"  {(s.Name + " <value>").PadRight(Width)}{s.Description}{(s.Default.Length > 0 ? $" Default: {s.Default}." : "")}{Environment.NewLine}" +
+            $"  {"".PadRight(Width)}Also: {s.Key}");
+        return $"""
+            VisionSearch AppHost: starts Redis, the silos and the API, restarts any that crash, stops them all on Ctrl+C.
+
+            Usage: dotnet run --project VisionSearch.AppHost [-- options]
+
+            Options:
+            {string.Join(Environment.NewLine, lines)}
+              {"-h, --help".PadRight(Width)}Show this help.
+
+            Every option is also a configuration key: set it in VisionSearch.AppHost/appsettings.json, as an environment
+            variable (AppHost__Silos=3) or as --AppHost:Silos=3. Settings of the silos and the API themselves (Api__ApiKey,
+            Embeddings__Clip__MaxBatchSize, ...) pass through from the AppHost's environment.
+            """;
+    }
+}
