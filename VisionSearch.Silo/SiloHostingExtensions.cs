@@ -67,7 +67,6 @@ public static class SiloHostingExtensions
             }
 
             var endpoints = builder.Configuration.GetSection("Orleans:Endpoints");
-            silo.Configure<EndpointOptions>(endpoints);
             // How fast a dead silo is noticed (and its builds resumed elsewhere): Orleans__Membership__ProbeTimeout, ...
             silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Orleans:Membership"));
             // The name the dashboard and the membership table show, e.g. silo-2 from the AppHost.
@@ -76,10 +75,13 @@ public static class SiloHostingExtensions
                 silo.Configure<SiloOptions>(o => o.SiloName = name);
             }
 
-            if (endpoints["AdvertisedIPAddress"] is { Length: > 0 } advertised)
+            // Bound by hand: the binder would set an empty AdvertisedIPAddress to null, which Orleans refuses.
+            silo.Configure<EndpointOptions>(o =>
             {
-                silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(advertised));
-            }
+                o.SiloPort = endpoints.GetValue(nameof(o.SiloPort), o.SiloPort);
+                o.GatewayPort = endpoints.GetValue(nameof(o.GatewayPort), o.GatewayPort);
+                o.AdvertisedIPAddress = AdvertisedAddress(endpoints[nameof(o.AdvertisedIPAddress)]);
+            });
         });
         return builder;
     }
@@ -95,6 +97,16 @@ public static class SiloHostingExtensions
 
         return app;
     }
+
+    /// <summary>
+    /// The address other silos and clients reach this silo at: the configured one (appsettings.json says 127.0.0.1 for
+    /// one machine), or, set empty as in docker-compose, this host's own address, which differs for every replica.
+    /// </summary>
+    private static IPAddress AdvertisedAddress(string? configured) =>
+        !string.IsNullOrWhiteSpace(configured)
+            ? IPAddress.Parse(configured)
+            : Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+                ?? IPAddress.Loopback;
 
     /// <summary>Where each silo serves the Orleans dashboard.</summary>
     public const string DashboardPath = "/dashboard";

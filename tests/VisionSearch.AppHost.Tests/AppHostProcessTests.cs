@@ -19,7 +19,14 @@ public sealed class AppHostProcessTests : IDisposable
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "reads /proc and sends signals");
         var port = FreePort.Next();
-        using var appHost = StartAppHost(["--api-port", $"{port}", "--silo-port", $"{FreePort.Next()}"], out var ready);
+        using var collector = new OtlpReceiver();
+        using var appHost = StartAppHost(["--api-port", $"{port}", "--silo-port", $"{FreePort.Next()}", "--otlp", collector.Endpoint], out var ready, new()
+        {
+            // Passed through to every resource: HTTP rather than gRPC for this collector, and sent often.
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+        });
         try
         {
             await ready.Task.WaitAsync(TimeSpan.FromSeconds(180));
@@ -42,6 +49,14 @@ public sealed class AppHostProcessTests : IDisposable
             }
 
             Assert.Equal("9", await TopHitAsync(http, rows[9]));
+
+            // Every resource exports over OTLP to the endpoint given with --otlp, each under its own instance name.
+            var exported = await WaitForAsync(
+                () => collector.Received("/v1/traces") is var traces
+                    && ExportedTraceNames.All(s => traces.Contains(s, StringComparison.Ordinal))
+                    && collector.Received("/v1/metrics").Contains("visionsearch.search.duration", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30));
+            Assert.True(exported, $"OTLP received traces: {collector.Received("/v1/traces").Length} bytes, metrics: {collector.Received("/v1/metrics").Length} bytes");
 
             // Each silo in turn, so that whichever one held the dataset's grain was killed once.
             foreach (var killed in silos)
@@ -90,6 +105,9 @@ public sealed class AppHostProcessTests : IDisposable
 
     private const int SigKill = 9;
 
+    /// <summary>Instance names of every resource, and spans from the API and from the grains of a vector search.</summary>
+    private static readonly string[] ExportedTraceNames = ["silo-1", "silo-2", "api", "index.search", "shard.search", "POST /search"];
+
     /// <summary>Every line the AppHost printed, its children's included.</summary>
     private System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
 
@@ -135,7 +153,7 @@ public sealed class AppHostProcessTests : IDisposable
         }
     }
 
-    private Process StartAppHost(string[] arguments, out TaskCompletionSource ready)
+    private Process StartAppHost(string[] arguments, out TaskCompletionSource ready, Dictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(ProjectResource.DotnetHost())
         {
@@ -144,6 +162,11 @@ public sealed class AppHostProcessTests : IDisposable
             WorkingDirectory = _dir.Path,
         };
         info.ArgumentList.Add(ProjectResource.PathOf("VisionSearch.AppHost", typeof(AppHostProcessTests).Assembly));
+        foreach (var (key, value) in environment ?? [])
+        {
+            info.Environment[key] = value;
+        }
+
         info.ArgumentList.Add("--data");
         info.ArgumentList.Add(_dir.File("data"));
         foreach (var argument in arguments)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VisionSearch.Testing;
 
 namespace VisionSearch.Embeddings.Tests;
@@ -19,7 +18,7 @@ public sealed class ModelCodeTests
         Assert.SkipWhen(python is null && Environment.GetEnvironmentVariable("CI") is null, "No python3 with pytest and Pillow (apt-get install python3-pytest python3-pil).");
         Assert.NotNull(python);
 
-        var (exit, output) = await RunAsync(python, "-m pytest -q -p no:cacheprovider " + SharedFixtures.Repository("model", "tests"));
+        var (exit, output) = await Command.RunAsync(python, ["-m", "pytest", "-q", "-p", "no:cacheprovider", SharedFixtures.Repository("model", "tests")]);
 
         Assert.True(exit == 0, output);
         Assert.Matches(@"\d+ passed", output);
@@ -27,26 +26,5 @@ public sealed class ModelCodeTests
 
     /// <summary>The first python3 that imports pytest and PIL: the one on PATH, else Debian's (a pyenv shim may shadow it).</summary>
     private static string? FindPython() =>
-        Pythons.FirstOrDefault(p => RunAsync(p, "-c \"import pytest, PIL\"").GetAwaiter().GetResult().Exit == 0);
-
-    private static async Task<(int Exit, string Output)> RunAsync(string file, string arguments)
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(file, arguments)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = SharedFixtures.Repository(),
-            })!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            return (process.ExitCode, await output + await error);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (-1, e.Message);
-        }
-    }
+        Pythons.FirstOrDefault(p => Command.RunAsync(p, ["-c", "import pytest, PIL"]).GetAwaiter().GetResult().Exit == 0);
 }
