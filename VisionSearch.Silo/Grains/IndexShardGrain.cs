@@ -108,7 +108,12 @@ public sealed partial class IndexShardGrain(
     public Task<SearchHit[]> SearchAsync(VectorQuery query)
     {
         var index = _index;
-        return index is null ? Task.FromResult<SearchHit[]>([]) : Task.Run(() => Search(index, query));
+        // Off the activation (searches run in parallel) and onto the thread pool's global queue: Task.Run from a pool
+        // thread would use that thread's local queue, which it empties last-in first-out, so under load some searches
+        // wait behind every later one and the tail latency grows.
+        return index is null
+            ? Task.FromResult<SearchHit[]>([])
+            : Task.Factory.StartNew(() => Search(index, query), CancellationToken.None, TaskCreationOptions.PreferFairness, TaskScheduler.Default);
     }
 
     public Task<float[]?> GetVectorAsync(int label) => Task.FromResult(_index?.GetVector(label));
