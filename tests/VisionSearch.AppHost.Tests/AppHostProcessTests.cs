@@ -19,8 +19,9 @@ public sealed class AppHostProcessTests : IDisposable
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "reads /proc and sends signals");
         var port = FreePort.Next();
+        var siloPort = FreePort.Next();
         using var collector = new OtlpReceiver();
-        using var appHost = StartAppHost(["--api-port", $"{port}", "--silo-port", $"{FreePort.Next()}", "--otlp", collector.Endpoint], out var ready, new()
+        using var appHost = StartAppHost(["--api-port", $"{port}", "--silo-port", $"{siloPort}", "--otlp", collector.Endpoint], out var ready, new()
         {
             // Passed through to every resource: HTTP rather than gRPC for this collector, and sent often.
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
@@ -49,6 +50,12 @@ public sealed class AppHostProcessTests : IDisposable
             }
 
             Assert.Equal("9", await TopHitAsync(http, rows[9]));
+
+            // The Orleans dashboard on silo 1's HTTP port sees both silos under the names the AppHost gave them.
+            var counters = JsonNode.Parse(await http.GetStringAsync($"http://127.0.0.1:{siloPort}/dashboard/DashboardCounters"))!;
+            Assert.Equal(
+                ["silo-1:Active", "silo-2:Active"],
+                counters["hosts"]!.AsArray().Select(h => $"{h!["siloName"]}:{h["status"]}").Order());
 
             // Every resource exports over OTLP to the endpoint given with --otlp, each under its own instance name.
             var exported = await WaitForAsync(
