@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# compare-original.sh: our API against the Python original (FastAPI + uvicorn + hnswlib) under the same load,
+# interleaved in one run: ../shared/seedstack's load.sh (POST /search, 100k CLIP vectors, k 10, ef 64, 1/8/64
+# connections) against the original with 1 worker, with 2 workers (uvicorn_nodelay.py, the Nagle fix), and the
+# AppHost (Release, its defaults: 2 silos, redis-server), ROUNDS times each; then compare.py's ratio tables.
+#
+#   VisionSearch.Bench/compare-original.sh            # from the repository root; ~12 min with ROUNDS=3
+#
+# Env: SEEDSTACK (../shared/seedstack), DATA (the folder with clip512_100k_base.fvecs and the query and ground-truth
+# files; default ../shared/bench/data, made by ../shared/bench/make_data.sh), ROUNDS (3), DURATION (10s), OUT
+# (./out/compare-original). Needs the Debian packages the seedstack README names (python3-fastapi,
+# python3-uvicorn, python3-hnswlib, python3-numpy, wrk). The AppHost keeps its Redis data in $OUT/apphost, so a
+# second run reuses the built index.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+SEED="$(cd "${SEEDSTACK:-$ROOT/../shared/seedstack}" && pwd)"
+export DATA="$(cd "${DATA:-$ROOT/../shared/bench/data}" && pwd)"
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}
+OUT="$(mkdir -p "${OUT:-$ROOT/out/compare-original}" && cd "${OUT:-$ROOT/out/compare-original}" && pwd)"
+PY=/usr/bin/python3
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+
+free_port() { $PY "$SEED/bench_client.py" free-port | $PY -c 'import json,sys; print(json.load(sys.stdin)["port"])'; }
+status() { curl -s "localhost:5080/index/status?dataset=clip512_100k" | $PY -c 'import json,sys; print(json.load(sys.stdin).get("status"))' 2>/dev/null || true; }
+
+original() {  # $1 workers $2 launcher -> sets PORT and SERVER (uvicorn's pid: with 2 workers, their supervisor)
+  PORT=$(free_port)
+  (cd "$SEED" && VS_DATA_DIR="$DATA" exec $PY $2 app:app --host 127.0.0.1 --port "$PORT" --workers "$1" \
+      --no-access-log --log-level warning > "$OUT/original-w$1.log" 2>&1) &
+  SERVER=$!; PIDS+=("$SERVER")
+  $PY "$SEED/bench_client.py" wait-up --port "$PORT" --timeout 60 > /dev/null
+  $PY "$SEED/bench_client.py" build --port "$PORT" --dataset clip512_100k --workers "$1" --M 16 --efc 200 > "$OUT/original-w$1-build.json"
+}
+
+original 1 "-m uvicorn"; P1=$PORT; W1=$SERVER
+original 2 "$SEED/uvicorn_nodelay.py"; P2=$PORT; W2=$SERVER
+
+dotnet build "$ROOT/VisionSearch.AppHost" -c Release -v q > "$OUT/build.log"
+(cd "$OUT" && exec dotnet "$ROOT/artifacts/bin/VisionSearch.AppHost/release/VisionSearch.AppHost.dll" --data "$OUT/apphost" > "$OUT/apphost.log" 2>&1) &
+AH=$!; PIDS+=("$AH")
+until grep -q "VisionSearch is running" "$OUT/apphost.log"; do sleep 1; kill -0 $AH || { tail "$OUT/apphost.log"; exit 1; }; done
+if [ "$(status)" != ready ]; then
+  curl -sf -X POST localhost:5080/index/build -H 'content-type: application/json' \
+    -d "{\"dataset\":\"clip512_100k\",\"source\":\"vectors\",\"location\":\"$DATA/clip512_100k_base.fvecs\",\"m\":16,\"ef_construction\":200}" > /dev/null
+  until [ "$(status)" = ready ]; do sleep 2; done
+fi
+API=$(pgrep -f VisionSearch.Api.dll | head -1)
+
+for round in $(seq 1 "$ROUNDS"); do
+  echo "round $round of $ROUNDS" >&2
+  (cd "$SEED" && TARGET=http://127.0.0.1:$P1 PID=$W1 LABEL=python-w1 DURATION=$DURATION OUT="$OUT" ./load.sh > /dev/null)
+  (cd "$SEED" && TARGET=http://127.0.0.1:$P2 LABEL=python-w2-nodelay DURATION=$DURATION OUT="$OUT" ./load.sh > /dev/null)
+  (cd "$SEED" && TARGET=http://127.0.0.1:5080 PID=$API LABEL=visionsearch DURATION=$DURATION OUT="$OUT" ./load.sh > /dev/null)
+done
+
+$PY "$SEED/compare.py" "$OUT"/load_*.jsonl --ref python-w1 | tee "$OUT/compare-w1.md"
+$PY "$SEED/compare.py" "$OUT"/load_*.jsonl --ref python-w2-nodelay | tee "$OUT/compare-w2.md"
