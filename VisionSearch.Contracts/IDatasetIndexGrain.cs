@@ -10,8 +10,9 @@ public interface IDatasetIndexGrain : IGrainWithStringKey
     [Alias("build")]
     Task<BuildResult> BuildAsync(BuildSpec spec);
 
-    /// <summary>The dataset's phase, counters and index size.</summary>
+    /// <summary>The dataset's phase, counters and index size; asks every shard of the searchable index for its memory.</summary>
     [Alias("status")]
+    [AlwaysInterleave]
     Task<IndexStatus> GetStatusAsync();
 
     /// <summary>

@@ -37,6 +37,8 @@ public enum IndexPhase
 /// <param name="Shards">How many shard grains hold the searchable index.</param>
 /// <param name="Model">What produced the vectors: the CLIP model, or <c>precomputed</c>.</param>
 /// <param name="Skips">The most recent skipped items and why (at most 20).</param>
+/// <param name="MemoryBytes">The native memory the searchable index's shards hold (vectors, links, node metadata), summed over shards.</param>
+/// <param name="SnapshotBytes">The size of the shards' last published snapshots in Redis, summed.</param>
 [GenerateSerializer, Immutable, Alias("vs.IndexStatus")]
 public sealed record IndexStatus(
     string Dataset,
@@ -57,7 +59,9 @@ public sealed record IndexStatus(
     double? EtaSeconds = null,
     int Shards = 0,
     string? Model = null,
-    SkippedItem[]? Skips = null);
+    SkippedItem[]? Skips = null,
+    long MemoryBytes = 0,
+    long SnapshotBytes = 0);
 
 /// <summary>An item a build could not index.</summary>
 /// <param name="Id">The item's id in the dataset.</param>

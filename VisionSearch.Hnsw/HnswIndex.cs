@@ -67,6 +67,12 @@ public sealed unsafe partial class HnswIndex : IDisposable
     /// <summary>The length of every vector.</summary>
     public int Dimension => Options.Dimension;
 
+    /// <summary>
+    /// The native memory the index holds: vectors (and int8 originals kept in memory), both link layers and node
+    /// metadata, as allocated (pages of 16,384 nodes, so it grows in steps). The label map is not counted.
+    /// </summary>
+    public long MemoryBytes => _vectors.AllocatedBytes + _links0.AllocatedBytes + _meta.AllocatedBytes + _upper.AllocatedBytes;
+
     /// <summary>How many vectors are searchable (added and not deleted).</summary>
     public int Count
     {

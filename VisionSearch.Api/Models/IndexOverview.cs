@@ -9,8 +9,9 @@ namespace VisionSearch.Api.Models;
 /// <param name="Status"><c>building</c> while any build runs, else <c>ready</c> when any dataset is searchable, else <c>failed</c> or <c>empty</c>.</param>
 /// <param name="Count">Items searchable, over all datasets.</param>
 /// <param name="Total">Items the running builds will have when they finish, plus the searchable items of the others; absent when a running build's size is unknown.</param>
+/// <param name="MemoryBytes">The native memory of every searchable index, summed.</param>
 /// <param name="Datasets">Each dataset's status.</param>
-public sealed record IndexOverview(IndexPhase Status, long Count, long? Total, IReadOnlyList<IndexStatus> Datasets)
+public sealed record IndexOverview(IndexPhase Status, long Count, long? Total, long MemoryBytes, IReadOnlyList<IndexStatus> Datasets)
 {
     public static IndexOverview Of(IReadOnlyList<IndexStatus> datasets)
     {
@@ -24,6 +25,6 @@ public sealed record IndexOverview(IndexPhase Status, long Count, long? Total, I
             total += d.Status == IndexPhase.Building ? d.ItemsTotal : d.Count;
         }
 
-        return new IndexOverview(phase, datasets.Sum(d => d.Count), total, datasets);
+        return new IndexOverview(phase, datasets.Sum(d => d.Count), total, datasets.Sum(d => d.MemoryBytes), datasets);
     }
 }

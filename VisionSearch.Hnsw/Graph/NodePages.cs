@@ -37,6 +37,9 @@ internal sealed unsafe class NodePages : IDisposable
     /// <summary>How many nodes fit without growing.</summary>
     public int Capacity => Volatile.Read(ref _pages).Length << PageShift;
 
+    /// <summary>The bytes of every page allocated so far.</summary>
+    public long AllocatedBytes => (long)Capacity * RecordBytes;
+
     /// <summary>The record of <paramref name="node"/>, which must be below <see cref="Capacity"/>.</summary>
     public byte* this[int node]
     {

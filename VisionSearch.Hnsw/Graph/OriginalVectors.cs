@@ -28,6 +28,9 @@ internal sealed unsafe class OriginalVectors : IDisposable
 
     public void EnsureCapacity(int nodes) => _memory?.EnsureCapacity(nodes);
 
+    /// <summary>The memory the originals take: 0 when they live in a file.</summary>
+    public long AllocatedBytes => _memory?.AllocatedBytes ?? 0;
+
     public void Write(int node, float* vector)
     {
         var bytes = new ReadOnlySpan<byte>(vector, _dimension * sizeof(float));

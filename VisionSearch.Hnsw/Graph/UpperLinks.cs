@@ -42,6 +42,18 @@ internal sealed unsafe class UpperLinks : IDisposable
         }
     }
 
+    /// <summary>The bytes of every arena allocated so far.</summary>
+    public long AllocatedBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (long)_arenas.Count * ArenaInts * sizeof(int);
+            }
+        }
+    }
+
     public void Dispose()
     {
         lock (_lock)

@@ -36,6 +36,9 @@ internal sealed unsafe class VectorStore : IDisposable
 
     public OriginalVectors? Originals { get; }
 
+    /// <summary>The memory of the walk records and of originals kept in memory.</summary>
+    public long AllocatedBytes => Walk.AllocatedBytes + (Originals?.AllocatedBytes ?? 0);
+
     public void EnsureCapacity(int nodes)
     {
         Walk.EnsureCapacity(nodes);

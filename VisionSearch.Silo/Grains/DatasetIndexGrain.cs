@@ -102,7 +102,18 @@ public sealed partial class DatasetIndexGrain(
 
     public Task ResumeAsync() => Task.CompletedTask; // Activation resumes a pending build; see OnActivateAsync.
 
-    public Task<IndexStatus> GetStatusAsync() => Task.FromResult(Status());
+    public async Task<IndexStatus> GetStatusAsync()
+    {
+        var status = Status();
+        if (_serving is not { } serving)
+        {
+            return status;
+        }
+
+        var shards = await Task.WhenAll(Enumerable.Range(0, serving.Shards)
+            .Select(shard => grains.GetGrain<IIndexShardGrain>(serving.ShardKey(Dataset, shard)).GetStatsAsync()));
+        return status with { MemoryBytes = shards.Sum(s => s.MemoryBytes), SnapshotBytes = shards.Sum(s => s.SnapshotBytes) };
+    }
 
     private IndexStatus Status()
     {

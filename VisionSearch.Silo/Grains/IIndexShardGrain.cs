@@ -15,6 +15,10 @@ public sealed record ShardBatch(int[] Labels, string[] Ids, float[] Vectors);
 [GenerateSerializer, Immutable, Alias("vs.VectorQuery")]
 public sealed record VectorQuery(float[] Vector, int K, int Ef = 0);
 
+/// <summary>What a shard holds: items, the native memory of its index, and the size of its last published snapshot.</summary>
+[GenerateSerializer, Immutable, Alias("vs.ShardStats")]
+public sealed record ShardStats(int Count, long MemoryBytes, long SnapshotBytes);
+
 /// <summary>
 /// One shard of one build of a dataset's index, keyed <c>{dataset}/{build}/{shard}</c>. It owns an HNSW
 /// graph, logs every appended batch to Redis as it indexes it, and snapshots by item count and time;
@@ -40,6 +44,11 @@ public interface IIndexShardGrain : IGrainWithStringKey
     [Alias("vector")]
     [AlwaysInterleave]
     Task<float[]?> GetVectorAsync(int label);
+
+    /// <summary>Items, memory and snapshot size, for the dataset's status.</summary>
+    [Alias("stats")]
+    [AlwaysInterleave]
+    Task<ShardStats> GetStatsAsync();
 
     /// <summary>Deletes the shard's snapshot and log from Redis and deactivates it (its build was replaced).</summary>
     [Alias("drop")]

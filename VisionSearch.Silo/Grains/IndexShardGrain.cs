@@ -34,6 +34,7 @@ public sealed partial class IndexShardGrain(
     private long _logSequence;
     private long _snapshotSequence;
     private bool _hasSnapshot;
+    private long _snapshotBytes;
     private long _sinceSnapshot;
     private long _snapshotAt = Stopwatch.GetTimestamp();
 
@@ -49,6 +50,7 @@ public sealed partial class IndexShardGrain(
             (_ids, _index) = await snapshots.ReadAsync(Owner, manifest, ReadSnapshot, cancellationToken);
             _logSequence = _snapshotSequence = sequence;
             _hasSnapshot = true;
+            _snapshotBytes = manifest.Length;
         }
 
         var replayed = 0;
@@ -116,6 +118,8 @@ public sealed partial class IndexShardGrain(
             : Task.Factory.StartNew(() => Search(index, query), CancellationToken.None, TaskCreationOptions.PreferFairness, TaskScheduler.Default);
     }
 
+    public Task<ShardStats> GetStatsAsync() => Task.FromResult(new ShardStats(_index?.Count ?? 0, _index?.MemoryBytes ?? 0, _snapshotBytes));
+
     public Task<float[]?> GetVectorAsync(int label) => Task.FromResult(_index?.GetVector(label));
 
     public async Task DropAsync()
@@ -178,7 +182,7 @@ public sealed partial class IndexShardGrain(
         var ids = _ids;
         var sequence = _logSequence;
         var metadata = JsonSerializer.Serialize(new ShardSnapshot(sequence, index.Count), Json);
-        await snapshots.WriteAsync(Owner, metadata, stream => WriteSnapshot(stream, ids, index));
+        _snapshotBytes = (await snapshots.WriteAsync(Owner, metadata, stream => WriteSnapshot(stream, ids, index))).Length;
         if (sequence > _snapshotSequence)
         {
             await log.TrimAsync(Owner, _snapshotSequence + 1, sequence);

@@ -29,6 +29,10 @@ public abstract class BuildAndSearchTests(ApiCluster cluster)
         Assert.Equal(2000, (long)status["count"]!);
         Assert.Equal(2000, (long)status["items_indexed"]!);
         Assert.Equal(Dimension, (int)status["dimension"]!);
+        // The index in memory holds at least the raw vectors; the snapshot holds them too, and is smaller than the paged memory.
+        var memory = (long)status["memory_bytes"]!;
+        var snapshot = (long)status["snapshot_bytes"]!;
+        Assert.InRange(snapshot, 2000L * Dimension * sizeof(float), memory);
 
         var queries = TestVectors.Clustered(20, Dimension, seed: 77);
         var before = new List<JsonArray>();
@@ -54,6 +58,8 @@ public abstract class BuildAndSearchTests(ApiCluster cluster)
         var restored = await (await cluster.Client.GetAsync("/index/status?dataset=slice")).ReadJsonAsync();
         Assert.Equal("ready", (string)restored["status"]!);
         Assert.Equal((long)status["snapshot_version"]!, (long)restored["snapshot_version"]!);
+        Assert.Equal(memory, (long)restored["memory_bytes"]!); // the restored index takes what the built one took
+        Assert.Equal(snapshot, (long)restored["snapshot_bytes"]!);
     }
 
     [Fact]

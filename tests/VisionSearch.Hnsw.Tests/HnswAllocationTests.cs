@@ -26,4 +26,26 @@ public sealed class HnswAllocationTests
         Assert.Equal(10 * queries.Length, found);
         Assert.Equal(0, allocated);
     }
+
+    [Theory]
+    [InlineData(Quantization.None, HnswFixtures.Dimension * sizeof(float))]
+    [InlineData(Quantization.Sq8, HnswFixtures.Dimension)] // int8 codes; the originals are in a file
+    public void MemoryBytes_counts_vector_link_and_metadata_pages_and_upper_link_arenas(Quantization quantization, int vectorBytes)
+    {
+        const int M = 16;
+        const long Nodes = 2 * 16_384; // 20,000 rows fill two pages of 16,384 nodes
+        const long Arena = 4 << 20; // upper layers are carved from 4 MiB arenas
+        var originals = Path.Combine(Path.GetTempPath(), $"originals-{Guid.NewGuid():N}");
+        using (var empty = new HnswIndex(new HnswOptions { Dimension = HnswFixtures.Dimension, M = M }))
+        {
+            Assert.Equal(0, empty.MemoryBytes);
+        }
+
+        using var index = HnswFixtures.Build(HnswFixtures.Rows(20_000), quantization, originalsPath: quantization == Quantization.Sq8 ? originals : null);
+
+        // Per node: its vector record, 2·M + 1 ints of layer-0 links, 16 bytes of metadata.
+        var paged = Nodes * (vectorBytes + ((2 * M) + 1) * sizeof(int) + 16);
+        var upper = index.MemoryBytes - paged;
+        Assert.True(upper > 0 && upper % Arena == 0, $"{index.MemoryBytes} bytes: {paged} in pages leaves {upper} for the upper links");
+    }
 }
