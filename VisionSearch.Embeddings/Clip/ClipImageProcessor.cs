@@ -67,17 +67,13 @@ public sealed class ClipImageProcessor
         Normalize(cropped, destination);
     }
 
-    /// <summary>Resize (shortest edge, truncating the other) and centre crop (floor offsets), as uint8 RGB; the caller disposes both.</summary>
+    /// <summary>Resize (shortest edge, truncating the other) and centre crop (floor offsets), as uint8 RGB; the caller disposes it.</summary>
     internal RgbImage ResizeAndCrop(RgbImage image)
     {
         var (w, h) = (image.Width, image.Height);
         var (newWidth, newHeight) = w <= h
             ? (ShortestEdge, (int)(ShortestEdge * (double)h / w))
             : ((int)(ShortestEdge * (double)w / h), ShortestEdge);
-        var resizedImage = PillowBicubic.Resize(image, newWidth, newHeight);
-        using var owned = ReferenceEquals(resizedImage, image) ? null : resizedImage;
-        var resized = resizedImage.Pixels;
-
         var top = (newHeight - CropHeight) / 2;
         var left = (newWidth - CropWidth) / 2;
         if (top < 0 || left < 0)
@@ -85,16 +81,10 @@ public sealed class ClipImageProcessor
             throw new InvalidOperationException($"Resized {newWidth}×{newHeight} is smaller than the {CropWidth}×{CropHeight} crop.");
         }
 
-        var cropped = RgbImage.Rent(CropWidth, CropHeight);
-        for (var y = 0; y < CropHeight; y++)
-        {
-            Buffer.BlockCopy(resized, (((top + y) * newWidth) + left) * 3, cropped.Pixels, y * CropWidth * 3, CropWidth * 3);
-        }
-
-        return cropped;
+        return PillowBicubic.ResizeRegion(image, newWidth, newHeight, left, top, CropWidth, CropHeight);
     }
 
-    private void Normalize(RgbImage image, Span<float> destination)
+    private unsafe void Normalize(RgbImage image, Span<float> destination)
     {
         var plane = CropWidth * CropHeight;
         if (destination.Length < 3 * plane)
@@ -113,12 +103,17 @@ public sealed class ClipImageProcessor
             }
         }
 
-        var pixels = image.Pixels;
-        for (var i = 0; i < plane; i++)
+        fixed (byte* pixels = image.Pixels)
+        fixed (float* table = lookup, red = destination)
         {
-            destination[i] = lookup[pixels[i * 3]];
-            destination[plane + i] = lookup[256 + pixels[(i * 3) + 1]];
-            destination[(2 * plane) + i] = lookup[512 + pixels[(i * 3) + 2]];
+            float* green = red + plane, blue = green + plane;
+            var pixel = pixels;
+            for (var i = 0; i < plane; i++, pixel += 3)
+            {
+                red[i] = table[pixel[0]];
+                green[i] = table[256 + pixel[1]];
+                blue[i] = table[512 + pixel[2]];
+            }
         }
     }
 }
