@@ -1,4 +1,4 @@
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace VisionSearch.Embeddings.Clip;
 
@@ -110,13 +110,16 @@ internal static class PillowBicubic
 
     /// <summary>
     /// ImagingResampleVertical_8bpc: the same sums, with the loops turned so that each source row is read
-    /// front to back into a row of accumulators, 32 bytes at a time widened to int32 lanes (integer addition
-    /// and multiplication are exact, so neither the order nor the width changes a bit).
+    /// front to back into a row of accumulators, a hardware vector of bytes at a time (32 with AVX2, 16 with
+    /// SSE or NEON) widened to int32 lanes (integer addition and multiplication are exact, so neither the order
+    /// nor the width changes a bit).
     /// </summary>
     private static unsafe void Vertical(byte[] source, int width, byte[] output, int newHeight, int[] bounds, int[] kernel, int kernelSize)
     {
         var stride = width * 3;
-        var vectorEnd = stride - (stride % Vector256<byte>.Count);
+        var step = Vector<byte>.Count;
+        var lanesPerInt = Vector<int>.Count;
+        var vectorEnd = stride - (stride % step);
         var sums = new int[stride];
         fixed (byte* src = source, dst = output)
         fixed (int* acc = sums)
@@ -129,19 +132,19 @@ internal static class PillowBicubic
                 for (var i = 0; i < count; i++)
                 {
                     var w = kernel[(y * kernelSize) + i];
-                    var weight = Vector256.Create(w);
+                    var weight = new Vector<int>(w);
                     var row = src + ((long)(min + i) * stride);
                     var x = 0;
-                    for (; x < vectorEnd; x += Vector256<byte>.Count)
+                    for (; x < vectorEnd; x += step)
                     {
-                        var (low, high) = Vector256.Widen(Vector256.Load(row + x));
-                        var (a, b) = Vector256.Widen(low);
-                        var (c, d) = Vector256.Widen(high);
+                        Vector.Widen(Vector.Load(row + x), out Vector<ushort> low, out Vector<ushort> high);
+                        Vector.Widen(low, out Vector<uint> a, out Vector<uint> b);
+                        Vector.Widen(high, out Vector<uint> c, out Vector<uint> d);
                         var lanes = acc + x;
-                        Vector256.Store(Vector256.Load(lanes) + (a.AsInt32() * weight), lanes);
-                        Vector256.Store(Vector256.Load(lanes + 8) + (b.AsInt32() * weight), lanes + 8);
-                        Vector256.Store(Vector256.Load(lanes + 16) + (c.AsInt32() * weight), lanes + 16);
-                        Vector256.Store(Vector256.Load(lanes + 24) + (d.AsInt32() * weight), lanes + 24);
+                        Vector.Store(Vector.Load(lanes) + (Vector.AsVectorInt32(a) * weight), lanes);
+                        Vector.Store(Vector.Load(lanes + lanesPerInt) + (Vector.AsVectorInt32(b) * weight), lanes + lanesPerInt);
+                        Vector.Store(Vector.Load(lanes + (2 * lanesPerInt)) + (Vector.AsVectorInt32(c) * weight), lanes + (2 * lanesPerInt));
+                        Vector.Store(Vector.Load(lanes + (3 * lanesPerInt)) + (Vector.AsVectorInt32(d) * weight), lanes + (3 * lanesPerInt));
                     }
 
                     for (; x < stride; x++)
@@ -150,19 +153,17 @@ internal static class PillowBicubic
                     }
                 }
 
-                // Clip8 for 32 sums at once: clamp(sum >> 22, 0, 255) is the same function.
+                // Clip8 for a vector of sums at once: clamp(sum >> 22, 0, 255) is the same function.
                 var outRow = dst + ((long)y * stride);
-                var zero = Vector256<int>.Zero;
-                var max = Vector256.Create(255);
                 var o = 0;
-                for (; o < vectorEnd; o += Vector256<byte>.Count)
+                for (; o < vectorEnd; o += step)
                 {
                     var lanes = acc + o;
-                    var a = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(Vector256.Load(lanes), PrecisionBits), zero), max);
-                    var b = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(Vector256.Load(lanes + 8), PrecisionBits), zero), max);
-                    var c = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(Vector256.Load(lanes + 16), PrecisionBits), zero), max);
-                    var d = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(Vector256.Load(lanes + 24), PrecisionBits), zero), max);
-                    Vector256.Store(Vector256.Narrow(Vector256.Narrow(a, b).AsUInt16(), Vector256.Narrow(c, d).AsUInt16()), outRow + o);
+                    var a = Clip8(Vector.Load(lanes));
+                    var b = Clip8(Vector.Load(lanes + lanesPerInt));
+                    var c = Clip8(Vector.Load(lanes + (2 * lanesPerInt)));
+                    var d = Clip8(Vector.Load(lanes + (3 * lanesPerInt)));
+                    Vector.Store(Vector.Narrow(Vector.AsVectorUInt16(Vector.Narrow(a, b)), Vector.AsVectorUInt16(Vector.Narrow(c, d))), outRow + o);
                 }
 
                 for (; o < stride; o++)
@@ -227,6 +228,9 @@ internal static class PillowBicubic
 
         return x < 2.0 ? ((((((x - 5) * x) + 8) * x) - 4) * a) : 0.0;
     }
+
+    private static Vector<int> Clip8(Vector<int> sums) =>
+        Vector.Min(Vector.Max(Vector.ShiftRightArithmetic(sums, PrecisionBits), Vector<int>.Zero), new Vector<int>(255));
 
     private static byte Clip8(int value) => value >= 1 << PrecisionBits << 8 ? (byte)255 : value <= 0 ? (byte)0 : (byte)(value >> PrecisionBits);
 }
