@@ -56,6 +56,8 @@ internal sealed class OnnxModel : IDisposable
         await _runs.WaitAsync(cancellationToken);
         try
         {
+            using var activity = EmbeddingInstruments.ActivitySource.StartActivity("onnx.run");
+            activity?.SetTag("visionsearch.output", Output);
             var start = Stopwatch.GetTimestamp();
             using var results = _session.Run(_runOptions, names, values, [Output]);
             var data = results[0].GetTensorDataAsSpan<float>();
