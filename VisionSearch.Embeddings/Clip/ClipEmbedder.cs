@@ -6,9 +6,9 @@ namespace VisionSearch.Embeddings.Clip;
 
 /// <summary>
 /// CLIP text and image embeddings on ONNX Runtime: inputs cut into batches of
-/// <see cref="ClipOptions.MaxBatchSize"/>, the next batch prepared (tokenised, or decoded and resized on
+/// <see cref="ClipOptions.MaxBatchSize"/>, the next batches prepared (tokenised, or decoded and resized on
 /// all cores) while the current one runs, outputs L2-normalised (the ONNX exports return raw
-/// projections). Safe for concurrent callers.
+/// projections) while the next one runs. Safe for concurrent callers.
 /// </summary>
 public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
 {
@@ -52,7 +52,7 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
     public Task<float[][]> EmbedTextsAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        return EmbedAsync(texts.Count, "text", _text, (first, count) => PrepareTexts(texts, first, count), cancellationToken);
+        return EmbedAsync(texts.Count, "text", _text, prepareAhead: 1, (first, count) => PrepareTexts(texts, first, count), cancellationToken);
     }
 
     /// <summary>One unit-length vector per encoded image (JPEG, PNG, GIF, WebP, BMP), in order.</summary>
@@ -60,7 +60,7 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
     public Task<float[][]> EmbedImagesAsync(IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(images);
-        return EmbedAsync(images.Count, "image", _vision, (first, count) => PrepareImages(images, first, count), cancellationToken);
+        return EmbedAsync(images.Count, "image", _vision, prepareAhead: 2, (first, count) => PrepareImages(images, first, count), cancellationToken);
     }
 
     public void Dispose()
@@ -69,27 +69,63 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
         _vision.Dispose();
     }
 
-    private async Task<float[][]> EmbedAsync(int total, string kind, OnnxModel model, Func<int, int, Batch> prepare, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the batches one after another, with <c>prepareAhead</c> batches prepared while one runs: an image batch
+    /// takes longer to decode and resize than to run, so two prepare at once and keep both cores busy; a text batch
+    /// tokenises in a fraction of its run, and a second would only take the core the run needs.
+    /// </summary>
+    private async Task<float[][]> EmbedAsync(
+        int total, string kind, OnnxModel model, int prepareAhead, Func<int, int, Batch> prepare, CancellationToken cancellationToken)
     {
         using var activity = EmbeddingInstruments.ActivitySource.StartActivity($"embed.{kind}");
         activity?.SetTag("visionsearch.items", total);
         var vectors = new float[total][];
-        var next = total > 0 ? Task.Run(() => prepare(0, Math.Min(_batchSize, total)), cancellationToken) : null;
-        for (var first = 0; first < total; first += _batchSize)
+        var normalized = new List<Task>();
+        var prepared = new Queue<Task<Batch>>();
+        var unprepared = 0;
+        void PrepareAhead()
         {
-            using var batch = await next!;
-            var following = first + _batchSize;
-            next = following < total ? Task.Run(() => prepare(following, Math.Min(_batchSize, total - following)), cancellationToken) : null;
-
-            var output = new float[batch.Count * model.Dimension];
-            await model.RunAsync(batch.Names, batch.Values, output, cancellationToken);
-            for (var i = 0; i < batch.Count; i++)
+            for (; prepared.Count < prepareAhead && unprepared < total; unprepared += _batchSize)
             {
-                vectors[first + i] = UnitVectors.Normalize(output.AsSpan(i * model.Dimension, model.Dimension));
+                var from = unprepared;
+                prepared.Enqueue(Task.Run(() => prepare(from, Math.Min(_batchSize, total - from)), cancellationToken));
             }
         }
 
-        return vectors;
+        PrepareAhead();
+        try
+        {
+            for (var first = 0; first < total; first += _batchSize)
+            {
+                using var batch = await prepared.Dequeue();
+                PrepareAhead();
+
+                var output = new float[batch.Count * model.Dimension];
+                await model.RunAsync(batch.Names, batch.Values, output, cancellationToken);
+                // Off the path from one run to the next: the outputs are normalised while the next batch runs.
+                var (from, count) = (first, batch.Count);
+                normalized.Add(Task.Run(() => Normalize(output, model.Dimension, vectors.AsSpan(from, count)), cancellationToken));
+            }
+
+            await Task.WhenAll(normalized);
+            return vectors;
+        }
+        finally
+        {
+            // After a failure (an undecodable image, a cancelled call), batches prepared ahead still release their buffers.
+            while (prepared.TryDequeue(out var pending))
+            {
+                _ = pending.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private static void Normalize(float[] output, int dimension, Span<float[]> vectors)
+    {
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            vectors[i] = UnitVectors.Normalize(output.AsSpan(i * dimension, dimension));
+        }
     }
 
     private Batch PrepareTexts(IReadOnlyList<string> texts, int first, int count)
