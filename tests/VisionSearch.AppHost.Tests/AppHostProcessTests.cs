@@ -19,7 +19,7 @@ public sealed class AppHostProcessTests : IDisposable
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "reads /proc and sends signals");
         var port = FreePort.Next();
-        var siloPort = FreePort.Next();
+        var siloPort = TwoFreePorts(); // silo-1 and silo-2 take this one and the next
         using var collector = new OtlpReceiver();
         using var appHost = StartAppHost(["--api-port", $"{port}", "--silo-port", $"{siloPort}", "--otlp", collector.Endpoint], out var ready, new()
         {
@@ -117,6 +117,26 @@ public sealed class AppHostProcessTests : IDisposable
 
     /// <summary>Every line the AppHost printed, its children's included.</summary>
     private System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
+
+    /// <summary>A port that is free with the one after it.</summary>
+    private static int TwoFreePorts()
+    {
+        while (true)
+        {
+            var port = FreePort.Next();
+            try
+            {
+                var next = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port + 1);
+                next.Start();
+                next.Stop();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Taken: try another pair.
+            }
+        }
+    }
 
     private static async Task<string?> TopHitAsync(HttpClient http, float[] vector)
     {
