@@ -20,7 +20,7 @@ DURATION=${DURATION:-10s}
 OUT="$(mkdir -p "${OUT:-$ROOT/out/compare-original}" && cd "${OUT:-$ROOT/out/compare-original}" && pwd)"
 PY=/usr/bin/python3
 PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+trap 'kill "${PIDS[@]}" 2>/dev/null; wait' EXIT # the AppHost stops its children before it exits
 
 free_port() { $PY "$SEED/bench_client.py" free-port | $PY -c 'import json,sys; print(json.load(sys.stdin)["port"])'; }
 status() { curl -s "localhost:5080/index/status?dataset=clip512_100k" | $PY -c 'import json,sys; print(json.load(sys.stdin).get("status"))' 2>/dev/null || true; }
