@@ -52,14 +52,14 @@ internal sealed record BuildRecord(
 }
 
 /// <summary>The build a dataset's searches go to: its version names the shard grains.</summary>
-internal sealed record ServingRecord(long Version, BuildSpec Spec, string Model, int Shards, int Dimension, long Count, DateTimeOffset BuiltAt)
-{
-    public string ShardKey(string dataset, int shard) => ShardKeys.Of(dataset, Version, shard);
-}
+internal sealed record ServingRecord(long Version, BuildSpec Spec, string Model, int Shards, int Dimension, long Count, DateTimeOffset BuiltAt);
 
 /// <summary>The grain key and Redis owner of one shard: <c>{dataset}/{build}/{shard}</c> (dataset names have no '/').</summary>
 internal static class ShardKeys
 {
     public static string Of(string dataset, long version, int shard) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{dataset}/{version}/{shard}");
+
+    /// <summary>Where a dataset-wide label lives: labels are dealt round the shards, so label l is shard l mod n's (l div n)th.</summary>
+    public static (int Shard, int Label) Locate(long label, int shards) => ((int)(label % shards), (int)(label / shards));
 }

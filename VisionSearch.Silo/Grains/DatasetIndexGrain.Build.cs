@@ -187,15 +187,15 @@ public sealed partial class DatasetIndexGrain
                 continue;
             }
 
-            var shard = (int)(labels[i] % record.Shards);
-            (perShard[shard] ??= new ShardBuffer()).Add((int)(labels[i] / record.Shards), id, vector);
+            var (shard, label) = ShardKeys.Locate(labels[i], record.Shards);
+            (perShard[shard] ??= new ShardBuffer()).Add(label, id, vector);
             stored.Add(StoredItemOf(batch.Entries[i].Item!, labels[i], before, record.Spec));
         }
 
         var spec = ShardSpecOf(record, dimension);
         await Task.WhenAll(perShard.Select((buffer, shard) => buffer is null
             ? Task.CompletedTask
-            : grains.GetGrain<IIndexShardGrain>(ShardKeys.Of(Dataset, record.Version, shard)).AppendAsync(spec, buffer.ToBatch()))
+            : Shard(record.Version, shard).AppendAsync(spec, buffer.ToBatch()))
             .Append(items.WriteAsync(Dataset, record.Version, stored)));
 
         var indexed = perShard.Sum(b => b?.Count ?? 0);
@@ -241,7 +241,7 @@ public sealed partial class DatasetIndexGrain
 
         var spec = ShardSpecOf(record, record.Dimension);
         var counts = await Task.WhenAll(Enumerable.Range(0, record.Shards)
-            .Select(shard => grains.GetGrain<IIndexShardGrain>(ShardKeys.Of(Dataset, record.Version, shard)).CompleteAsync(spec)));
+            .Select(shard => Shard(record.Version, shard).CompleteAsync(spec)));
         var finishedAt = DateTimeOffset.UtcNow;
         var published = record.AsServing(finishedAt) with { Count = counts.Sum() };
         await records.SaveServingAsync(Dataset, published);
@@ -287,7 +287,7 @@ public sealed partial class DatasetIndexGrain
     private async Task DropAsync(long version, int shards)
     {
         await Task.WhenAll(Enumerable.Range(0, shards)
-            .Select(shard => grains.GetGrain<IIndexShardGrain>(ShardKeys.Of(Dataset, version, shard)).DropAsync())
+            .Select(shard => Shard(version, shard).DropAsync())
             .Append(items.DeleteAsync(Dataset, version)));
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using VisionSearch.Contracts;
 using VisionSearch.Datasets;
 using VisionSearch.Embeddings;
+using VisionSearch.Silo.Persistence;
 
 namespace VisionSearch.Silo.Grains;
 
@@ -15,12 +16,12 @@ public sealed partial class DatasetIndexGrain
             return null;
         }
 
-        return (await items.GetAsync(Dataset, serving.Version, [id]))[0]?.ToRecord();
+        return (await StoredItemAsync(serving, id))?.ToRecord();
     }
 
     public async Task<ItemImage?> GetItemImageAsync(string id)
     {
-        if (_serving is not { } serving || (await items.GetAsync(Dataset, serving.Version, [id]))[0] is not { Kind: ItemKinds.Image } stored)
+        if (_serving is not { } serving || await StoredItemAsync(serving, id) is not { Kind: ItemKinds.Image } stored)
         {
             return null;
         }
@@ -38,6 +39,9 @@ public sealed partial class DatasetIndexGrain
             return null;
         });
     }
+
+    /// <summary>Item <paramref name="id"/>'s record in the served build, or null.</summary>
+    private async Task<StoredItem?> StoredItemAsync(ServingRecord serving, string id) => (await items.GetAsync(Dataset, serving.Version, [id]))[0];
 
     public async Task<bool> DeleteAsync()
     {

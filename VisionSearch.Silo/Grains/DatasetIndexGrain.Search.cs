@@ -28,7 +28,8 @@ public sealed partial class DatasetIndexGrain
                 : new SearchResult(SearchOutcome.NotFound, [], $"Dataset '{Dataset}' has not been built.");
         }
 
-        var (vector, problem) = await QueryVectorAsync(serving, query);
+        var metric = ParseMetric(serving.Spec.Metric)!.Value;
+        var (vector, problem) = await QueryVectorAsync(serving, metric, query);
         if (problem is not null)
         {
             return problem;
@@ -36,7 +37,6 @@ public sealed partial class DatasetIndexGrain
 
         // "More like this" asks for one more: the item itself is its own nearest neighbour, and is left out.
         var k = query.ItemId is null ? query.K : query.K + 1;
-        var metric = ParseMetric(serving.Spec.Metric)!.Value;
         activity?.SetTag("visionsearch.shards", serving.Shards);
         var hits = await SearchShardsAsync(serving, new VectorQuery(vector!, k, query.Ef), metric);
         IEnumerable<SearchHit> kept = hits;
@@ -61,7 +61,7 @@ public sealed partial class DatasetIndexGrain
     }
 
     /// <summary>The query's vector, or why there is none.</summary>
-    private async Task<(float[]? Vector, SearchResult? Problem)> QueryVectorAsync(ServingRecord serving, SearchQuery query)
+    private async Task<(float[]? Vector, SearchResult? Problem)> QueryVectorAsync(ServingRecord serving, Metric metric, SearchQuery query)
     {
         if (query.Vector is { } given)
         {
@@ -71,7 +71,7 @@ public sealed partial class DatasetIndexGrain
                     $"The vector has {given.Length} dimensions; dataset '{Dataset}' has {serving.Dimension}.", "vector"));
             }
 
-            return Check(ParseMetric(serving.Spec.Metric)!.Value, given, serving.Dimension) is { } invalid
+            return Check(metric, given, serving.Dimension) is { } invalid
                 ? (null, new SearchResult(SearchOutcome.InvalidVector, [], invalid, "vector"))
                 : (given, null);
         }
@@ -101,25 +101,23 @@ public sealed partial class DatasetIndexGrain
 
     private async Task<float[]?> StoredVectorAsync(ServingRecord serving, string id)
     {
-        var stored = (await items.GetAsync(Dataset, serving.Version, [id]))[0];
-        if (stored is null)
+        if (await StoredItemAsync(serving, id) is not { } stored)
         {
             return null;
         }
 
-        var shard = (int)(stored.Label % serving.Shards);
-        return await grains.GetGrain<IIndexShardGrain>(serving.ShardKey(Dataset, shard)).GetVectorAsync((int)(stored.Label / serving.Shards));
+        var (shard, label) = ShardKeys.Locate(stored.Label, serving.Shards);
+        return await Shard(serving.Version, shard).GetVectorAsync(label);
     }
 
     private async Task<SearchHit[]> SearchShardsAsync(ServingRecord serving, VectorQuery query, Metric metric)
     {
         if (serving.Shards == 1)
         {
-            return await grains.GetGrain<IIndexShardGrain>(serving.ShardKey(Dataset, 0)).SearchAsync(query);
+            return await Shard(serving.Version, 0).SearchAsync(query);
         }
 
-        var perShard = await Task.WhenAll(Enumerable.Range(0, serving.Shards)
-            .Select(shard => grains.GetGrain<IIndexShardGrain>(serving.ShardKey(Dataset, shard)).SearchAsync(query)));
+        var perShard = await Task.WhenAll(Enumerable.Range(0, serving.Shards).Select(shard => Shard(serving.Version, shard).SearchAsync(query)));
         return Merge(perShard, query.K, metric);
     }
 

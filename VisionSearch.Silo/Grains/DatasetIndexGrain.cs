@@ -110,10 +110,12 @@ public sealed partial class DatasetIndexGrain(
             return status;
         }
 
-        var shards = await Task.WhenAll(Enumerable.Range(0, serving.Shards)
-            .Select(shard => grains.GetGrain<IIndexShardGrain>(serving.ShardKey(Dataset, shard)).GetStatsAsync()));
+        var shards = await Task.WhenAll(Enumerable.Range(0, serving.Shards).Select(shard => Shard(serving.Version, shard).GetStatsAsync()));
         return status with { MemoryBytes = shards.Sum(s => s.MemoryBytes), SnapshotBytes = shards.Sum(s => s.SnapshotBytes) };
     }
+
+    /// <summary>Shard <paramref name="shard"/> of build <paramref name="version"/> of this dataset.</summary>
+    private IIndexShardGrain Shard(long version, int shard) => grains.GetGrain<IIndexShardGrain>(ShardKeys.Of(Dataset, version, shard));
 
     private IndexStatus Status()
     {
