@@ -57,6 +57,7 @@ public static class ServiceDefaultsExtensions
         return app;
     }
 
-    private static bool IsHealthPath(Microsoft.AspNetCore.Http.PathString path) =>
+    /// <summary>Whether <paramref name="path"/> is a health check: not traced, never rate limited.</summary>
+    public static bool IsHealthPath(Microsoft.AspNetCore.Http.PathString path) =>
         path.StartsWithSegments("/health") || path.StartsWithSegments("/alive");
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using VisionSearch.ServiceDefaults;
 
 namespace VisionSearch.Api.Access;
 
@@ -20,7 +21,7 @@ internal static class RateLimiting
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
                 var options = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value;
-                if (context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/alive"))
+                if (ServiceDefaultsExtensions.IsHealthPath(context.Request.Path))
                 {
                     return RateLimitPartition.GetNoLimiter("unlimited");
                 }

@@ -14,7 +14,7 @@ public static class DatasetEndpoints
         var group = app.MapGroup("/datasets").WithTags("Datasets");
         group.AddEndpointFilter((context, next) =>
             context.HttpContext.Request.RouteValues.TryGetValue("name", out var name) && !DatasetNames.IsValid(name as string)
-                ? ValueTask.FromResult<object?>(FieldErrors.Single("name", $"Must be {DatasetNames.Rule}."))
+                ? ValueTask.FromResult<object?>(FieldErrors.Single("name", DatasetNames.Invalid))
                 : next(context));
         group.MapGet("", ListAsync)
             .WithName("ListDatasets")

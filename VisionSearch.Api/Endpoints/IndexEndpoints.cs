@@ -78,7 +78,7 @@ public static class IndexEndpoints
 
         if (!DatasetNames.IsValid(dataset))
         {
-            return FieldErrors.Single("dataset", $"Must be {DatasetNames.Rule}.");
+            return FieldErrors.Single("dataset", DatasetNames.Invalid);
         }
 
         return await DatasetEndpoints.BuiltStatusAsync(dataset, grains) is { } status ? TypedResults.Ok(status) : DatasetEndpoints.NotFound(dataset);

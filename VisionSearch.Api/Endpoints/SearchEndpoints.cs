@@ -195,7 +195,7 @@ public static class SearchEndpoints
             var errors = new FieldErrors();
             if (Dataset is not null && !DatasetNames.IsValid(Dataset))
             {
-                errors.Add("dataset", $"Must be {DatasetNames.Rule}.");
+                errors.Add("dataset", DatasetNames.Invalid);
             }
 
             var given = (Vector is null ? 0 : 1) + (Text is null ? 0 : 1) + (ItemId is null ? 0 : 1) + (Image is null ? 0 : 1);
