@@ -22,6 +22,9 @@ public sealed class AppHostOptions : IValidatableObject
     [Range(1, 65535)]
     public int SiloHttpPort { get; set; } = 5090;
 
+    /// <summary>Silo <paramref name="silo"/>'s HTTP port (1-based).</summary>
+    public int SiloHttpPortOf(int silo) => SiloHttpPort + silo - 1;
+
     /// <summary>Where redis-server keeps its append-only file, relative to the working directory.</summary>
     [Required]
     public string DataDir { get; set; } = "data";
@@ -54,10 +57,10 @@ public sealed class AppHostOptions : IValidatableObject
             yield return new ValidationResult("The sagemaker embedder needs an endpoint: --sagemaker-endpoint NAME.", [nameof(SageMakerEndpoint)]);
         }
 
-        if (SiloHttpPort + Silos - 1 > 65535 || (ApiPort >= SiloHttpPort && ApiPort < SiloHttpPort + Silos))
+        if (SiloHttpPortOf(Silos) > 65535 || (ApiPort >= SiloHttpPort && ApiPort <= SiloHttpPortOf(Silos)))
         {
             yield return new ValidationResult(
-                $"The silos' HTTP ports {SiloHttpPort}..{SiloHttpPort + Silos - 1} must be valid and leave out the API's port {ApiPort}.",
+                $"The silos' HTTP ports {SiloHttpPort}..{SiloHttpPortOf(Silos)} must be valid and leave out the API's port {ApiPort}.",
                 [nameof(SiloHttpPort)]);
         }
     }

@@ -29,7 +29,7 @@ internal sealed partial class Orchestrator(
         try
         {
             _silos = new Supervisor?[settings.Silos];
-            EnsurePortsFree([settings.ApiPort, .. Enumerable.Range(settings.SiloHttpPort, settings.Silos)]);
+            EnsurePortsFree([settings.ApiPort, .. Enumerable.Range(1, settings.Silos).Select(settings.SiloHttpPortOf)]);
             var redis = await RedisResource.StartAsync(configuration.GetConnectionString("redis"), settings.DataDir);
             _redis = redis.Process is { } server ? Supervisor.Adopt("redis", server, redis.StartAgain!, logger) : redis;
             LogStarted(logger, "redis", redis.ConnectionString);
@@ -75,7 +75,7 @@ internal sealed partial class Orchestrator(
         int n, AppHostOptions settings, Dictionary<string, string> shared, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var name = $"silo-{n}";
-        var httpPort = settings.SiloHttpPort + n - 1;
+        var httpPort = settings.SiloHttpPortOf(n);
         // Fixed for the AppHost's lifetime: a restarted silo comes back at the address the cluster and the API know.
         var environment = new Dictionary<string, string>(shared)
         {
@@ -116,18 +116,10 @@ internal sealed partial class Orchestrator(
     /// <summary>Fails before anything starts when a port is taken, typically by a VisionSearch already running.</summary>
     private static void EnsurePortsFree(IEnumerable<int> ports)
     {
-        foreach (var port in ports)
+        if (ports.FirstOrDefault(port => !FreePort.IsFree(port)) is > 0 and var taken)
         {
-            try
-            {
-                using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-                probe.Start();
-            }
-            catch (System.Net.Sockets.SocketException e)
-            {
-                throw new InvalidOperationException(
-                    $"Port {port} is in use (is VisionSearch already running?). Stop it, or choose other ports: --api-port 5180 --silo-port 5190.", e);
-            }
+            throw new InvalidOperationException(
+                $"Port {taken} is in use (is VisionSearch already running?). Stop it, or choose other ports: --api-port 5180 --silo-port 5190.");
         }
     }
 

@@ -13,7 +13,7 @@ internal static class ResourceTable
         {
             ("redis", redisProcess is null ? "-" : $"{redisProcess.Current.Id}", $"{redis.ConnectionString}  {redis.Description}"),
         };
-        rows.AddRange(silos.Select((s, i) => (s.Name, $"{s.Current.Id}", $"http://127.0.0.1:{settings.SiloHttpPort + i}/health")));
+        rows.AddRange(silos.Select((s, i) => (s.Name, $"{s.Current.Id}", $"http://127.0.0.1:{settings.SiloHttpPortOf(i + 1)}/health")));
         rows.Add(("api", $"{api.Current.Id}", apiUrl));
 
         string[] lines =
@@ -26,7 +26,7 @@ internal static class ResourceTable
             "",
             $"  {"API",-19}{apiUrl}",
             $"  {"Swagger",-19}{apiUrl}/docs",
-            $"  {"Orleans dashboard",-19}http://127.0.0.1:{settings.SiloHttpPort}/dashboard",
+            $"  {"Orleans dashboard",-19}http://127.0.0.1:{settings.SiloHttpPortOf(1)}/dashboard",
             $"  {"Traces, metrics",-19}{(otlp is { Length: > 0 } ? $"OTLP to {otlp}" : "not exported: run a dashboard and pass --otlp http://localhost:4317 (README)")}",
         ];
         return string.Join(Environment.NewLine, lines) + Environment.NewLine;
