@@ -64,8 +64,8 @@ internal static class EmbeddingBench
     }
 
     /// <summary>
-    /// Sums <c>visionsearch.embedding.run.duration</c> (the time inside session.Run, over every run) and keeps the
-    /// <c>onnx.run</c> spans' intervals, whose union is the wall time in which some run was in progress.
+    /// Keeps the <c>onnx.run</c> spans' intervals (their sum is the time inside session.Run, their union the wall
+    /// time in which some run was in progress) and sums <c>visionsearch.embedding.prepare.duration</c>.
     /// </summary>
     private sealed class RunTimeListener : IDisposable
     {
@@ -73,7 +73,6 @@ internal static class EmbeddingBench
         private readonly ActivityListener _spans;
         private readonly Lock _lock = new();
         private readonly List<(long Start, long End)> _runs = [];
-        private double _seconds;
         private double _prepareSeconds;
 
         public RunTimeListener()
@@ -97,7 +96,7 @@ internal static class EmbeddingBench
             ActivitySource.AddActivityListener(_spans);
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == EmbeddingInstruments.Name && instrument.Name is "visionsearch.embedding.run.duration" or "visionsearch.embedding.prepare.duration")
+                if (instrument.Meter.Name == EmbeddingInstruments.Name && instrument.Name == "visionsearch.embedding.prepare.duration")
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
@@ -106,14 +105,7 @@ internal static class EmbeddingBench
             {
                 lock (_lock)
                 {
-                    if (instrument.Name == "visionsearch.embedding.run.duration")
-                    {
-                        _seconds += value;
-                    }
-                    else
-                    {
-                        _prepareSeconds += value;
-                    }
+                    _prepareSeconds += value;
                 }
             });
             _listener.Start();
@@ -125,7 +117,7 @@ internal static class EmbeddingBench
             {
                 lock (_lock)
                 {
-                    return _seconds;
+                    return TimeSpan.FromTicks(_runs.Sum(r => r.End - r.Start)).TotalSeconds;
                 }
             }
         }
@@ -165,7 +157,6 @@ internal static class EmbeddingBench
         {
             lock (_lock)
             {
-                _seconds = 0;
                 _prepareSeconds = 0;
                 _runs.Clear();
             }
