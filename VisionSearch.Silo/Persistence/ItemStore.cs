@@ -50,7 +50,7 @@ public sealed class ItemStore(IConnectionMultiplexer redis, IOptions<SnapshotOpt
 
 /// <summary>One item's record: its label in the build (which shard holds it, and where), what it is, and where its source has it.</summary>
 /// <param name="Id">The item id (the hash field; also kept in the value so a record stands alone).</param>
-/// <param name="Label">The build-wide label: shard <c>label % shards</c>, local label <c>label / shards</c>.</param>
+/// <param name="Label">The build-wide label; <see cref="Grains.ShardKeys.Locate"/> says which shard holds it, under which local label.</param>
 /// <param name="Kind">image, text or vector.</param>
 /// <param name="Text">The text or caption.</param>
 /// <param name="Path">A folder image's relative path.</param>

@@ -58,7 +58,7 @@ internal sealed class Deployment(SageMakerApi api, ModelUpload upload, HubClient
                 ["SAGEMAKER_REGION"] = settings.Region,
             };
             var modelName = Name(settings.EndpointName, sha, settings.ResolvedImage, settings.RoleArn, environment.ToJsonString());
-            if (await api.TryCallAsync("DescribeModel", new JsonObject { ["ModelName"] = modelName }, cancellationToken) is null)
+            if (await api.TryCallAsync("DescribeModel", Model(modelName), cancellationToken) is null)
             {
                 await api.CallAsync("CreateModel", new JsonObject
                 {
@@ -75,7 +75,7 @@ internal sealed class Deployment(SageMakerApi api, ModelUpload upload, HubClient
             }
 
             var configName = Name(settings.EndpointName, modelName, settings.InstanceType, settings.InstanceCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            if (await api.TryCallAsync("DescribeEndpointConfig", new JsonObject { ["EndpointConfigName"] = configName }, cancellationToken) is null)
+            if (await api.TryCallAsync("DescribeEndpointConfig", Config(configName), cancellationToken) is null)
             {
                 await api.CallAsync("CreateEndpointConfig", new JsonObject
                 {
@@ -145,17 +145,17 @@ internal sealed class Deployment(SageMakerApi api, ModelUpload upload, HubClient
         }
 
         var configName = (string)endpoint["EndpointConfigName"]!;
-        var config = await api.TryCallAsync("DescribeEndpointConfig", new JsonObject { ["EndpointConfigName"] = configName }, cancellationToken);
+        var config = await api.TryCallAsync("DescribeEndpointConfig", Config(configName), cancellationToken);
         await api.CallAsync("DeleteEndpoint", Endpoint(endpointName), cancellationToken);
         deleted.Add($"endpoint {endpointName}");
         if (config is not null)
         {
-            await api.CallAsync("DeleteEndpointConfig", new JsonObject { ["EndpointConfigName"] = configName }, cancellationToken);
+            await api.CallAsync("DeleteEndpointConfig", Config(configName), cancellationToken);
             deleted.Add($"endpoint config {configName}");
             foreach (var variant in config["ProductionVariants"]?.AsArray() ?? [])
             {
                 var model = (string)variant!["ModelName"]!;
-                if (await api.TryCallAsync("DeleteModel", new JsonObject { ["ModelName"] = model }, cancellationToken) is not null)
+                if (await api.TryCallAsync("DeleteModel", Model(model), cancellationToken) is not null)
                 {
                     deleted.Add($"model {model}");
                 }
@@ -210,6 +210,10 @@ internal sealed class Deployment(SageMakerApi api, ModelUpload upload, HubClient
         });
 
     private static JsonObject Endpoint(string name) => new() { ["EndpointName"] = name };
+
+    private static JsonObject Config(string name) => new() { ["EndpointConfigName"] = name };
+
+    private static JsonObject Model(string name) => new() { ["ModelName"] = name };
 
     /// <summary><c>{endpoint}-{10 hex of SHA-256(parts)}</c>, within SageMaker's 63 characters.</summary>
     private static string Name(string endpoint, params string[] parts)
