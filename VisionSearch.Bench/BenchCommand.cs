@@ -93,7 +93,7 @@ internal static class BenchCommand
         var model = new Option<DirectoryInfo>("--model") { Required = true, Description = "A CLIP model folder in the Hugging Face layout (e.g. ../shared/fixtures/clip-tiny)." };
         var images = new Option<DirectoryInfo?>("--images") { Description = "Images to embed, cycled; default <model>/images." };
         var batches = new Option<string>("--batch") { DefaultValueFactory = _ => "1,8,32", Description = "Comma-separated batch sizes." };
-        var items = new Option<int>("--items") { DefaultValueFactory = _ => 256, Description = "Texts and images per pass." };
+        var items = new Option<int>("--items") { DefaultValueFactory = _ => 2048, Description = "Texts and images per pass (five passes are measured)." };
         var command = new Command("embeddings", "Texts/s and images/s through the CLIP embedder, time outside session.Run, bytes allocated per item.")
         {
             model, images, batches, items,

@@ -16,6 +16,9 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
     private readonly OnnxModel _vision;
     private readonly int _batchSize;
 
+    /// <summary>The fewest texts handed to the pool at once (see <see cref="EmbedAsync"/>).</summary>
+    private const int TextsPerChunk = 64;
+
     private ClipEmbedder(ClipModelFolder folder, ClipOptions options)
     {
         Tokenizer = ClipTokenizer.FromFolder(folder.Path);
@@ -52,7 +55,7 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
     public Task<float[][]> EmbedTextsAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        return EmbedAsync(texts.Count, "text", _text, prepareAhead: 1, (first, count) => PrepareTexts(texts, first, count), cancellationToken);
+        return EmbedAsync(texts.Count, "text", _text, Math.Max(_batchSize, TextsPerChunk) / _batchSize * _batchSize, prepareAhead: 1, (first, count) => PrepareTexts(texts, first, count), cancellationToken);
     }
 
     /// <summary>One unit-length vector per encoded image (JPEG, PNG, GIF, WebP, BMP), in order.</summary>
@@ -60,7 +63,7 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
     public Task<float[][]> EmbedImagesAsync(IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(images);
-        return EmbedAsync(images.Count, "image", _vision, prepareAhead: 2, (first, count) => PrepareImages(images, first, count), cancellationToken);
+        return EmbedAsync(images.Count, "image", _vision, _batchSize, prepareAhead: 2, (first, count) => PrepareImages(images, first, count), cancellationToken);
     }
 
     public void Dispose()
@@ -70,41 +73,47 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
     }
 
     /// <summary>
-    /// Runs the batches one after another, with <c>prepareAhead</c> batches prepared while one runs: an image batch
-    /// takes longer to decode and resize than to run, so two prepare at once and keep both cores busy; a text batch
-    /// tokenises in a fraction of its run, and a second would only take the core the run needs.
+    /// Runs the batches one after another, in chunks of whole batches: a chunk is prepared on the pool as one task, its
+    /// batches run, and its outputs are normalised on the pool as one task while the next chunk runs. Each hand-off to
+    /// the pool can wake a sleeping thread, which costs more than tokenising a text, so a text chunk spans at least
+    /// <see cref="TextsPerChunk"/> texts; decoding an image costs far more than a wake, so an image chunk is one batch.
+    /// <c>prepareAhead</c> chunks are prepared while one runs: an image batch takes longer to decode and resize than to
+    /// run, so two prepare at once and keep both cores busy; a text chunk tokenises in a fraction of its runs.
     /// </summary>
     private async Task<float[][]> EmbedAsync(
-        int total, string kind, OnnxModel model, int prepareAhead, Func<int, int, Batch> prepare, CancellationToken cancellationToken)
+        int total, string kind, OnnxModel model, int chunkSize, int prepareAhead, Func<int, int, Batch> prepare, CancellationToken cancellationToken)
     {
         using var activity = EmbeddingInstruments.ActivitySource.StartActivity($"embed.{kind}");
         activity?.SetTag("visionsearch.items", total);
         var vectors = new float[total][];
         var normalized = new List<Task>();
-        var prepared = new Queue<Task<Batch>>();
+        var prepared = new Queue<Task<Chunk>>();
         var unprepared = 0;
         void PrepareAhead()
         {
-            for (; prepared.Count < prepareAhead && unprepared < total; unprepared += _batchSize)
+            for (; prepared.Count < prepareAhead && unprepared < total; unprepared += chunkSize)
             {
                 var from = unprepared;
-                prepared.Enqueue(Task.Run(() => prepare(from, Math.Min(_batchSize, total - from)), cancellationToken));
+                prepared.Enqueue(Task.Run(() => PrepareChunk(model.Dimension, from, Math.Min(chunkSize, total - from), prepare), cancellationToken));
             }
         }
 
         PrepareAhead();
         try
         {
-            for (var first = 0; first < total; first += _batchSize)
+            while (prepared.TryDequeue(out var next))
             {
-                using var batch = await prepared.Dequeue();
-                PrepareAhead();
+                Chunk chunk;
+                using (chunk = await next)
+                {
+                    PrepareAhead();
+                    foreach (var batch in chunk.Batches)
+                    {
+                        await model.RunAsync(batch.Names, batch.Values, batch.Output!, cancellationToken);
+                    }
+                }
 
-                var output = new float[batch.Count * model.Dimension];
-                await model.RunAsync(batch.Names, batch.Values, output, cancellationToken);
-                // Off the path from one run to the next: the outputs are normalised while the next batch runs.
-                var (from, count) = (first, batch.Count);
-                normalized.Add(Task.Run(() => Normalize(output, model.Dimension, vectors.AsSpan(from, count)), cancellationToken));
+                normalized.Add(Task.Run(() => chunk.NormalizeInto(vectors), cancellationToken));
             }
 
             await Task.WhenAll(normalized);
@@ -112,7 +121,7 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
         }
         finally
         {
-            // After a failure (an undecodable image, a cancelled call), batches prepared ahead still release their buffers.
+            // After a failure (an undecodable image, a cancelled call), chunks prepared ahead still release their buffers.
             while (prepared.TryDequeue(out var pending))
             {
                 _ = pending.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
@@ -120,11 +129,22 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
         }
     }
 
-    private static void Normalize(float[] output, int dimension, Span<float[]> vectors)
+    private Chunk PrepareChunk(int dimension, int first, int count, Func<int, int, Batch> prepare)
     {
-        for (var i = 0; i < vectors.Length; i++)
+        var chunk = new Chunk(first, count, dimension);
+        try
         {
-            vectors[i] = UnitVectors.Normalize(output.AsSpan(i * dimension, dimension));
+            for (var at = 0; at < count; at += _batchSize)
+            {
+                chunk.Add(prepare(first + at, Math.Min(_batchSize, count - at)));
+            }
+
+            return chunk;
+        }
+        catch
+        {
+            chunk.Dispose();
+            throw;
         }
     }
 
@@ -193,7 +213,10 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
         return batch;
     }
 
-    /// <summary>A prepared batch: the model's feeds, which own pinned buffers until disposed, and the pooled arrays behind them.</summary>
+    /// <summary>
+    /// A prepared batch: the model's feeds and the tensor its output is written to, which pin buffers until disposed,
+    /// and the pooled arrays behind the feeds.
+    /// </summary>
     private sealed class Batch(int count) : IDisposable
     {
         private readonly List<string> _names = [];
@@ -205,6 +228,9 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
         public IReadOnlyList<string> Names => _names;
 
         public IReadOnlyList<OrtValue> Values => _values;
+
+        /// <summary>The [count, dimension] output tensor over the batch's slice of its chunk's output buffer.</summary>
+        public OrtValue? Output { get; set; }
 
         public void Add(string name, OrtValue value)
         {
@@ -230,12 +256,64 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
                 value.Dispose();
             }
 
+            Output?.Dispose();
+
             foreach (var array in _rented)
             {
                 ArrayPool<float>.Shared.Return(array);
             }
 
             _rented.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Consecutive prepared batches, from item <see cref="First"/> on, and one pooled buffer their runs write their
+    /// outputs into. Disposing releases the batches; <see cref="NormalizeInto"/> then turns the outputs into unit vectors
+    /// and returns the buffer.
+    /// </summary>
+    private sealed class Chunk(int first, int count, int dimension) : IDisposable
+    {
+        private readonly List<Batch> _batches = [];
+        private float[]? _output = ArrayPool<float>.Shared.Rent(count * dimension);
+        private int _filled;
+
+        public int First { get; } = first;
+
+        public IReadOnlyList<Batch> Batches => _batches;
+
+        public void Add(Batch batch)
+        {
+            batch.Output = OrtValue.CreateTensorValueFromMemory(
+                OrtMemoryInfo.DefaultInstance, _output.AsMemory(_filled * dimension, batch.Count * dimension), [batch.Count, dimension]);
+            _batches.Add(batch);
+            _filled += batch.Count;
+        }
+
+        /// <summary>Writes the L2-normalised outputs to their items' places in <paramref name="vectors"/> (after disposing).</summary>
+        public void NormalizeInto(float[][] vectors)
+        {
+            var output = Interlocked.Exchange(ref _output, null) ?? throw new ObjectDisposedException(nameof(Chunk));
+            for (var i = 0; i < count; i++)
+            {
+                vectors[First + i] = UnitVectors.Normalize(output.AsSpan(i * dimension, dimension));
+            }
+
+            ArrayPool<float>.Shared.Return(output);
+        }
+
+        /// <summary>
+        /// Releases the batches' feeds and output tensors; the buffer stays for <see cref="NormalizeInto"/> (after a
+        /// failure, it is left to the collector rather than returned).
+        /// </summary>
+        public void Dispose()
+        {
+            foreach (var batch in _batches)
+            {
+                batch.Dispose();
+            }
+
+            _batches.Clear();
         }
     }
 }

@@ -15,6 +15,8 @@ internal sealed class OnnxModel : IDisposable
     /// <summary>Default options, made once: a native object per run costs more than this tiny model's layers.</summary>
     private readonly RunOptions _runOptions = new();
 
+    private readonly string[] _outputNames;
+
     public OnnxModel(string path, ClipOptions options, string preferredOutput)
     {
         if (!File.Exists(path))
@@ -37,6 +39,7 @@ internal sealed class OnnxModel : IDisposable
             ? preferredOutput
             : _session.OutputMetadata.First(o => o.Value.Dimensions.Length == 2).Key;
         Dimension = _session.OutputMetadata[Output].Dimensions[^1];
+        _outputNames = [Output];
     }
 
     /// <summary>The model's input names: feeds are built from these, so an export without <c>attention_mask</c> works too.</summary>
@@ -50,8 +53,11 @@ internal sealed class OnnxModel : IDisposable
     /// <summary>The element type the model wants for <paramref name="input"/>.</summary>
     public Type ElementType(string input) => _session.InputMetadata[input].ElementType;
 
-    /// <summary>Runs the model and copies the [batch, dimension] output into <paramref name="output"/>.</summary>
-    public async Task RunAsync(IReadOnlyList<string> names, IReadOnlyList<OrtValue> values, float[] output, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the model with its output written straight into <paramref name="output"/>, a [batch, <see cref="Dimension"/>]
+    /// tensor over the caller's buffer: no native output to allocate, copy and free per run.
+    /// </summary>
+    public async Task RunAsync(IReadOnlyList<string> names, IReadOnlyList<OrtValue> values, OrtValue output, CancellationToken cancellationToken)
     {
         await _runs.WaitAsync(cancellationToken);
         try
@@ -59,9 +65,7 @@ internal sealed class OnnxModel : IDisposable
             using var activity = EmbeddingInstruments.ActivitySource.StartActivity("onnx.run");
             activity?.SetTag("visionsearch.output", Output);
             var start = Stopwatch.GetTimestamp();
-            using var results = _session.Run(_runOptions, names, values, [Output]);
-            var data = results[0].GetTensorDataAsSpan<float>();
-            data.CopyTo(output);
+            _session.Run(_runOptions, names, values, _outputNames, [output]);
             EmbeddingInstruments.RecordRun(Output, Stopwatch.GetElapsedTime(start));
         }
         finally

@@ -27,6 +27,24 @@ public sealed class ClipEmbedderTests : IDisposable
     }
 
     [Fact]
+    public async Task Texts_spanning_several_chunks_come_back_in_order()
+    {
+        // Batches of 5 make chunks of 60 texts (the most whole batches within 64): 150 texts are two full chunks and
+        // a short one, ending in a short batch.
+        using var embedder = ClipEmbedder.Open(new ClipModelFolder(ClipGoldens.Folder), new ClipOptions { MaxBatchSize = 5 });
+        var goldens = ClipGoldens.Texts.ToList();
+        var picks = Enumerable.Range(0, 150).Select(i => goldens[(i * 7) % goldens.Count]).ToList();
+
+        var vectors = await embedder.EmbedTextsAsync([.. picks.Select(t => t.GetProperty("text").GetString()!)]);
+
+        Assert.Equal(150, vectors.Length);
+        for (var i = 0; i < picks.Count; i++)
+        {
+            AssertClose(ClipGoldens.Floats(picks[i].GetProperty("text_embeds_normalized")), vectors[i], $"text {i}");
+        }
+    }
+
+    [Fact]
     public async Task Image_embeddings_match_the_goldens_alone_and_batched()
     {
         var images = ClipGoldens.Images.ToList();
