@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using SkiaSharp;
 
 namespace VisionSearch.Embeddings.Clip;
@@ -89,22 +90,41 @@ internal static class ImageDecoder
         return best;
     }
 
+    /// <summary>RGBA to RGB, four pixels per byte shuffle where the hardware has one (a scalar loop took a tenth of preprocessing).</summary>
     private static RgbImage DropAlpha(byte[] rgba, int width, int height)
     {
         var image = RgbImage.Rent(width, height);
         var rgb = image.Pixels;
-        for (int source = 0, target = 0, end = width * height * 3; target < end; source += 4, target += 3)
+        var pixels = width * height;
+        var pixel = 0;
+        if (Vector128.IsHardwareAccelerated)
         {
-            rgb[target] = rgba[source];
-            rgb[target + 1] = rgba[source + 1];
-            rgb[target + 2] = rgba[source + 2];
+            var keepRgb = Vector128.Create((byte)0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0xFF, 0xFF, 0xFF, 0xFF);
+            ref var source = ref MemoryMarshal.GetArrayDataReference(rgba);
+            ref var target = ref MemoryMarshal.GetArrayDataReference(rgb);
+
+            // Each store writes 16 bytes for 12, the next store overwriting the 4 extra: stop while 16 still fit.
+            for (; pixel + 6 <= pixels; pixel += 4)
+            {
+                Vector128.Shuffle(Vector128.LoadUnsafe(ref source, (nuint)(pixel * 4)), keepRgb).StoreUnsafe(ref target, (nuint)(pixel * 3));
+            }
+        }
+
+        for (; pixel < pixels; pixel++)
+        {
+            rgb[pixel * 3] = rgba[pixel * 4];
+            rgb[(pixel * 3) + 1] = rgba[(pixel * 4) + 1];
+            rgb[(pixel * 3) + 2] = rgba[(pixel * 4) + 2];
         }
 
         return image;
     }
 
-    /// <summary>Pillow's <c>ImageOps.exif_transpose</c>: maps each output pixel to its source for the 8 EXIF origins.</summary>
-    private static RgbImage Orient(RgbImage image, SKEncodedOrigin origin)
+    /// <summary>
+    /// Pillow's <c>ImageOps.exif_transpose</c> for the 8 EXIF origins. Output pixel (x, y) comes from source pixel
+    /// <c>start + x·across + y·down</c>: each origin is a start corner and two steps (the table in the switch).
+    /// </summary>
+    private static unsafe RgbImage Orient(RgbImage image, SKEncodedOrigin origin)
     {
         if (origin is SKEncodedOrigin.TopLeft or SKEncodedOrigin.Default)
         {
@@ -112,26 +132,32 @@ internal static class ImageDecoder
         }
 
         var (w, h) = (image.Width, image.Height);
+        var (start, across, down) = origin switch
+        {
+            SKEncodedOrigin.TopRight => (w - 1, -1, w),                       // (w − 1 − x, y)
+            SKEncodedOrigin.BottomRight => (((h - 1) * w) + w - 1, -1, -w),   // (w − 1 − x, h − 1 − y)
+            SKEncodedOrigin.BottomLeft => ((h - 1) * w, 1, -w),               // (x, h − 1 − y)
+            SKEncodedOrigin.LeftTop => (0, w, 1),                             // (y, x)
+            SKEncodedOrigin.RightTop => ((h - 1) * w, -w, 1),                 // (y, h − 1 − x)
+            SKEncodedOrigin.RightBottom => (((h - 1) * w) + w - 1, -w, -1),   // (w − 1 − y, h − 1 − x)
+            _ => (w - 1, w, -1),                                              // LeftBottom: (w − 1 − y, x)
+        };
         var swaps = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
         var (outWidth, outHeight) = swaps ? (h, w) : (w, h);
         using var source = image;
         var oriented = RgbImage.Rent(outWidth, outHeight);
-        var output = oriented.Pixels;
-        for (var y = 0; y < outHeight; y++)
+        fixed (byte* from = source.Pixels, to = oriented.Pixels)
         {
-            for (var x = 0; x < outWidth; x++)
+            var output = to;
+            for (var y = 0; y < outHeight; y++)
             {
-                var (sx, sy) = origin switch
+                var input = from + ((start + ((long)y * down)) * 3);
+                for (var x = 0; x < outWidth; x++, input += across * 3, output += 3)
                 {
-                    SKEncodedOrigin.TopRight => (w - 1 - x, y),
-                    SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y),
-                    SKEncodedOrigin.BottomLeft => (x, h - 1 - y),
-                    SKEncodedOrigin.LeftTop => (y, x),
-                    SKEncodedOrigin.RightTop => (y, h - 1 - x),
-                    SKEncodedOrigin.RightBottom => (w - 1 - y, h - 1 - x),
-                    _ => (w - 1 - y, x), // LeftBottom
-                };
-                Buffer.BlockCopy(image.Pixels, ((sy * w) + sx) * 3, output, ((y * outWidth) + x) * 3, 3);
+                    output[0] = input[0];
+                    output[1] = input[1];
+                    output[2] = input[2];
+                }
             }
         }
 

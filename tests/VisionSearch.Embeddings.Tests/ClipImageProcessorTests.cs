@@ -32,6 +32,69 @@ public sealed class ClipImageProcessorTests
         Assert.Contains("Not a decodable image", error.Message);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void Every_exif_orientation_turns_the_pixels_as_pillows_exif_transpose_does(int orientation)
+    {
+        // The same JPEG with and without an EXIF segment decodes to the same raw pixels; only the turn may differ.
+        const int Width = 37, Height = 23; // odd, unequal sides: a swapped or off-by-one index shows
+        using var bitmap = new SKBitmap(Width, Height);
+        for (var y = 0; y < Height; y++)
+        {
+            for (var x = 0; x < Width; x++)
+            {
+                bitmap.SetPixel(x, y, new SKColor((byte)(x * 7), (byte)(y * 11), (byte)((x * y) % 256)));
+            }
+        }
+
+        using var encoded = bitmap.Encode(SKEncodedImageFormat.Jpeg, 100);
+        var plain = encoded.ToArray();
+        using var upright = ImageDecoder.Decode(plain, 224);
+        using var turned = ImageDecoder.Decode(WithExifOrientation(plain, orientation), 224);
+
+        // ImageOps.exif_transpose: 2 FLIP_LEFT_RIGHT, 3 ROTATE_180, 4 FLIP_TOP_BOTTOM, 5 TRANSPOSE, 6 ROTATE_270,
+        // 7 TRANSVERSE, 8 ROTATE_90; for each, the source of output pixel (x, y).
+        Func<int, int, (int X, int Y)> source = orientation switch
+        {
+            1 => (x, y) => (x, y),
+            2 => (x, y) => (Width - 1 - x, y),
+            3 => (x, y) => (Width - 1 - x, Height - 1 - y),
+            4 => (x, y) => (x, Height - 1 - y),
+            5 => (x, y) => (y, x),
+            6 => (x, y) => (y, Height - 1 - x),
+            7 => (x, y) => (Width - 1 - y, Height - 1 - x),
+            _ => (x, y) => (Width - 1 - y, x),
+        };
+        var (expectedWidth, expectedHeight) = orientation >= 5 ? (Height, Width) : (Width, Height);
+        Assert.Equal((expectedWidth, expectedHeight), (turned.Width, turned.Height));
+        for (var y = 0; y < expectedHeight; y++)
+        {
+            for (var x = 0; x < expectedWidth; x++)
+            {
+                var (sx, sy) = source(x, y);
+                var expected = upright.Pixels.AsSpan(((sy * Width) + sx) * 3, 3).ToArray();
+                var actual = turned.Pixels.AsSpan(((y * expectedWidth) + x) * 3, 3).ToArray();
+                Assert.True(expected.SequenceEqual(actual), $"orientation {orientation}, pixel ({x}, {y}): [{string.Join(", ", actual)}], expected source ({sx}, {sy}) [{string.Join(", ", expected)}]");
+            }
+        }
+    }
+
+    /// <summary>The JPEG with an APP1 EXIF segment after SOI: a big-endian TIFF header and one IFD entry, Orientation (0x0112) as a SHORT.</summary>
+    private static byte[] WithExifOrientation(byte[] jpeg, int orientation)
+    {
+        byte[] tiff = [(byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte)orientation, 0, 0, 0, 0, 0, 0];
+        byte[] header = [.. "Exif"u8, 0, 0];
+        var length = 2 + header.Length + tiff.Length;
+        return [.. jpeg[..2], 0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. header, .. tiff, .. jpeg[2..]];
+    }
+
     [Fact]
     public void A_20000_pixel_square_jpeg_is_scaled_down_while_decoding()
     {
