@@ -103,13 +103,13 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
         {
             while (prepared.TryDequeue(out var next))
             {
-                Chunk chunk;
-                using (chunk = await next)
+                var chunk = await next;
+                using (chunk)
                 {
                     PrepareAhead();
-                    foreach (var batch in chunk.Batches)
+                    foreach (var (batch, output) in chunk.Runs)
                     {
-                        await model.RunAsync(batch.Names, batch.Values, batch.Output!, cancellationToken);
+                        await model.RunAsync(batch.Names, batch.Values, output, cancellationToken);
                     }
                 }
 
@@ -213,10 +213,7 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
         return batch;
     }
 
-    /// <summary>
-    /// A prepared batch: the model's feeds and the tensor its output is written to, which pin buffers until disposed,
-    /// and the pooled arrays behind the feeds.
-    /// </summary>
+    /// <summary>A prepared batch: the model's feeds, which own pinned buffers until disposed, and the pooled arrays behind them.</summary>
     private sealed class Batch(int count) : IDisposable
     {
         private readonly List<string> _names = [];
@@ -228,9 +225,6 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
         public IReadOnlyList<string> Names => _names;
 
         public IReadOnlyList<OrtValue> Values => _values;
-
-        /// <summary>The [count, dimension] output tensor over the batch's slice of its chunk's output buffer.</summary>
-        public OrtValue? Output { get; set; }
 
         public void Add(string name, OrtValue value)
         {
@@ -256,8 +250,6 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
                 value.Dispose();
             }
 
-            Output?.Dispose();
-
             foreach (var array in _rented)
             {
                 ArrayPool<float>.Shared.Return(array);
@@ -268,25 +260,26 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
     }
 
     /// <summary>
-    /// Consecutive prepared batches, from item <see cref="First"/> on, and one pooled buffer their runs write their
-    /// outputs into. Disposing releases the batches; <see cref="NormalizeInto"/> then turns the outputs into unit vectors
-    /// and returns the buffer.
+    /// Consecutive prepared batches, from item <see cref="First"/> on, each with a [count, dimension] output tensor over
+    /// its slice of one pooled buffer. Disposing releases the batches and tensors; <see cref="NormalizeInto"/> then turns
+    /// the outputs into unit vectors and returns the buffer.
     /// </summary>
     private sealed class Chunk(int first, int count, int dimension) : IDisposable
     {
-        private readonly List<Batch> _batches = [];
+        private readonly List<(Batch Batch, OrtValue Output)> _runs = [];
         private float[]? _output = ArrayPool<float>.Shared.Rent(count * dimension);
         private int _filled;
 
         public int First { get; } = first;
 
-        public IReadOnlyList<Batch> Batches => _batches;
+        /// <summary>Each batch with the tensor its run writes to.</summary>
+        public IReadOnlyList<(Batch Batch, OrtValue Output)> Runs => _runs;
 
         public void Add(Batch batch)
         {
-            batch.Output = OrtValue.CreateTensorValueFromMemory(
+            var output = OrtValue.CreateTensorValueFromMemory(
                 OrtMemoryInfo.DefaultInstance, _output.AsMemory(_filled * dimension, batch.Count * dimension), [batch.Count, dimension]);
-            _batches.Add(batch);
+            _runs.Add((batch, output));
             _filled += batch.Count;
         }
 
@@ -308,12 +301,13 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
         /// </summary>
         public void Dispose()
         {
-            foreach (var batch in _batches)
+            foreach (var (batch, output) in _runs)
             {
                 batch.Dispose();
+                output.Dispose();
             }
 
-            _batches.Clear();
+            _runs.Clear();
         }
     }
 }
