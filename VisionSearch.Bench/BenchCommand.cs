@@ -1,9 +1,10 @@
 using System.CommandLine;
+using VisionSearch.Bench.Data;
 using VisionSearch.Hnsw;
 
 namespace VisionSearch.Bench;
 
-/// <summary>The command line of ../shared/bench/README.md, plus <c>--variant</c> to pick the flavour.</summary>
+/// <summary>The command line of the peer benchmark (VisionSearch.Bench/peers/README.md), plus <c>--variant</c> to pick the flavour, and the other benchmarks as subcommands.</summary>
 internal static class BenchCommand
 {
     public static RootCommand Create()
@@ -43,6 +44,71 @@ internal static class BenchCommand
         command.Subcommands.Add(Embeddings());
         command.Subcommands.Add(Datasets());
         command.Subcommands.Add(Cluster());
+        command.Subcommands.Add(Generate());
+        command.Subcommands.Add(Truth());
+        return command;
+    }
+
+    private static Command Generate()
+    {
+        var defaults = new ClipLikeParameters();
+        var count = new Option<long>("--n") { Required = true, Description = "Base vectors to write." };
+        var queries = new Option<int>("--q") { DefaultValueFactory = _ => 1000, Description = "Query vectors to write (fresh draws, not base rows)." };
+        var basePath = new Option<FileInfo>("--base") { Required = true, Description = "Where the base .fvecs goes." };
+        var queryPath = new Option<FileInfo?>("--query") { Description = "Where the query .fvecs goes (required with --q > 0)." };
+        var dimension = new Option<int>("--dim") { DefaultValueFactory = _ => defaults.Dimension };
+        var clusters = new Option<int>("--clusters") { DefaultValueFactory = _ => defaults.Clusters };
+        var supers = new Option<int>("--supers") { DefaultValueFactory = _ => defaults.SuperClusters };
+        var rank = new Option<int>("--rank") { DefaultValueFactory = _ => defaults.Rank, Description = "Rank of each cluster's subspace." };
+        var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => defaults.Seed };
+        var queryNoise = new Option<double>("--query-noise") { DefaultValueFactory = _ => defaults.QueryNoise, Description = "Scale of the queries' full-rank noise (1.3: out-of-distribution queries)." };
+        var command = new Command("gen", "Writes CLIP-like unit vectors (.fvecs): a cone axis, super-clusters and clusters with low-rank subspaces, power-law noise; the peer benchmark's generator.")
+        {
+            count, queries, basePath, queryPath, dimension, clusters, supers, rank, seed, queryNoise,
+        };
+        command.SetAction(result =>
+        {
+            var queryCount = result.GetValue(queries);
+            var queryFile = result.GetValue(queryPath);
+            if (queryCount > 0 && queryFile is null)
+            {
+                Console.Error.WriteLine("--query is required when --q is above 0.");
+                return 2;
+            }
+
+            var parameters = defaults with
+            {
+                Dimension = result.GetValue(dimension),
+                Clusters = result.GetValue(clusters),
+                SuperClusters = result.GetValue(supers),
+                Rank = result.GetValue(rank),
+                Seed = result.GetValue(seed),
+                QueryNoise = result.GetValue(queryNoise),
+            };
+            Console.Out.WriteLine(VectorSets.Generate(parameters, result.GetValue(count), result.GetValue(basePath)!.FullName, queryCount, queryFile?.FullName, Console.Error));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Truth()
+    {
+        var basePath = new Option<FileInfo>("--base") { Required = true, Description = "Base vectors (.fvecs), unit length." };
+        var queryPath = new Option<FileInfo>("--query") { Required = true, Description = "Query vectors (.fvecs)." };
+        var k = new Option<int>("--k") { DefaultValueFactory = _ => 100, Description = "Neighbours per query." };
+        var output = new Option<FileInfo>("--out") { Required = true, Description = "Where the ids go (.ivecs, best first)." };
+        var scores = new Option<FileInfo?>("--scores") { Description = "Where their scores go (.fvecs)." };
+        var command = new Command("gt", "Exact top-k by inner product for every query (float32 scan, the best re-scored in double), and the data set's difficulty as one JSON line.")
+        {
+            basePath, queryPath, k, output, scores,
+        };
+        command.SetAction(result =>
+        {
+            Console.Out.WriteLine(GroundTruth.Compute(
+                result.GetValue(basePath)!.FullName, result.GetValue(queryPath)!.FullName, result.GetValue(k),
+                result.GetValue(output)!.FullName, result.GetValue(scores)?.FullName, Console.Error));
+            return 0;
+        });
         return command;
     }
 
@@ -90,7 +156,7 @@ internal static class BenchCommand
 
     private static Command Embeddings()
     {
-        var model = new Option<DirectoryInfo>("--model") { Required = true, Description = "A CLIP model folder in the Hugging Face layout (e.g. ../shared/fixtures/clip-tiny)." };
+        var model = new Option<DirectoryInfo>("--model") { Required = true, Description = "A CLIP model folder in the Hugging Face layout (e.g. tests/fixtures/clip-tiny)." };
         var images = new Option<DirectoryInfo?>("--images") { Description = "Images to embed, cycled; default <model>/images." };
         var batches = new Option<string>("--batch") { DefaultValueFactory = _ => "1,8,32", Description = "Comma-separated batch sizes." };
         var items = new Option<int>("--items") { DefaultValueFactory = _ => 2048, Description = "Texts and images per pass (five passes are measured)." };

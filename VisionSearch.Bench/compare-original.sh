@@ -1,24 +1,32 @@
 #!/usr/bin/env bash
 # compare-original.sh: our API against the Python original (FastAPI + uvicorn + hnswlib) under the same load,
-# interleaved in one run: ../shared/seedstack's load.sh (POST /search, 100k CLIP vectors, k 10, ef 64, 1/8/64
+# interleaved in one run: original/load.sh (POST /search, 100k CLIP vectors, k 10, ef 64, 1/8/64
 # connections) against the original with 1 worker, with 2 workers (uvicorn_nodelay.py, the Nagle fix), and the
 # AppHost (Release, its defaults: 2 silos, redis-server), ROUNDS times each; then compare.py's ratio tables.
 #
 #   VisionSearch.Bench/compare-original.sh            # from the repository root; ~12 min with ROUNDS=3
 #
-# Env: SEEDSTACK (../shared/seedstack), DATA (the folder with clip512_100k_base.fvecs and the query and ground-truth
-# files; default ../shared/bench/data, made by ../shared/bench/make_data.sh), ROUNDS (3), DURATION (10s), OUT
-# (./out/compare-original). Needs the Debian packages the seedstack README names (python3-fastapi,
-# python3-uvicorn, python3-hnswlib, python3-numpy, wrk). The AppHost keeps its Redis data in $OUT/apphost, so a
+# Env: DATA (the folder with clip512_100k_base.fvecs and the query and ground-truth files; default out/bench/data,
+# made by peers/make-data.sh when missing), ROUNDS (3), DURATION (10s), OUT (./out/compare-original). Installs the
+# Debian packages the original runs on when they are missing (python3-fastapi, python3-uvicorn, python3-hnswlib,
+# python3-numpy, wrk; original/README.md). The AppHost keeps its Redis data in $OUT/apphost, so a
 # second run reuses the built index.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-SEED="$(cd "${SEEDSTACK:-$ROOT/../shared/seedstack}" && pwd)"
-export DATA="$(cd "${DATA:-$ROOT/../shared/bench/data}" && pwd)"
+SEED="$ROOT/VisionSearch.Bench/original"
+export DATA="${DATA:-$ROOT/out/bench/data}"
+"$ROOT/VisionSearch.Bench/peers/make-data.sh" 100k > /dev/null
+DATA="$(cd "$DATA" && pwd)"
+PY=/usr/bin/python3
+if ! command -v wrk > /dev/null || ! $PY -c 'import fastapi, uvicorn, hnswlib, numpy' 2> /dev/null; then
+  echo "installing the original's Debian packages" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    wrk python3-numpy python3-fastapi python3-uvicorn python3-hnswlib >&2
+fi
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
 OUT="$(mkdir -p "${OUT:-$ROOT/out/compare-original}" && cd "${OUT:-$ROOT/out/compare-original}" && pwd)"
-PY=/usr/bin/python3
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null; wait' EXIT # the AppHost stops its children before it exits
 

@@ -1,8 +1,8 @@
 -- text_search.lua: GET /search?query=<text>&dataset=<DATASET>&k=10 with 1,000 distinct texts, cycled: the
 -- original's text search with the embedding in the loop (each text is embedded by the silo's CLIP).
--- usage: DATASET=texts SEEDSTACK=../shared/seedstack wrk -t2 -c8 -d20s --latency -s VisionSearch.Bench/wrk/text_search.lua http://127.0.0.1:5080
--- prints seedstack's WRKJSON line (its wrk/report.lua), so load.sh's tools read the result.
-package.path = (os.getenv("SEEDSTACK") or "../shared/seedstack") .. "/wrk/?.lua;" .. package.path
+-- usage: DATASET=texts wrk -t2 -c8 -d20s --latency -s VisionSearch.Bench/wrk/text_search.lua http://127.0.0.1:5080
+-- prints report.lua's WRKJSON line, so the comparison's tools read the result.
+package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "?.lua;" .. package.path
 local report = require("report")
 
 local counter = 0

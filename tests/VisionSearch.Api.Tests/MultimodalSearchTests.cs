@@ -20,8 +20,8 @@ public sealed class MultimodalSearchTests(ApiCluster cluster) : IClassFixture<Ap
     private const string Dataset = "photos";
     private const string Landscape = "sub/landscape_321x240.jpg";
     private const string Caption = "a wide landscape";
-    private static readonly string Model = SharedFixtures.Fixture("clip-tiny");
-    private static readonly string Images = SharedFixtures.Fixture("clip-tiny", "images");
+    private static readonly string Model = TestFiles.Fixture("clip-tiny");
+    private static readonly string Images = TestFiles.Fixture("clip-tiny", "images");
 
     [Fact]
     public async Task Text_search_answers_the_exact_top_k_in_the_originals_shape_and_ours()

@@ -10,14 +10,14 @@ public sealed class HubCluster : ApiCluster
     private readonly TempDirectory _repo = new();
     private HubStandIn? _hub;
 
-    public HubCluster() : base(new RedisServerFixture(), new() { ["Embeddings:Clip:Model"] = SharedFixtures.Fixture("clip-tiny") })
+    public HubCluster() : base(new RedisServerFixture(), new() { ["Embeddings:Clip:Model"] = TestFiles.Fixture("clip-tiny") })
     {
     }
 
     protected override async Task<Dictionary<string, string?>> MoreSettingsAsync()
     {
         Directory.CreateDirectory(_repo.File("default/train"));
-        var images = Directory.GetFiles(SharedFixtures.Fixture("clip-tiny", "images")).Order(StringComparer.Ordinal)
+        var images = Directory.GetFiles(TestFiles.Fixture("clip-tiny", "images")).Order(StringComparer.Ordinal)
             .Select(f => ((byte[]?)File.ReadAllBytes(f), (string?)$"pet {Path.GetFileNameWithoutExtension(f)}")).ToList();
         await SyntheticParquet.WriteImagesAsync(_repo.File("default/train/0000.parquet"), images);
         _hub = await HubStandIn.StartAsync($"datasets/{Repo}", _repo.Path);

@@ -50,7 +50,7 @@ public sealed partial class DeploymentTests : IDisposable
     [InlineData("VisionSearch.Api")]
     public async Task Dockerfile_is_multi_stage_runs_as_non_root_and_its_publish_step_succeeds(string project)
     {
-        var dockerfile = await File.ReadAllLinesAsync(SharedFixtures.Repository(project, "Dockerfile"));
+        var dockerfile = await File.ReadAllLinesAsync(TestFiles.Repository(project, "Dockerfile"));
         var stages = dockerfile.Select((line, i) => (line, i)).Where(l => l.line.StartsWith("FROM ", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, stages.Count);
         Assert.StartsWith("FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build", stages[0].line, StringComparison.Ordinal);
@@ -86,7 +86,7 @@ public sealed partial class DeploymentTests : IDisposable
             clean[key] = value;
         }
 
-        var (exit, output) = await Command.RunAsync("docker-compose", ["-f", SharedFixtures.Repository("docker-compose.yml"), .. arguments], environment: clean);
+        var (exit, output) = await Command.RunAsync("docker-compose", ["-f", TestFiles.Repository("docker-compose.yml"), .. arguments], environment: clean);
         Assert.SkipWhen(exit == -1 && Environment.GetEnvironmentVariable("CI") is null, "docker-compose is not installed (apt-get install docker-compose).");
         Assert.True(exit == 0, output);
         return output;

@@ -6,7 +6,7 @@ using VisionSearch.Testing;
 namespace VisionSearch.Aws.Tests;
 
 /// <summary>
-/// One case of the SigV4 test suites in <c>shared/fixtures/sigv4</c>: the raw request parsed as HTTP (folded
+/// One case of the SigV4 test suites in <c>tests/fixtures/sigv4</c>: the raw request parsed as HTTP (folded
 /// header lines joined with a space, the body after the blank line), the signing parameters, and the expected
 /// canonical request, string to sign and signature.
 /// </summary>
@@ -22,7 +22,7 @@ public sealed record SigV4Case(
     /// <summary>The classic suite (botocore's copy): the request carries X-Amz-Date; the session-token case adds the token the .creq shows.</summary>
     public static IEnumerable<SigV4Case> ClassicSuite()
     {
-        var root = SharedFixtures.Fixture("sigv4", "aws4_testsuite");
+        var root = TestFiles.Fixture("sigv4", "aws4_testsuite");
         foreach (var req in Directory.EnumerateFiles(root, "*.req", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var stem = req[..^4];
@@ -45,7 +45,7 @@ public sealed record SigV4Case(
     /// <summary>aws-c-auth's suite: X-Amz-Date, the session token and (sign_body) x-amz-content-sha256 are added from context.json, as a signer would.</summary>
     public static IEnumerable<SigV4Case> CrtSuite()
     {
-        var root = SharedFixtures.Fixture("sigv4", "aws-signing-test-suite-v4");
+        var root = TestFiles.Fixture("sigv4", "aws-signing-test-suite-v4");
         foreach (var dir in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
         {
             using var context = JsonDocument.Parse(File.ReadAllText(System.IO.Path.Combine(dir, "context.json")));
@@ -77,7 +77,7 @@ public sealed record SigV4Case(
     /// <summary>The S3 API Reference's examples: S3 rules (the path as given, encoded once, not normalised; the payload hash is the signed header).</summary>
     public static IEnumerable<SigV4Case> S3Examples()
     {
-        var root = SharedFixtures.Fixture("sigv4", "s3-header-auth-examples");
+        var root = TestFiles.Fixture("sigv4", "s3-header-auth-examples");
         foreach (var req in Directory.EnumerateFiles(root, "*.req", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var stem = req[..^4];

@@ -1,7 +1,7 @@
 namespace VisionSearch.Aws.Tests;
 
 /// <summary>
-/// Every header-signing case of the three suites in <c>shared/fixtures/sigv4</c> (the aws-c-auth suite's
+/// Every header-signing case of the three suites in <c>tests/fixtures/sigv4</c> (the aws-c-auth suite's
 /// query-string variants are presigned URLs, which VisionSearch never makes): the canonical request, the
 /// string to sign and the signature must equal the suite's byte for byte.
 /// </summary>

@@ -132,8 +132,8 @@ public sealed class DeployTests : IAsyncLifetime
         Assert.Equal(1, await RunAsync(["status", .. common]));
         Assert.True(0 == await RunAsync(
         [
-            "deploy", .. common, "--role-arn", Role, "--bucket", _s3.Bucket, "--model-dir", SharedFixtures.Fixture("clip-tiny"),
-            "--code-dir", SharedFixtures.Repository("model", "code"), "--instance-type", "ml.c6i.xlarge", "--poll-interval", "00:00:00.05",
+            "deploy", .. common, "--role-arn", Role, "--bucket", _s3.Bucket, "--model-dir", TestFiles.Fixture("clip-tiny"),
+            "--code-dir", TestFiles.Repository("model", "code"), "--instance-type", "ml.c6i.xlarge", "--poll-interval", "00:00:00.05",
         ]), _output.ToString());
         Assert.EndsWith("vs-cli", _output.ToString().TrimEnd());
         Assert.Equal(0, await RunAsync(["status", .. common]));
@@ -143,7 +143,7 @@ public sealed class DeployTests : IAsyncLifetime
         Assert.Empty(_sageMaker.Endpoints);
         Assert.Empty(_sageMaker.EndpointConfigs);
         Assert.Empty(_sageMaker.Models);
-        Assert.Equal(1, await RunAsync(["deploy", .. common, "--role-arn", Role, "--bucket", "no-such-bucket", "--model-dir", SharedFixtures.Fixture("clip-tiny"), "--code-dir", SharedFixtures.Repository("model", "code")]));
+        Assert.Equal(1, await RunAsync(["deploy", .. common, "--role-arn", Role, "--bucket", "no-such-bucket", "--model-dir", TestFiles.Fixture("clip-tiny"), "--code-dir", TestFiles.Repository("model", "code")]));
     }
 
     [Fact]
@@ -170,8 +170,8 @@ public sealed class DeployTests : IAsyncLifetime
     public async Task The_same_files_pack_to_the_same_bytes()
     {
         using var data = new TempDirectory();
-        var folder = SharedFixtures.Fixture("clip-tiny");
-        var code = SharedFixtures.Repository("model", "code");
+        var folder = TestFiles.Fixture("clip-tiny");
+        var code = TestFiles.Repository("model", "code");
 
         var first = await ModelArchive.PackAsync(folder, code, data.File("a.tar.gz"));
         await Task.Delay(1100); // file times move on; the archive must not
@@ -195,8 +195,8 @@ public sealed class DeployTests : IAsyncLifetime
         EndpointName = "vs-test",
         RoleArn = Role,
         Bucket = _s3.Bucket,
-        ModelDirectory = SharedFixtures.Fixture("clip-tiny"),
-        CodeDirectory = SharedFixtures.Repository("model", "code"),
+        ModelDirectory = TestFiles.Fixture("clip-tiny"),
+        CodeDirectory = TestFiles.Repository("model", "code"),
         PollInterval = TimeSpan.FromMilliseconds(20),
         MaxPolls = 50,
     };

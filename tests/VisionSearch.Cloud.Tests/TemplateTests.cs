@@ -10,7 +10,7 @@ public sealed class TemplateTests
     public void The_template_parses_with_its_intrinsic_function_tags_and_outputs_the_bucket_and_role()
     {
         var yaml = new YamlStream();
-        using (var reader = new StreamReader(SharedFixtures.Repository("cloud", "template.yaml")))
+        using (var reader = new StreamReader(TestFiles.Repository("cloud", "template.yaml")))
         {
             yaml.Load(reader);
         }

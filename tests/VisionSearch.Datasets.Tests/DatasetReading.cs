@@ -16,7 +16,7 @@ internal static class DatasetReading
         return entries;
     }
 
-    public static byte[] Png => File.ReadAllBytes(SharedFixtures.Fixture("clip-tiny", "images", "square_224x224.png"));
+    public static byte[] Png => File.ReadAllBytes(TestFiles.Fixture("clip-tiny", "images", "square_224x224.png"));
 
-    public static byte[] Jpeg => File.ReadAllBytes(SharedFixtures.Fixture("clip-tiny", "images", "landscape_321x240.jpg"));
+    public static byte[] Jpeg => File.ReadAllBytes(TestFiles.Fixture("clip-tiny", "images", "landscape_321x240.jpg"));
 }

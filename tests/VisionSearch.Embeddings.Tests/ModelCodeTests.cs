@@ -18,7 +18,7 @@ public sealed class ModelCodeTests
         Assert.SkipWhen(python is null && Environment.GetEnvironmentVariable("CI") is null, "No python3 with pytest and Pillow (apt-get install python3-pytest python3-pil).");
         Assert.NotNull(python);
 
-        var (exit, output) = await Command.RunAsync(python, ["-m", "pytest", "-q", "-p", "no:cacheprovider", SharedFixtures.Repository("model", "tests")]);
+        var (exit, output) = await Command.RunAsync(python, ["-m", "pytest", "-q", "-p", "no:cacheprovider", TestFiles.Repository("model", "tests")]);
 
         Assert.True(exit == 0, output);
         Assert.Matches(@"\d+ passed", output);

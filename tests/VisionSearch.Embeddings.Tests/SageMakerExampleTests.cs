@@ -15,7 +15,7 @@ public sealed class SageMakerExampleTests
     public static TheoryData<string> Answers() =>
         [.. Directory.EnumerateFiles(Folder, "*.json").Where(f => !Load(f).TryGetProperty("model_error", out _)).Select(f => Path.GetFileNameWithoutExtension(f)!).Order()];
 
-    private static string Folder => SharedFixtures.Repository("model", "examples");
+    private static string Folder => TestFiles.Repository("model", "examples");
 
     [Fact]
     public void Texts_are_sent_as_the_batch_example()

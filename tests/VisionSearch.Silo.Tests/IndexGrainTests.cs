@@ -152,14 +152,14 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
     public async Task Folder_of_images_is_embedded_with_clip_and_an_undecodable_image_is_skipped_with_its_reason()
     {
         var folder = Directory.CreateDirectory(Data.File("photos")).FullName;
-        var images = SharedFixtures.Fixture("clip-tiny", "images");
+        var images = TestFiles.Fixture("clip-tiny", "images");
         foreach (var file in Directory.GetFiles(images))
         {
             File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
         }
 
         await File.WriteAllBytesAsync(Path.Combine(folder, "broken.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4]);
-        var model = SharedFixtures.Fixture("clip-tiny");
+        var model = TestFiles.Fixture("clip-tiny");
         await Builds.StartAsync(Grains, "photos", new BuildSpec(SourceKinds.Folder, folder, null, "cosine", Model: model));
         var status = await Builds.WaitReadyAsync(Grains, "photos", TimeSpan.FromMinutes(2));
 

@@ -14,7 +14,7 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
 {
     private readonly RedisServerFixture _redis = new();
     private readonly TempDirectory _data = new();
-    private readonly ClipEmbedder _model = ClipEmbedder.Open(new ClipModelFolder(SharedFixtures.Fixture("clip-tiny")), new ClipOptions());
+    private readonly ClipEmbedder _model = ClipEmbedder.Open(new ClipModelFolder(TestFiles.Fixture("clip-tiny")), new ClipOptions());
     private SageMakerStandIn _sageMaker = null!;
     private SiloHost _silo = null!;
     private ClusterClient _client = null!;
@@ -53,7 +53,7 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
     [Fact]
     public async Task A_sagemaker_build_rides_out_throttling_skips_what_the_model_refuses_and_equals_the_local_build()
     {
-        var images = SharedFixtures.Fixture("clip-tiny", "images");
+        var images = TestFiles.Fixture("clip-tiny", "images");
         var folder = Directory.CreateDirectory(_data.File("photos")).FullName;
         foreach (var file in Directory.GetFiles(images))
         {
@@ -67,7 +67,7 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
 
         var remote = new BuildSpec(SourceKinds.Folder, folder, null, "cosine", Embedder: EmbedderKinds.SageMaker);
         await Builds.StartAsync(_client.Grains, "remote", remote);
-        await Builds.StartAsync(_client.Grains, "local", remote with { Embedder = EmbedderKinds.Local, Model = SharedFixtures.Fixture("clip-tiny") });
+        await Builds.StartAsync(_client.Grains, "local", remote with { Embedder = EmbedderKinds.Local, Model = TestFiles.Fixture("clip-tiny") });
         var status = await Builds.WaitReadyAsync(_client.Grains, "remote", TimeSpan.FromMinutes(2));
         await Builds.WaitReadyAsync(_client.Grains, "local", TimeSpan.FromMinutes(2));
 

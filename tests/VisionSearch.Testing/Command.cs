@@ -14,7 +14,7 @@ public static class Command
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = workingDirectory ?? SharedFixtures.Repository(),
+            WorkingDirectory = workingDirectory ?? TestFiles.Repository(),
         };
         foreach (var argument in arguments)
         {

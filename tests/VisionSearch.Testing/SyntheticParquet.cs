@@ -5,7 +5,7 @@ namespace VisionSearch.Testing;
 
 /// <summary>
 /// Parquet files shaped like Hugging Face <c>datasets</c> writes them (no real Hub file with an Image
-/// feature was available: see ../shared/fixtures/hf/README.md): an <c>image</c> struct of <c>bytes</c> and
+/// feature was available: see tests/fixtures/hf/README.md): an <c>image</c> struct of <c>bytes</c> and
 /// <c>path</c>, a <c>text</c> string, and the <c>huggingface</c> schema metadata. Synthetic, by design.
 /// </summary>
 public static class SyntheticParquet
