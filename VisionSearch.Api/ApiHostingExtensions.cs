@@ -21,6 +21,8 @@ public static class ApiHostingExtensions
             .BindConfiguration(ApiOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ApiOptions>, ListenGuard>();
+        builder.Services.AddSingleton<ApiKeys>();
         // Kestrel and the timeout middleware take their limits from the same validated ApiOptions as the endpoints.
         // Kestrel refuses a larger body with 413 as it arrives; a multipart form adds a few hundred bytes of framing.
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) =>
@@ -57,11 +59,23 @@ public static class ApiHostingExtensions
                 Description = "Multimodal semantic search: build an HNSW index per dataset (images, texts or vectors), then search it by text, image, vector or item. " +
                     "Errors are RFC 9457 problem details; invalid fields are 422 naming each field.",
             });
+            o.AddSecurityDefinition(SecurityScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Header,
+                Name = ApiKeys.Header,
+                Description = "When the server has keys (Api:ApiKey, Api:ReadOnlyApiKey), every endpoint but health and these docs needs one. " +
+                    "The read-only key searches and reads status and items; the read-write key also builds and deletes. `Authorization: Bearer <key>` works too.",
+            });
+            o.OperationFilter<AccessOperationFilter>();
             o.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "VisionSearch.Api.xml"));
             o.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "VisionSearch.Contracts.xml"));
         });
         return builder;
     }
+
+    /// <summary>The name of the API-key scheme in the OpenAPI document.</summary>
+    internal const string SecurityScheme = "ApiKey";
 
     public static WebApplication UseVisionSearchApi(this WebApplication app)
     {

@@ -7,8 +7,23 @@ public sealed class ApiOptions
 {
     public const string SectionName = "Api";
 
-    /// <summary>When set, <c>POST /index/build</c> and <c>DELETE /datasets/{name}</c> need it in <c>X-API-Key</c> (or <c>Authorization: Bearer</c>); searches stay open.</summary>
+    /// <summary>
+    /// The read-write key: when it (or <see cref="ReadOnlyApiKey"/>) is set, every endpoint but health and the docs
+    /// needs a key in <c>X-API-Key</c> (or <c>Authorization: Bearer</c>), and this one may also build, write and delete.
+    /// </summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>A key for searches, status and items only; building, writing and deleting with it is 403.</summary>
+    public string? ReadOnlyApiKey { get; set; }
+
+    /// <summary>With keys set, let searches, status and items through without one (a public search over a keyed index).</summary>
+    public bool AnonymousReads { get; set; }
+
+    /// <summary>
+    /// Serve with no key at all on an address beyond loopback, on purpose. Without it the API refuses to start
+    /// there: anyone who can reach it could build from the shared folders and delete datasets.
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
 
     /// <summary>The largest request body (an uploaded image, with its multipart framing), in bytes; larger is 413.</summary>
     [Range(64 * 1024, 1L << 30)]

@@ -29,6 +29,10 @@ public sealed class AppHostOptions : IValidatableObject
     [Required]
     public string DataDir { get; set; } = "data";
 
+    /// <summary>The folder shared with callers for local sources (the silos' Datasets:Roots), relative to the working directory; made if missing.</summary>
+    [Required]
+    public string DatasetsDir { get; set; } = "datasets";
+
     /// <summary>How long each resource may take to become healthy.</summary>
     [Range(1, 3600)]
     public int StartupTimeoutSeconds { get; set; } = 120;

@@ -14,6 +14,7 @@ internal static class AppHostSwitches
         new("--api-port", "AppHost:ApiPort", "5080", "The API's port on 127.0.0.1 (Swagger at /docs)."),
         new("--silo-port", "AppHost:SiloHttpPort", "5090", "The first silo's HTTP port (health, Orleans dashboard at /dashboard); silo N uses this + N - 1."),
         new("--data", "AppHost:DataDir", "data", "Where redis-server keeps its append-only file."),
+        new("--datasets", "AppHost:DatasetsDir", "datasets", "The folder builds may read local sources from (the silos' Datasets:Roots); made if missing."),
         new("--redis", "ConnectionStrings:redis", "(start one)", "Use this Redis instead: host:port[,password=...]. Unset: redis-server from PATH, else embedded Garnet."),
         new("--embedder", "AppHost:Embedder", "local", "The silos' default embedder: local (ONNX Runtime) or sagemaker."),
         new("--model", "AppHost:Model", "Xenova/clip-vit-base-patch32", "The local CLIP model: a folder in the Hugging Face layout or a Hub repo id."),

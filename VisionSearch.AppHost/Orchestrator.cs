@@ -37,6 +37,7 @@ internal sealed partial class Orchestrator(
             var shared = new Dictionary<string, string>
             {
                 ["ConnectionStrings__redis"] = redis.ConnectionString,
+                ["Datasets__Roots__0"] = Directory.CreateDirectory(settings.DatasetsDir).FullName,
                 ["DOTNET_ENVIRONMENT"] = configuration["DOTNET_ENVIRONMENT"] ?? "Production",
             };
             if (configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 } otlp)

@@ -81,6 +81,7 @@ internal static class ClusterBench
             ["Orleans:Endpoints:AdvertisedIPAddress"] = "127.0.0.1",
             ["Logging:LogLevel:Default"] = "Warning",
             ["urls"] = "http://127.0.0.1:0",
+            ["Datasets:Roots:0"] = Path.GetDirectoryName(Path.GetFullPath(basePath)),
         };
         var siloBuilder = WebApplication.CreateBuilder();
         siloBuilder.Configuration.AddInMemoryCollection(settings);

@@ -15,6 +15,9 @@ public enum BuildOutcome
 
     /// <summary>The request names something that cannot be read; <see cref="BuildResult.Field"/> says which part.</summary>
     Invalid,
+
+    /// <summary>The request names a local path outside the folders the operator shares; <see cref="BuildResult.Field"/> says which part.</summary>
+    Refused,
 }
 
 /// <summary>The outcome of <see cref="IDatasetIndexGrain.BuildAsync"/> and the status right after it.</summary>

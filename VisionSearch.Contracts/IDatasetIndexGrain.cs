@@ -35,10 +35,10 @@ public interface IDatasetIndexGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<ItemRecord?> GetItemAsync(string id);
 
-    /// <summary>The image of item <paramref name="id"/>, read again from its source; null when it is not an image item or the source no longer has it.</summary>
+    /// <summary>The image of item <paramref name="id"/>, read again from its source (held to the shared folders as the build was).</summary>
     [Alias("image")]
     [AlwaysInterleave]
-    Task<ItemImage?> GetItemImageAsync(string id);
+    Task<ItemImageResult> GetItemImageAsync(string id);
 
     /// <summary>Stops a running build and deletes the dataset: its shards, records and items. False when there was nothing to delete.</summary>
     [Alias("delete")]

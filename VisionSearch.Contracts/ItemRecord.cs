@@ -27,3 +27,27 @@ public static class ItemKinds
 /// <param name="ContentType">Its media type, from its leading bytes.</param>
 [GenerateSerializer, Immutable, Alias("vs.ItemImage")]
 public sealed record ItemImage(byte[] Bytes, string ContentType);
+
+/// <summary>How a read of an item's image ended.</summary>
+[GenerateSerializer, Alias("vs.ItemImageOutcome")]
+public enum ItemImageOutcome
+{
+    /// <summary>The image, read again from the source.</summary>
+    Found,
+
+    /// <summary>The dataset or the item is unknown, or the item is not an image.</summary>
+    NotFound,
+
+    /// <summary>The source no longer holds the item (it changed since the build).</summary>
+    Gone,
+
+    /// <summary>The source is no longer in the folders the operator shares.</summary>
+    Refused,
+}
+
+/// <summary>The outcome of <see cref="IDatasetIndexGrain.GetItemImageAsync"/>.</summary>
+/// <param name="Outcome">How it ended.</param>
+/// <param name="Image">The image when <see cref="ItemImageOutcome.Found"/>.</param>
+/// <param name="Message">Why not, otherwise.</param>
+[GenerateSerializer, Immutable, Alias("vs.ItemImageResult")]
+public sealed record ItemImageResult(ItemImageOutcome Outcome, ItemImage? Image = null, string? Message = null);

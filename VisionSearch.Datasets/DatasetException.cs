@@ -5,4 +5,7 @@ public sealed class DatasetException(string message, string? field = null, Excep
 {
     /// <summary>The request field to blame (location, column, split…), for a 4xx that names it.</summary>
     public string? Field { get; } = field;
+
+    /// <summary>The path is not this caller's to read (outside the shared folders): a 403, not a 422.</summary>
+    public bool Refused { get; init; }
 }

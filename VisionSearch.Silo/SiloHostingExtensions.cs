@@ -51,6 +51,10 @@ public static class SiloHostingExtensions
             new HttpClient(HubClient.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan },
             sp.GetRequiredService<HubOptions>(),
             sp.GetRequiredService<ILogger<HubClient>>()));
+        builder.Services.AddOptions<DatasetsOptions>()
+            .BindConfiguration(DatasetsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddSingleton<DatasetSources>();
         builder.Services.AddSingleton<EmbedderProvider>();
         builder.Services.AddHostedService<BuildResumer>();
@@ -86,12 +90,23 @@ public static class SiloHostingExtensions
         return builder;
     }
 
-    /// <summary>Maps the Orleans dashboard at <c>/dashboard</c> on the silo's HTTP port, unless <c>Orleans:Dashboard:Enabled</c> is false.</summary>
+    /// <summary>
+    /// Maps the Orleans dashboard at <c>/dashboard</c> on the silo's HTTP port, unless <c>Orleans:Dashboard:Enabled</c>
+    /// is false. It has no login of its own, so it answers loopback callers only unless <c>Orleans:Dashboard:AllowRemote</c>
+    /// is true (as in docker-compose, whose published port is bound to the host's 127.0.0.1 instead).
+    /// </summary>
     public static WebApplication MapVisionSearchSilo(this WebApplication app)
     {
         app.MapDefaultEndpoints();
         if (DashboardEnabled(app.Configuration))
         {
+            var allowRemote = app.Configuration.GetValue("Orleans:Dashboard:AllowRemote", defaultValue: false);
+            app.UseWhen(
+                context => context.Request.Path.StartsWithSegments(DashboardPath) && !allowRemote && context.Connection.RemoteIpAddress is { } remote && !IPAddress.IsLoopback(remote),
+                remote => remote.Run(context => TypedResults.Problem(
+                    title: "The Orleans dashboard answers this machine only.",
+                    detail: "It has no login: open it from the silo's host, or set Orleans:Dashboard:AllowRemote=true where its port is reachable only by operators.",
+                    statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(context)));
             app.MapOrleansDashboard(DashboardPath);
         }
 

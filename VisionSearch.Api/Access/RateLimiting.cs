@@ -7,7 +7,7 @@ using VisionSearch.ServiceDefaults;
 namespace VisionSearch.Api.Access;
 
 /// <summary>
-/// A token bucket per client (holders of the API key share one, everyone else is counted by IP address) over every endpoint but health checks, when
+/// A token bucket per client (holders of each API key share one, everyone else is counted by IP address) over every endpoint but health checks, when
 /// <see cref="ApiOptions.RateLimitPerSecond"/> is above 0 (otherwise the middleware is not even added). A client
 /// over its rate gets 429 with Retry-After.
 /// </summary>
@@ -21,13 +21,14 @@ internal static class RateLimiting
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
                 var options = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value;
+                var keys = context.RequestServices.GetRequiredService<ApiKeys>();
                 if (ServiceDefaultsExtensions.IsHealthPath(context.Request.Path))
                 {
                     return RateLimitPartition.GetNoLimiter("unlimited");
                 }
 
-                // Only the configured key earns its own bucket: made-up keys must not buy a client fresh ones.
-                var client = ApiKeyFilter.IsValid(context.Request, options) ? "key" : "ip:" + context.Connection.RemoteIpAddress;
+                // Only a configured key earns its own bucket: made-up keys must not buy a client fresh ones.
+                var client = keys.Grant(context.Request) is { } grant ? $"key:{grant}" : "ip:" + context.Connection.RemoteIpAddress;
                 return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = options.RateLimitBurst,

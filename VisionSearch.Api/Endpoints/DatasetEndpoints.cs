@@ -11,7 +11,7 @@ public static class DatasetEndpoints
 {
     public static IEndpointRouteBuilder MapDatasetEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/datasets").WithTags("Datasets");
+        var group = app.MapGroup("/datasets").WithTags("Datasets").RequireAccess(ApiAccess.Read).ProducesProblem(StatusCodes.Status401Unauthorized);
         group.AddEndpointFilter((context, next) =>
             context.HttpContext.Request.RouteValues.TryGetValue("name", out var name) && !DatasetNames.IsValid(name as string)
                 ? ValueTask.FromResult<object?>(FieldErrors.Single("name", DatasetNames.Invalid))
@@ -27,8 +27,8 @@ public static class DatasetEndpoints
         group.MapDelete("/{name}", DeleteAsync)
             .WithName("DeleteDataset")
             .WithSummary("Stop a running build and delete the dataset's index, records and items")
-            .AddEndpointFilter<ApiKeyFilter>()
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .RequireAccess(ApiAccess.Write)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{name}/items/{id}", GetItemAsync)
@@ -41,6 +41,7 @@ public static class DatasetEndpoints
             .WithName("GetItemImage")
             .WithSummary("An image item's image, read again from its source")
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg", additionalContentTypes: ["image/png", "image/gif", "image/webp", "image/bmp"])
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
@@ -74,19 +75,22 @@ public static class DatasetEndpoints
     {
         id = ItemId(id);
         var index = grains.GetGrain<IDatasetIndexGrain>(name);
-        var image = await index.GetItemImageAsync(id);
-        if (image is not null)
+        var result = await index.GetItemImageAsync(id);
+        switch (result.Outcome)
         {
-            return TypedResults.File(image.Bytes, image.ContentType);
+            case ItemImageOutcome.Found:
+                return TypedResults.File(result.Image!.Bytes, result.Image.ContentType);
+            case ItemImageOutcome.Refused:
+                return TypedResults.Problem(title: "The item's source is outside the folders this server shares.", detail: result.Message, statusCode: StatusCodes.Status403Forbidden);
+            case ItemImageOutcome.Gone:
+                return TypedResults.Problem(
+                    title: "The item has no image.",
+                    detail: $"Item '{id}' is no longer in its source ({name} was built from it; the source has changed since).{(result.Message is { } why ? " " + why : "")}",
+                    statusCode: StatusCodes.Status404NotFound);
         }
 
         return await index.GetItemAsync(id) is { } item
-            ? TypedResults.Problem(
-                title: "The item has no image.",
-                detail: item.Kind == ItemKinds.Image
-                    ? $"Item '{id}' is no longer in its source ({name} was built from it; the source has changed since)."
-                    : $"Item '{id}' of '{name}' is a {item.Kind}, not an image.",
-                statusCode: StatusCodes.Status404NotFound)
+            ? TypedResults.Problem(title: "The item has no image.", detail: $"Item '{id}' of '{name}' is a {item.Kind}, not an image.", statusCode: StatusCodes.Status404NotFound)
             : await ItemNotFoundAsync(name, id, grains);
     }
 

@@ -11,19 +11,21 @@ public static class IndexEndpoints
 {
     public static IEndpointRouteBuilder MapIndexEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/index").WithTags("Index");
+        var group = app.MapGroup("/index").WithTags("Index").RequireAccess(ApiAccess.Read);
         group.MapPost("/build", BuildAsync)
             .WithName("BuildIndex")
             .WithSummary("Start building a dataset's index")
             .WithDescription("Returns 202 with the status URL at once; the build runs in the background. The same request again is a no-op; a different one while a build runs is 409. " +
                 "The Python original's body, {\"dataset_repo\": \"org/name\", \"split\": \"train\", \"image_column\": \"image\"}, builds that Hub dataset as 'org--name'.")
-            .AddEndpointFilter<ApiKeyFilter>()
+            .RequireAccess(ApiAccess.Write)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesValidationProblem(StatusCodes.Status403Forbidden)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/status", GetStatusAsync)
             .WithName("GetIndexStatus")
             .WithSummary("The status of one dataset (?dataset=), or of all of them with the original's summary (status, count, total)")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
@@ -64,6 +66,7 @@ public static class IndexEndpoints
                 TypedResults.Accepted(StatusUrl(result.Status.Dataset), result.Status),
             BuildOutcome.Conflict => TypedResults.Problem(
                 title: "A different build of this dataset is running.", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
+            BuildOutcome.Refused => FieldErrors.Refused(result.Field ?? "location", result.Message ?? "Outside the shared folders."),
             _ => FieldErrors.Single(result.Field ?? "body", result.Message ?? "Invalid build request."),
         };
     }

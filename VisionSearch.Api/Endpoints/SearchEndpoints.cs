@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using FromQueryAttribute = Microsoft.AspNetCore.Mvc.FromQueryAttribute;
 using Microsoft.Extensions.Options;
+using VisionSearch.Api.Access;
 using VisionSearch.Api.Models;
 using VisionSearch.Api.Problems;
 using VisionSearch.Contracts;
@@ -27,7 +28,7 @@ public static class SearchEndpoints
 
     public static IEndpointRouteBuilder MapSearchEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/search").WithTags("Search");
+        var group = app.MapGroup("/search").WithTags("Search").RequireAccess(ApiAccess.Read).ProducesProblem(StatusCodes.Status401Unauthorized);
         group.MapGet("", SearchByTextAsync)
             .WithName("SearchByText")
             .WithSummary("The k nearest items to a text (the Python original's search)")

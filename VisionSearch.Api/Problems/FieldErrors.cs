@@ -34,4 +34,13 @@ internal sealed class FieldErrors
             Title = "One or more fields are invalid.",
             Detail = string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),
         });
+
+    /// <summary>A 403 for a field that names a path outside the shared folders; <c>errors</c> names the field as a 422 would, so a form can show it beside the field.</summary>
+    public static ProblemHttpResult Refused(string field, string message) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Status = StatusCodes.Status403Forbidden,
+            Title = "The path is outside the folders this server shares.",
+            Detail = message,
+        });
 }

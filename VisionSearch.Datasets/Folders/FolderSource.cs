@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using VisionSearch.Datasets.Access;
 using VisionSearch.Datasets.Text;
 
 namespace VisionSearch.Datasets.Folders;
@@ -8,11 +9,14 @@ namespace VisionSearch.Datasets.Folders;
 /// A folder of images, recursive, in ordinal order of their relative paths (the id, and the cursor).
 /// A caption comes from a sidecar <c>name.txt</c> or <c>name.json</c> (<c>text</c> or <c>caption</c>)
 /// beside the image, or from <paramref name="captions"/>, a CSV or JSONL with <c>file</c> and <c>text</c>
-/// columns. An empty or unreadable file is reported with its path and reading goes on. Only paths are
-/// held in memory; each image is read when its turn comes.
+/// columns. An empty, unreadable or over-large file is reported with its path and reading goes on. Only paths
+/// are held in memory; each image is read when its turn comes. A symbolic link is followed only where it stays
+/// in <paramref name="shared"/> (by default, in the folder itself): one that leads out is reported, not read.
 /// </summary>
-public sealed class FolderSource(string folder, string? captions = null) : IDatasetSource
+public sealed class FolderSource(string folder, string? captions = null, SourceLimits? limits = null, SharedFolders? shared = null) : IDatasetSource
 {
+    private readonly SourceLimits _limits = limits ?? SourceLimits.Default;
+
     /// <summary>The image extensions read, lower case.</summary>
     public static IReadOnlySet<string> ImageExtensions { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp" };
 
@@ -26,21 +30,27 @@ public sealed class FolderSource(string folder, string? captions = null) : IData
             : throw new DatasetException($"'{after}' is not a cursor of a folder.", "cursor");
         var captionTable = captions is null ? null : await CaptionTableAsync(captions, cancellationToken);
 
-        var files = Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })
-            .Where(f => ImageExtensions.Contains(Path.GetExtension(f)))
-            .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
-            .Where(r => from is null || string.CompareOrdinal(r, from) > 0)
-            .Order(StringComparer.Ordinal);
+        var inside = shared ?? new SharedFolders([root]);
+        var files = Images(root, inside)
+            .Where(f => from is null || string.CompareOrdinal(f.Relative, from) > 0)
+            .OrderBy(f => f.Relative, StringComparer.Ordinal);
 
-        foreach (var relative in files)
+        foreach (var (relative, outside) in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var cursor = "p:" + relative;
+            if (outside is not null)
+            {
+                yield return DatasetEntry.Failed(relative, outside, cursor);
+                continue;
+            }
+
+            var path = Path.Combine(root, relative);
             byte[] bytes = [];
             string? problem = null;
             try
             {
-                bytes = await File.ReadAllBytesAsync(Path.Combine(root, relative), cancellationToken);
+                bytes = await ReadBoundedAsync(path, cancellationToken);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -62,41 +72,111 @@ public sealed class FolderSource(string folder, string? captions = null) : IData
             yield return DatasetEntry.Of(new DatasetItem(relative, ItemKind.Image, cursor)
             {
                 Bytes = bytes,
-                Text = captionTable?.GetValueOrDefault(relative) ?? Sidecar(Path.Combine(root, relative)),
+                Text = captionTable?.GetValueOrDefault(relative) ?? Sidecar(path, inside),
             });
         }
     }
 
-    private static string? Sidecar(string image)
+    /// <summary>
+    /// Every image under <paramref name="root"/> by its relative path, with why it is not read when it is a link
+    /// that leads outside <paramref name="inside"/>. Linked folders that stay inside are walked once each.
+    /// </summary>
+    private static List<(string Relative, string? Outside)> Images(string root, SharedFolders inside)
     {
-        var stem = Path.ChangeExtension(image, null);
-        if (File.Exists(stem + ".txt"))
+        var found = new List<(string, string?)>();
+        var walked = new HashSet<string>(StringComparer.Ordinal) { RealPath.Of(root) };
+        var pending = new Stack<string>([root]);
+        while (pending.TryPop(out var folder))
         {
-            return File.ReadAllText(stem + ".txt").Trim();
+            IEnumerable<FileSystemInfo> entries;
+            try
+            {
+                entries = new DirectoryInfo(folder).EnumerateFileSystemInfos("*", new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0 }).ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            foreach (var entry in entries)
+            {
+                var relative = Path.GetRelativePath(root, entry.FullName).Replace('\\', '/');
+                var real = entry.LinkTarget is null ? entry.FullName : RealPath.Of(entry.FullName);
+                var isFolder = Directory.Exists(real);
+                if (!isFolder && !ImageExtensions.Contains(Path.GetExtension(entry.Name)))
+                {
+                    continue;
+                }
+
+                if (entry.LinkTarget is not null && !inside.Contains(real))
+                {
+                    found.Add((relative, $"a symbolic link to '{real}', outside the shared folders: not read"));
+                }
+                else if (isFolder)
+                {
+                    if (walked.Add(real))
+                    {
+                        pending.Push(entry.FullName);
+                    }
+                }
+                else
+                {
+                    found.Add((relative, null));
+                }
+            }
         }
 
-        if (!File.Exists(stem + ".json"))
-        {
-            return null;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(stem + ".json"));
-            return document.RootElement.TryGetProperty("text", out var text) || document.RootElement.TryGetProperty("caption", out text)
-                ? text.GetString()
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        return found;
     }
 
-    private static async Task<Dictionary<string, string>> CaptionTableAsync(string path, CancellationToken cancellationToken)
+    /// <summary>The file's bytes, or an <see cref="IOException"/> when it is larger than an item may be.</summary>
+    private async Task<byte[]> ReadBoundedAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        return stream.Length <= _limits.MaxItemBytes
+            ? await File.ReadAllBytesAsync(path, cancellationToken)
+            : throw new IOException($"the file is {stream.Length:N0} bytes, larger than the {_limits.MaxItemBytes:N0}-byte limit (Datasets:MaxItemBytes)");
+    }
+
+    /// <summary>A caption beside the image: <c>name.txt</c>, or <c>name.json</c>'s <c>text</c>/<c>caption</c>; one that is a link out, too large or unreadable is no caption.</summary>
+    private string? Sidecar(string image, SharedFolders inside)
+    {
+        var stem = Path.ChangeExtension(image, null);
+        foreach (var candidate in new[] { stem + ".txt", stem + ".json" })
+        {
+            var file = new FileInfo(candidate);
+            if (!file.Exists || file.Length > _limits.MaxItemBytes || !inside.Contains(RealPath.Of(candidate)))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (candidate.EndsWith(".txt", StringComparison.Ordinal))
+                {
+                    return File.ReadAllText(candidate).Trim();
+                }
+
+                using var document = JsonDocument.Parse(File.ReadAllBytes(candidate));
+                return document.RootElement.ValueKind == JsonValueKind.Object
+                    && (document.RootElement.TryGetProperty("text", out var text) || document.RootElement.TryGetProperty("caption", out text))
+                    && text.ValueKind == JsonValueKind.String
+                    ? text.GetString()
+                    : null;
+            }
+            catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<Dictionary<string, string>> CaptionTableAsync(string path, CancellationToken cancellationToken)
     {
         var table = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var entry in new TableTextSource(path, "text").ReadAsync(cancellationToken: cancellationToken))
+        await foreach (var entry in new TableTextSource(path, "text", _limits).ReadAsync(cancellationToken: cancellationToken))
         {
             if (entry.Item is { } item && item.Metadata.TryGetValue("file", out var file))
             {

@@ -16,7 +16,7 @@ namespace VisionSearch.Datasets.Hub;
 /// reads the same bytes even if the conversion changed since; <paramref name="revision"/> pins a commit of
 /// refs/convert/parquet up front.
 /// </summary>
-public sealed class HubDatasetSource(HubClient hub, string dataset, string? config = null, string? split = null, string? column = null, string? revision = null) : IDatasetSource
+public sealed class HubDatasetSource(HubClient hub, string dataset, string? config = null, string? split = null, string? column = null, string? revision = null, SourceLimits? limits = null) : IDatasetSource
 {
     private const string ParquetRevision = "refs/convert/parquet";
 
@@ -43,7 +43,7 @@ public sealed class HubDatasetSource(HubClient hub, string dataset, string? conf
 
             var prefix = HubCursor.Prefix(pinned, i);
             var inner = position is { } q && q.File == i ? prefix + q.Row : null;
-            await foreach (var entry in new ParquetSource(local, column, prefix, firstRow).ReadAsync(inner, cancellationToken))
+            await foreach (var entry in new ParquetSource(local, column, prefix, firstRow, limits).ReadAsync(inner, cancellationToken))
             {
                 yield return entry;
             }

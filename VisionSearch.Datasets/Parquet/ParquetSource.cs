@@ -13,9 +13,11 @@ namespace VisionSearch.Datasets.Parquet;
 /// when none is named, the first <c>Image</c> feature of the <c>huggingface</c> schema metadata (or the
 /// first struct with a <c>bytes</c> leaf) is taken, else a <c>text</c>/<c>caption</c> string column.
 /// Other string columns become metadata (and <c>text</c>/<c>caption</c> an image's caption). Ids are row
-/// numbers, offset by <paramref name="firstRow"/> when the file is one shard of a split.
+/// numbers, offset by <paramref name="firstRow"/> when the file is one shard of a split. What the footer
+/// claims is checked before anything is read: a row group of more rows, or a column chunk of more bytes, than
+/// <see cref="SourceLimits"/> allow (or than the file holds) makes the file unreadable, not the silo.
 /// </summary>
-public sealed class ParquetSource(string path, string? column = null, string cursorPrefix = "", long firstRow = 0) : IDatasetSource
+public sealed class ParquetSource(string path, string? column = null, string cursorPrefix = "", long firstRow = 0, SourceLimits? limits = null) : IDatasetSource
 {
     private static readonly string[] TextNames = ["text", "caption", "sentence", "title"];
 
@@ -37,6 +39,7 @@ public sealed class ParquetSource(string path, string? column = null, string cur
 
         await using var _ = reader;
         var layout = Resolve(reader);
+        CheckClaims(reader, layout, stream.Length);
         var row = 0L;
         for (var group = 0; group < reader.RowGroupCount; group++)
         {
@@ -84,6 +87,34 @@ public sealed class ParquetSource(string path, string? column = null, string cur
                     default:
                         yield return DatasetEntry.Failed(id, $"row {firstRow + row} has no {(layout.Image is null ? "text" : "image bytes")} in '{layout.Column}'", cursor);
                         break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Refuses a footer whose row groups claim more rows, or whose chunks of the columns read claim more bytes, than may be held.</summary>
+    private void CheckClaims(ParquetReader reader, Layout layout, long fileLength)
+    {
+        var bounds = limits ?? SourceLimits.Default;
+        var read = new HashSet<string>([layout.Column, .. layout.Extras.Select(e => e.Name)], StringComparer.Ordinal);
+        foreach (var (group, index) in reader.Metadata!.RowGroups.Select((g, i) => (g, i)))
+        {
+            if (group.NumRows < 0 || group.NumRows > bounds.MaxRowGroupRows)
+            {
+                throw new DatasetException($"'{path}' row group {index} claims {group.NumRows:N0} rows; at most {bounds.MaxRowGroupRows:N0} are read at once.", "location");
+            }
+
+            foreach (var chunk in group.Columns.Where(c => c.MetaData?.PathInSchema is [var top, ..] && read.Contains(top)))
+            {
+                var meta = chunk.MetaData!;
+                if (meta.TotalCompressedSize < 0 || meta.TotalCompressedSize > fileLength)
+                {
+                    throw new DatasetException($"'{path}' row group {index} claims {meta.TotalCompressedSize:N0} stored bytes in '{string.Join('.', meta.PathInSchema)}', more than the file's {fileLength:N0}: it is truncated or corrupt.", "location");
+                }
+
+                if (meta.TotalUncompressedSize < 0 || meta.TotalUncompressedSize > bounds.MaxRowGroupBytes)
+                {
+                    throw new DatasetException($"'{path}' row group {index} claims {meta.TotalUncompressedSize:N0} bytes in '{string.Join('.', meta.PathInSchema)}'; at most {bounds.MaxRowGroupBytes:N0} are held at once: write it with smaller row groups.", "location");
                 }
             }
         }

@@ -9,8 +9,10 @@ namespace VisionSearch.Datasets.Text;
 /// and line breaks) or JSON Lines (one object per line). <paramref name="textColumn"/> is the text; an
 /// <c>id</c> column, when present, is the id (else the row number); other columns go to metadata.
 /// </summary>
-public sealed class TableTextSource(string path, string textColumn) : IDatasetSource
+public sealed class TableTextSource(string path, string textColumn, SourceLimits? limits = null) : IDatasetSource
 {
+    private readonly int _maxRecord = (limits ?? SourceLimits.Default).MaxItemBytes;
+
     public string Description => $"table {path} (column {textColumn})";
 
     public async IAsyncEnumerable<DatasetEntry> ReadAsync(string? after = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -57,11 +59,11 @@ public sealed class TableTextSource(string path, string textColumn) : IDatasetSo
     private IEnumerable<(long Row, Dictionary<string, string>? Fields, string? Problem)> JsonRows(string file)
     {
         var row = 0L;
-        foreach (var (line, text) in ByteLines.Read(file))
+        foreach (var (line, text, unreadable) in ByteLines.Read(file, _maxRecord))
         {
             if (text is null)
             {
-                yield return (row++, null, $"line {line + 1} is not valid UTF-8");
+                yield return (row++, null, unreadable);
                 continue;
             }
 
@@ -94,15 +96,26 @@ public sealed class TableTextSource(string path, string textColumn) : IDatasetSo
     private IEnumerable<(long Row, Dictionary<string, string>? Fields, string? Problem)> CsvRows(string file)
     {
         using var reader = new StreamReader(file, detectEncodingFromByteOrderMarks: true);
-        var header = CsvRecord(reader) ?? throw new DatasetException($"{file} is empty: a CSV needs a header row.", "location");
+        var (header, headerTooLong) = CsvRecord(reader, _maxRecord) ?? throw new DatasetException($"{file} is empty: a CSV needs a header row.", "location");
+        if (headerTooLong)
+        {
+            throw new DatasetException($"{file}'s header row is longer than {_maxRecord:N0} characters: not a CSV table.", "location");
+        }
+
         if (!header.Contains(textColumn))
         {
             throw new DatasetException($"Column '{textColumn}' is not in {file}; it has {string.Join(", ", header)}.", "column");
         }
 
         var row = 0L;
-        while (CsvRecord(reader) is { } record)
+        while (CsvRecord(reader, _maxRecord) is (var record, var tooLong))
         {
+            if (tooLong)
+            {
+                yield return (row++, null, $"row {row} is longer than {_maxRecord:N0} characters (an unclosed quote?)");
+                continue;
+            }
+
             if (record.Count == 1 && record[0].Length == 0)
             {
                 continue; // a blank line
@@ -114,8 +127,11 @@ public sealed class TableTextSource(string path, string textColumn) : IDatasetSo
         }
     }
 
-    /// <summary>One RFC 4180 record, or null at the end.</summary>
-    private static List<string>? CsvRecord(StreamReader reader)
+    /// <summary>
+    /// One RFC 4180 record, or null at the end. A record longer than <paramref name="maxChars"/> (separators and
+    /// quotes counted) is read to its end without being kept, and comes back as <c>TooLong</c>.
+    /// </summary>
+    private static (List<string> Fields, bool TooLong)? CsvRecord(StreamReader reader, int maxChars)
     {
         if (reader.Peek() < 0)
         {
@@ -125,13 +141,22 @@ public sealed class TableTextSource(string path, string textColumn) : IDatasetSo
         var fields = new List<string>();
         var field = new System.Text.StringBuilder();
         var quoted = false;
+        var length = 0L;
         while (true)
         {
             var c = reader.Read();
-            if (c < 0)
+            if (c < 0 || (c == '\n' && !quoted))
             {
-                fields.Add(field.ToString());
-                return fields;
+                fields.Add(c < 0 ? field.ToString() : field.ToString().TrimEnd('\r'));
+                return length > maxChars ? ([], true) : (fields, false);
+            }
+
+            if (++length > maxChars)
+            {
+                fields.Clear();
+                field.Clear();
+                quoted = c == '"' ? !quoted : quoted; // keep following the quoting, to find the record's end
+                continue;
             }
 
             if (quoted)
@@ -140,6 +165,7 @@ public sealed class TableTextSource(string path, string textColumn) : IDatasetSo
                 {
                     field.Append('"');
                     reader.Read();
+                    length++;
                 }
                 else if (c == '"')
                 {
@@ -158,11 +184,6 @@ public sealed class TableTextSource(string path, string textColumn) : IDatasetSo
             {
                 fields.Add(field.ToString());
                 field.Clear();
-            }
-            else if (c == '\n')
-            {
-                fields.Add(field.ToString().TrimEnd('\r'));
-                return fields;
             }
             else
             {

@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 
 namespace VisionSearch.Datasets.Text;
 
-/// <summary>A text file, one item per line: id = 0-based line number; blank or non-UTF-8 lines are reported and skipped.</summary>
-public sealed class TextLinesSource(string path) : IDatasetSource
+/// <summary>A text file, one item per line: id = 0-based line number; blank, non-UTF-8 or over-long lines are reported and skipped.</summary>
+public sealed class TextLinesSource(string path, SourceLimits? limits = null) : IDatasetSource
 {
     public string Description => $"text lines {path}";
 
@@ -12,7 +12,7 @@ public sealed class TextLinesSource(string path) : IDatasetSource
     {
         await Task.Yield();
         var start = RowCursor.Start(after);
-        foreach (var (line, text) in ByteLines.Read(LocalFiles.Existing(path)))
+        foreach (var (line, text, problem) in ByteLines.Read(LocalFiles.Existing(path), (limits ?? SourceLimits.Default).MaxItemBytes))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (line < start)
@@ -23,7 +23,7 @@ public sealed class TextLinesSource(string path) : IDatasetSource
             var id = line.ToString(CultureInfo.InvariantCulture);
             yield return text switch
             {
-                null => DatasetEntry.Failed(id, $"line {line + 1} is not valid UTF-8", RowCursor.After(line)),
+                null => DatasetEntry.Failed(id, problem!, RowCursor.After(line)),
                 _ when string.IsNullOrWhiteSpace(text) => DatasetEntry.Failed(id, $"line {line + 1} is blank", RowCursor.After(line)),
                 _ => DatasetEntry.Of(new DatasetItem(id, ItemKind.Text, RowCursor.After(line)) { Text = text }),
             };

@@ -85,16 +85,23 @@ internal sealed partial class NpyFile : VectorFile
             throw new InvalidDataException($"'{path}' holds a {shape.Length}-D array; vectors must be 2-D (rows, dimension).");
         }
 
-        var count = long.Parse(shape[0], CultureInfo.InvariantCulture);
-        var dimension = int.Parse(shape[1], CultureInfo.InvariantCulture);
+        if (!long.TryParse(shape[0], NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            || !int.TryParse(shape[1], NumberStyles.None, CultureInfo.InvariantCulture, out var dimension))
+        {
+            throw new InvalidDataException($"'{path}' .npy shape ({string.Join(", ", shape)}) is not two non-negative integers.");
+        }
+
         if (dimension is < 1 or > 65_536)
         {
             throw new InvalidDataException($"'{path}' has vectors of dimension {dimension}, outside [1, 65536].");
         }
 
+        // The header's claim is checked against the file before anything is read or sized by it: 10^12 rows of a
+        // small file is a truncated (or hostile) file, and a claim past long's range is no file at all.
         var dataOffset = headerStart + headerLength;
-        var expected = dataOffset + count * dimension * itemSize;
         var length = new FileInfo(path).Length;
+        var rowBytes = (long)dimension * itemSize;
+        var expected = count <= (long.MaxValue - dataOffset) / rowBytes ? dataOffset + (count * rowBytes) : long.MaxValue;
         if (length < expected)
         {
             throw new InvalidDataException($"'{path}' is truncated: its header promises {count} × {dimension} values ({expected} bytes), the file has {length}.");

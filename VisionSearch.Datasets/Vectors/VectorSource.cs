@@ -8,7 +8,7 @@ namespace VisionSearch.Datasets.Vectors;
 /// Precomputed vectors (.fvecs, .npy) as dataset items of kind <see cref="ItemKind.Vector"/>. The id is the
 /// row number, or line i of <paramref name="idsPath"/> (a text file, one id per line) for row i.
 /// </summary>
-public sealed class VectorSource(VectorFile file, string? idsPath = null) : IDatasetSource
+public sealed class VectorSource(VectorFile file, string? idsPath = null, SourceLimits? limits = null) : IDatasetSource
 {
     public string Description => $"vectors {File.Path}";
 
@@ -17,7 +17,7 @@ public sealed class VectorSource(VectorFile file, string? idsPath = null) : IDat
     public async IAsyncEnumerable<DatasetEntry> ReadAsync(string? after = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await Task.Yield();
-        using var ids = idsPath is null ? null : ByteLines.Read(LocalFiles.Existing(idsPath)).GetEnumerator();
+        using var ids = idsPath is null ? null : ByteLines.Read(LocalFiles.Existing(idsPath), (limits ?? SourceLimits.Default).MaxItemBytes).GetEnumerator();
         var start = RowCursor.Start(after);
         for (var skipped = 0L; ids is not null && skipped < start && ids.MoveNext(); skipped++)
         {

@@ -19,24 +19,31 @@ public sealed partial class DatasetIndexGrain
         return (await StoredItemAsync(serving, id))?.ToRecord();
     }
 
-    public async Task<ItemImage?> GetItemImageAsync(string id)
+    public async Task<ItemImageResult> GetItemImageAsync(string id)
     {
         if (_serving is not { } serving || await StoredItemAsync(serving, id) is not { Kind: ItemKinds.Image } stored)
         {
-            return null;
+            return new ItemImageResult(ItemImageOutcome.NotFound);
         }
 
         // The record keeps the cursor just before the item: the source reads on from there, one entry.
         return await Task.Run(async () =>
         {
-            await foreach (var entry in sources.Open(serving.Spec).Source.ReadAsync(stored.From))
+            try
             {
-                return entry.Item is { Kind: ItemKind.Image } item && item.Id == id
-                    ? new ItemImage(item.Bytes.ToArray(), ImageMediaTypes.Sniff(item.Bytes.Span) ?? "application/octet-stream")
-                    : null;
-            }
+                await foreach (var entry in sources.Open(serving.Spec).Source.ReadAsync(stored.From))
+                {
+                    return entry.Item is { Kind: ItemKind.Image } item && item.Id == id
+                        ? new ItemImageResult(ItemImageOutcome.Found, new ItemImage(item.Bytes.ToArray(), ImageMediaTypes.Sniff(item.Bytes.Span) ?? "application/octet-stream"))
+                        : new ItemImageResult(ItemImageOutcome.Gone, Message: entry.Failure);
+                }
 
-            return null;
+                return new ItemImageResult(ItemImageOutcome.Gone);
+            }
+            catch (DatasetException e)
+            {
+                return new ItemImageResult(e.Refused ? ItemImageOutcome.Refused : ItemImageOutcome.Gone, Message: e.Message);
+            }
         });
     }
 

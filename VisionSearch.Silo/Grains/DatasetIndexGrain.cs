@@ -75,8 +75,13 @@ public sealed partial class DatasetIndexGrain(
         long? count;
         try
         {
+            embedders.CheckModel(spec.Embedder, spec.Model);
             (source, count) = sources.Open(spec);
             await ProbeAsync(source);
+        }
+        catch (DatasetException e) when (e.Refused)
+        {
+            return new BuildResult(BuildOutcome.Refused, Status(), e.Field ?? "location", e.Message);
         }
         catch (DatasetException e)
         {

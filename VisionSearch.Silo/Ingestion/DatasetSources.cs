@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Options;
 using VisionSearch.Contracts;
 using VisionSearch.Datasets;
+using VisionSearch.Datasets.Access;
 using VisionSearch.Datasets.Folders;
 using VisionSearch.Datasets.Hub;
 using VisionSearch.Datasets.Parquet;
@@ -9,30 +11,45 @@ using VisionSearch.HuggingFace;
 
 namespace VisionSearch.Silo.Ingestion;
 
-/// <summary>Turns a build spec into the dataset reader for its source kind.</summary>
-public sealed class DatasetSources(HubClient hub)
+/// <summary>
+/// Turns a build spec into the dataset reader for its source kind. Every local location goes through the shared
+/// folders first, here, so a build, a resumed build and a later read of an item's image are all held to them.
+/// </summary>
+public sealed class DatasetSources(HubClient hub, IOptions<DatasetsOptions> options)
 {
+    private readonly SourceLimits _limits = options.Value.Limits;
+
+    /// <summary>The folders callers may read from (<see cref="DatasetsOptions.Roots"/>).</summary>
+    public SharedFolders Shared { get; } = new(options.Value.Roots);
+
     /// <summary>The reader, and the item count when the source knows it without reading everything.</summary>
-    /// <exception cref="DatasetException">The source cannot be opened; <see cref="DatasetException.Field"/> names the setting.</exception>
+    /// <exception cref="DatasetException">The source cannot be opened, or is outside the shared folders (<see cref="DatasetException.Refused"/>); <see cref="DatasetException.Field"/> names the setting.</exception>
     public (IDatasetSource Source, long? Count) Open(BuildSpec spec)
     {
+        if (spec.Source == SourceKinds.Hub)
+        {
+            return (new HubDatasetSource(hub, spec.Location, spec.Subset, spec.Split, spec.Column, limits: _limits), null);
+        }
+
+        if (!SourceKinds.All.Contains(spec.Source))
+        {
+            throw new DatasetException($"Source '{spec.Source}' is unknown; use one of {string.Join(", ", SourceKinds.All)}.", "source");
+        }
+
+        var location = Shared.Resolve(spec.Location);
         switch (spec.Source)
         {
             case SourceKinds.Vectors:
-                var file = OpenVectors(spec.Location);
-                return (new VectorSource(file), file.Count);
+                var file = OpenVectors(location);
+                return (new VectorSource(file, limits: _limits), file.Count);
             case SourceKinds.Folder:
-                return (new FolderSource(spec.Location), null);
+                return (new FolderSource(location, limits: _limits, shared: Shared), null);
             case SourceKinds.Parquet:
-                return (new ParquetSource(spec.Location, spec.Column), null);
-            case SourceKinds.Text:
-                return Path.GetExtension(spec.Location).ToLowerInvariant() is ".csv" or ".jsonl" or ".json"
-                    ? (new TableTextSource(spec.Location, spec.Column ?? "text"), null)
-                    : (new TextLinesSource(spec.Location), null);
-            case SourceKinds.Hub:
-                return (new HubDatasetSource(hub, spec.Location, spec.Subset, spec.Split, spec.Column), null);
+                return (new ParquetSource(location, spec.Column, limits: _limits), null);
             default:
-                throw new DatasetException($"Source '{spec.Source}' is unknown; use one of {string.Join(", ", SourceKinds.All)}.", "source");
+                return Path.GetExtension(location).ToLowerInvariant() is ".csv" or ".jsonl" or ".json"
+                    ? (new TableTextSource(location, spec.Column ?? "text", _limits), null)
+                    : (new TextLinesSource(location, _limits), null);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using VisionSearch.Aws;
+using VisionSearch.Datasets;
 using VisionSearch.Embeddings;
 using VisionSearch.Embeddings.Clip;
 using VisionSearch.Embeddings.SageMaker;
@@ -14,7 +15,7 @@ namespace VisionSearch.Silo.Ingestion;
 /// AWS chain). One that fails to load is tried again by the next build rather than remembered as failed.
 /// </summary>
 public sealed class EmbedderProvider(
-    IOptions<EmbeddingsOptions> embeddings, IOptions<ClipOptions> clip, IOptions<SageMakerOptions> sageMaker, HubClient hub) : IDisposable
+    IOptions<EmbeddingsOptions> embeddings, IOptions<ClipOptions> clip, IOptions<SageMakerOptions> sageMaker, HubClient hub, DatasetSources sources) : IDisposable
 {
     private readonly ConcurrentDictionary<(string Embedder, string Model), Lazy<Task<IMultimodalEmbedder>>> _embedders = new();
     private readonly HttpClient _sageMakerHttp = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
@@ -28,8 +29,23 @@ public sealed class EmbedderProvider(
     /// <summary>The model (or SageMaker endpoint) a build on <paramref name="embedder"/> uses when its spec names none; null when none is configured.</summary>
     public string? DefaultModel(string embedder) => embedder == EmbedderKinds.SageMaker ? sageMaker.Value.EndpointName : clip.Value.Model;
 
+    /// <summary>
+    /// Refuses a local model folder that a request names (rather than the configured one) outside the shared
+    /// folders: loading a model reads its files. A name that is no folder here is a Hub repository id.
+    /// </summary>
+    /// <exception cref="DatasetException">Refused, blaming <c>model</c>.</exception>
+    public void CheckModel(string? embedder, string? model)
+    {
+        if (embedder == EmbedderKinds.Local && model is not null && model != clip.Value.Model
+            && (Directory.Exists(model) || Path.IsPathRooted(model) || model.StartsWith('.') || model.StartsWith('~')))
+        {
+            sources.Shared.Resolve(model, "model");
+        }
+    }
+
     public async Task<IMultimodalEmbedder> GetAsync(string embedder, string model)
     {
+        CheckModel(embedder, model);
         var key = (embedder, model);
         var lazy = _embedders.GetOrAdd(key, k => new Lazy<Task<IMultimodalEmbedder>>(() => LoadAsync(k.Embedder, k.Model)));
         try

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using VisionSearch.Testing;
 
 namespace VisionSearch.Api.Tests;
@@ -40,6 +41,9 @@ public class ApiCluster : IAsyncLifetime
 
     public TempDirectory Data { get; } = new();
 
+    /// <summary>What the API logged, at the levels the settings enable.</summary>
+    public LogSink Logs { get; } = new();
+
     public async ValueTask InitializeAsync()
     {
         await _redis.InitializeAsync();
@@ -64,6 +68,8 @@ public class ApiCluster : IAsyncLifetime
             {
                 web.UseSetting(key, value);
             }
+
+            web.ConfigureLogging(logging => logging.AddProvider(Logs));
         });
         _api.UseKestrel();
         _api.StartServer();

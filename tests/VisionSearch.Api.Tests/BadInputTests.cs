@@ -20,21 +20,24 @@ public sealed class BadInputTests(ApiCluster cluster) : IClassFixture<ApiCluster
     [InlineData("""{"dataset":"a b","location":"/x.fvecs"}""", "dataset")]
     [InlineData("""{"dataset":"ok","location":"/x.fvecs","limit":0}""", "limit")]
     [InlineData("""{"dataset":"ok","location":"/x.fvecs","limit":"ten"}""", "limit")]
-    [InlineData("""{"dataset":"ok","location":"/nowhere/x.fvecs"}""", "location")]
-    [InlineData("""{"dataset":"ok","location":"/etc/hostname"}""", "location")]
+    [InlineData("""{"dataset":"ok","location":"{data}/nowhere/x.fvecs"}""", "location")]
+    [InlineData("""{"dataset":"ok","location":"{data}/hostname"}""", "location")]
     [InlineData("""{"dataset":"ok","location":"/x.fvecs","source":"hf"}""", "source")]
     [InlineData("""{"dataset":"ok","location":"/x.fvecs","metric":"hamming"}""", "metric")]
     [InlineData("""{"dataset":"ok","location":"/x.fvecs","m":1}""", "m")]
     [InlineData("""{"dataset":"ok","location":"/x.fvecs","shards":0}""", "shards")]
-    [InlineData("""{"dataset":"ok","location":"/nowhere","source":"folder"}""", "location")]
-    [InlineData("""{"dataset":"ok","location":"/nowhere/a.parquet","source":"parquet"}""", "location")]
-    [InlineData("""{"dataset":"ok","location":"/nowhere/a.txt","source":"text"}""", "location")]
+    [InlineData("""{"dataset":"ok","location":"{data}/nowhere","source":"folder"}""", "location")]
+    [InlineData("""{"dataset":"ok","location":"{data}/nowhere/a.parquet","source":"parquet"}""", "location")]
+    [InlineData("""{"dataset":"ok","location":"{data}/nowhere/a.txt","source":"text"}""", "location")]
     [InlineData("""{"dataset":"ok","location":"/nowhere","source":"folder","embedder":"openai"}""", "embedder")]
     [InlineData("""{"dataset":"ok","location":"/nowhere","source":"folder","embedder":"sagemaker"}""", "model")]
     [InlineData("""{"dataset":"ok",""", "body")]
     [InlineData("", "body")]
     public async Task Bad_build_request_is_422_naming_the_field_and_creates_nothing(string body, string field)
     {
+        // {data}: the cluster's own folder, which its silo shares (paths outside it are 403: SharedFolderTests).
+        await File.WriteAllTextAsync(cluster.Data.File("hostname"), "a file that is no vector file");
+        body = body.Replace("{data}", cluster.Data.Path, StringComparison.Ordinal);
         var errors = await AssertProblemAsync(await cluster.Client.PostRawAsync("/index/build", body), 422);
         Assert.Equal([field], errors.AsObject().Select(e => e.Key));
         Assert.Equal(HttpStatusCode.NotFound, (await cluster.Client.GetAsync("/index/status?dataset=ok")).StatusCode);

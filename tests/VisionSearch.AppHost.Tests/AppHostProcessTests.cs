@@ -117,7 +117,7 @@ public sealed class AppHostProcessTests : IDisposable
         await help.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(0, help.ExitCode);
         var text = string.Join("\n", Output);
-        foreach (var option in new[] { "--silos", "--api-port", "--silo-port", "--data", "--redis", "--embedder", "--model", "--sagemaker-endpoint", "--region", "--otlp" })
+        foreach (var option in new[] { "--silos", "--api-port", "--silo-port", "--data", "--datasets", "--redis", "--embedder", "--model", "--sagemaker-endpoint", "--region", "--otlp" })
         {
             Assert.Contains(option + " <value>", text, StringComparison.Ordinal);
         }
@@ -211,6 +211,8 @@ public sealed class AppHostProcessTests : IDisposable
 
         info.ArgumentList.Add("--data");
         info.ArgumentList.Add(_dir.File("data"));
+        info.ArgumentList.Add("--datasets"); // the test writes its vectors here
+        info.ArgumentList.Add(_dir.Path);
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);

@@ -1,5 +1,6 @@
 using SkiaSharp;
 using VisionSearch.Embeddings.Clip;
+using VisionSearch.Testing;
 
 namespace VisionSearch.Embeddings.Tests;
 
@@ -98,7 +99,7 @@ public sealed class ClipImageProcessorTests
     [Fact]
     public void A_20000_pixel_square_jpeg_is_scaled_down_while_decoding()
     {
-        var jpeg = HugeJpeg(20_000, 20_000);
+        var jpeg = HostileFiles.JpegClaiming(20_000, 20_000);
         var values = new float[Processor.ValuesPerImage];
         var before = GC.GetAllocatedBytesForCurrentThread();
 
@@ -110,25 +111,26 @@ public sealed class ClipImageProcessorTests
         Assert.All(values, v => Assert.True(float.IsFinite(v)));
     }
 
-    /// <summary>A small JPEG whose frame header is rewritten to a huge size: the decoder sees the dimensions, the scan data stays tiny.</summary>
-    private static byte[] HugeJpeg(int width, int height)
+    [Fact]
+    public void A_png_decompression_bomb_is_refused_from_its_header_without_decoding()
     {
-        using var bitmap = new SKBitmap(64, 64);
-        bitmap.Erase(new SKColor(200, 120, 40));
-        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 90);
-        var bytes = data.ToArray();
-        for (var i = 2; i < bytes.Length - 8; i++)
-        {
-            if (bytes[i] == 0xFF && bytes[i + 1] is 0xC0 or 0xC2)
-            {
-                bytes[i + 5] = (byte)(height >> 8);
-                bytes[i + 6] = (byte)height;
-                bytes[i + 7] = (byte)(width >> 8);
-                bytes[i + 8] = (byte)width;
-                return bytes;
-            }
-        }
+        var bomb = HostileFiles.PngBomb(20_000, 20_000); // 400 MB of pixels from a few hundred KB
+        var values = new float[Processor.ValuesPerImage];
+        var before = GC.GetAllocatedBytesForCurrentThread();
 
-        throw new InvalidOperationException("No SOF marker in the encoded JPEG.");
+        var error = Assert.Throws<InvalidDataException>(() => Processor.Preprocess(bomb, values));
+
+        Assert.Contains("20000×20000 in a format (Png) that cannot be scaled while decoding; at most 64,000,000 pixels", error.Message, StringComparison.Ordinal);
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 4 * bomb.Length + (1 << 20));
+    }
+
+    [Theory]
+    [InlineData(65_535, "Not a decodable image")] // past libjpeg's own 65,500 limit
+    [InlineData(65_000, "65000×65000, more than 1,000,000,000 pixels")]
+    public void A_jpeg_claiming_a_huge_size_is_refused_from_its_header(int side, string reason)
+    {
+        var values = new float[Processor.ValuesPerImage];
+        var error = Assert.Throws<InvalidDataException>(() => Processor.Preprocess(HostileFiles.JpegClaiming(side, side), values));
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
 }

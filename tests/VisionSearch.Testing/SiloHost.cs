@@ -37,7 +37,7 @@ public sealed class SiloHost : IAsyncDisposable
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.WebHost.UseSetting("urls", "http://127.0.0.1:0");
+        builder.WebHost.UseSetting("urls", _settings.GetValueOrDefault("urls") ?? "http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(Settings(RedisConnectionString, ClusterId, new(_settings)
         {
             ["Orleans:Endpoints:SiloPort"] = $"{SiloPort}",
@@ -64,12 +64,21 @@ public sealed class SiloHost : IAsyncDisposable
 
     public ValueTask DisposeAsync() => new(StopAsync());
 
-    /// <summary>The configuration a silo and its API clients share: Redis and one cluster id per test class.</summary>
+    /// <summary>
+    /// The configuration a silo and its API clients share: Redis and one cluster id per test class; and, unless
+    /// <paramref name="extra"/> names its own, the folders a test silo shares: the tests' temporary folders and the fixtures.
+    /// </summary>
     public static Dictionary<string, string?> Settings(string redis, string clusterId, Dictionary<string, string?> extra)
     {
         extra["ConnectionStrings:redis"] = redis;
         extra["Orleans:ClusterId"] = clusterId;
         extra["Orleans:ServiceId"] = clusterId;
+        if (!extra.Keys.Any(k => k.StartsWith("Datasets:Roots", StringComparison.Ordinal)))
+        {
+            extra["Datasets:Roots:0"] = TempDirectory.Root;
+            extra["Datasets:Roots:1"] = TestFiles.Fixture();
+        }
+
         return extra;
     }
 }

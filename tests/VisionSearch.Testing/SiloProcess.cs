@@ -25,6 +25,8 @@ public sealed class SiloProcess : IAsyncDisposable
             ["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        environment.TryAdd("Datasets__Roots__0", TempDirectory.Root);
+        environment.TryAdd("Datasets__Roots__1", TestFiles.Fixture());
         var process = await ProjectResource.StartAsync(name, "VisionSearch.Silo", FreePort.Next(), environment, TimeSpan.FromSeconds(90), CancellationToken.None);
         return new SiloProcess(process);
     }
