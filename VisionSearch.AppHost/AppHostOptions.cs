@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 
 namespace VisionSearch.AppHost;
 
@@ -10,32 +11,25 @@ public sealed class AppHostOptions : IValidatableObject
 {
     public const string SectionName = "AppHost";
 
-    /// <summary>How many silo processes to run.</summary>
+    /// <summary>How many silo processes (replicas of the silo project) to run.</summary>
     [Range(1, 16)]
     public int Silos { get; set; } = 2;
 
-    /// <summary>The API's port on 127.0.0.1.</summary>
+    /// <summary>The API's port on 127.0.0.1 (no proxy in front of it: a search crosses no extra hop).</summary>
     [Range(1, 65535)]
     public int ApiPort { get; set; } = 5080;
 
-    /// <summary>The first silo's HTTP port (health and the Orleans dashboard); silo N listens on this + N - 1.</summary>
+    /// <summary>The silos' HTTP port (health, the Orleans dashboard), Aspire's proxy in front of every replica.</summary>
     [Range(1, 65535)]
     public int SiloHttpPort { get; set; } = 5090;
 
-    /// <summary>Silo <paramref name="silo"/>'s HTTP port (1-based).</summary>
-    public int SiloHttpPortOf(int silo) => SiloHttpPort + silo - 1;
-
-    /// <summary>Where redis-server keeps its append-only file, relative to the working directory.</summary>
+    /// <summary>Where redis-server keeps its append-only file; a relative path is taken from the repository root.</summary>
     [Required]
     public string DataDir { get; set; } = "data";
 
-    /// <summary>The folder shared with callers for local sources (the silos' Datasets:Roots), relative to the working directory; made if missing.</summary>
+    /// <summary>The folder shared with callers for local sources (the silos' Datasets:Roots), made if missing; a relative path is taken from the repository root.</summary>
     [Required]
     public string DatasetsDir { get; set; } = "datasets";
-
-    /// <summary>How long each resource may take to become healthy.</summary>
-    [Range(1, 3600)]
-    public int StartupTimeoutSeconds { get; set; } = 120;
 
     /// <summary>The silos' default embedder, <c>local</c> or <c>sagemaker</c>; unset keeps the silo's own setting.</summary>
     public string? Embedder { get; set; }
@@ -49,6 +43,9 @@ public sealed class AppHostOptions : IValidatableObject
     /// <summary>The SageMaker endpoint's AWS region (else AWS_REGION).</summary>
     public string? Region { get; set; }
 
+    /// <summary>An OTLP collector of your own for every service's traces, metrics and logs, in place of the dashboard's.</summary>
+    public string? Otlp { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Embedder is not (null or "local" or "sagemaker"))
@@ -61,24 +58,44 @@ public sealed class AppHostOptions : IValidatableObject
             yield return new ValidationResult("The sagemaker embedder needs an endpoint: --sagemaker-endpoint NAME.", [nameof(SageMakerEndpoint)]);
         }
 
-        if (SiloHttpPortOf(Silos) > 65535 || (ApiPort >= SiloHttpPort && ApiPort <= SiloHttpPortOf(Silos)))
+        if (ApiPort == SiloHttpPort)
         {
-            yield return new ValidationResult(
-                $"The silos' HTTP ports {SiloHttpPort}..{SiloHttpPortOf(Silos)} must be valid and leave out the API's port {ApiPort}.",
-                [nameof(SiloHttpPort)]);
+            yield return new ValidationResult($"The API and the silos cannot share port {ApiPort}.", [nameof(SiloHttpPort)]);
+        }
+
+        if (Otlp is not null && !Uri.TryCreate(Otlp, UriKind.Absolute, out _))
+        {
+            yield return new ValidationResult($"--otlp '{Otlp}' is not a URL such as http://localhost:4317.", [nameof(Otlp)]);
         }
     }
 
-    /// <summary>The silos' configuration for the embedder settings that were given, as environment variables.</summary>
-    public IEnumerable<KeyValuePair<string, string>> EmbedderEnvironment()
+    /// <summary>
+    /// The validated settings, relative folders made absolute from <paramref name="root"/> (<c>dotnet run</c> starts the
+    /// AppHost in its project folder, whatever folder the command was typed in); or null after printing the one line
+    /// that says what is wrong.
+    /// </summary>
+    public static AppHostOptions? Bind(IConfiguration configuration, string root)
     {
-        (string Key, string? Value)[] settings =
-        [
-            ("Embeddings__Embedder", Embedder),
-            ("Embeddings__Clip__Model", Model),
-            ("Embeddings__SageMaker__EndpointName", SageMakerEndpoint),
-            ("Embeddings__SageMaker__Region", Region),
-        ];
-        return settings.Where(s => !string.IsNullOrWhiteSpace(s.Value)).Select(s => KeyValuePair.Create(s.Key, s.Value!));
+        var options = new AppHostOptions();
+        try
+        {
+            configuration.GetSection(SectionName).Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"Invalid settings: {e.InnerException?.Message ?? e.Message} See --help.");
+            return null;
+        }
+
+        var failures = new List<ValidationResult>();
+        if (Validator.TryValidateObject(options, new ValidationContext(options), failures, validateAllProperties: true))
+        {
+            options.DataDir = Path.GetFullPath(options.DataDir, root);
+            options.DatasetsDir = Path.GetFullPath(options.DatasetsDir, root);
+            return options;
+        }
+
+        Console.Error.WriteLine($"Invalid settings: {string.Join(" ", failures.Select(f => $"AppHost:{f.MemberNames.FirstOrDefault()}: {f.ErrorMessage}"))} See --help.");
+        return null;
     }
 }

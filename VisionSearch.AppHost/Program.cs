@@ -1,33 +1,46 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using VisionSearch.AppHost;
 
+// The design card: Redis, an Orleans cluster on it, N silos, the API as the cluster's client; the Aspire dashboard
+// shows them all. Settings: AppHost:* (appsettings.json, AppHost__Silos=3, or the short switches of --help).
 if (AppHostSwitches.WantsHelp(args))
 {
     Console.Out.WriteLine(AppHostSwitches.Help());
     return 0;
 }
 
-// appsettings.json is read from beside the AppHost, wherever it is started from; relative paths (DataDir) stay relative to the working directory.
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.Configuration.AddCommandLine(args, AppHostSwitches.Mappings);
-builder.Services.AddOptions<AppHostOptions>()
-    .BindConfiguration(AppHostOptions.SectionName)
-    .ValidateDataAnnotations()
-    .ValidateOnStart();
-builder.Services.AddHostedService<Orchestrator>();
-// A start-up failure is printed once, below, without the host's stack trace.
-builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
-try
+var builder = DistributedApplication.CreateBuilder(AppHostSwitches.Expand(args));
+if (AppHostOptions.Bind(builder.Configuration, Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."))) is not { } options)
 {
-    builder.Build().Run();
-    return Environment.ExitCode;
+    return 2; // the one line that says what is wrong has been printed
 }
-catch (OptionsValidationException e)
-{
-    Console.Error.WriteLine($"Invalid settings: {string.Join(" ", e.Failures)}{Environment.NewLine}See --help.");
-    return 2;
-}
+
+var redis = builder.AddVisionSearchRedis(options);
+// A cluster id of its own per run: silos that did not leave the last run's cluster (a kill, a crash) stay listed in its
+// membership, and joining a cluster waits until such silos are declared dead. The data (our own keys) outlives it.
+var orleans = builder.AddOrleans("cluster")
+    .WithClusterId($"visionsearch-{DateTime.UtcNow:yyyyMMddHHmmss}")
+    .WithServiceId("visionsearch")
+    .WithClustering(redis);
+
+var silo = builder.AddProject<Projects.VisionSearch_Silo>("silo", launchProfileName: null)
+    .WithReference(orleans)
+    .WaitFor(redis)
+    .WithReplicas(options.Silos)
+    .WithHttpEndpoint(port: options.SiloHttpPort, name: "http")
+    .WithHttpHealthCheck("/health")
+    .WithUrlForEndpoint("http", url => (url.Url, url.DisplayText) = ("/dashboard", "Orleans dashboard"))
+    .WithSiloSettings(options);
+
+builder.AddProject<Projects.VisionSearch_Api>("api", launchProfileName: null)
+    .WithReference(orleans.AsClient())
+    .WaitFor(redis)
+    .WaitFor(silo)
+    .WithHttpEndpoint(port: options.ApiPort, name: "http", isProxied: false)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health")
+    .WithUrlForEndpoint("http", url => url.DisplayText = "API")
+    .WithUrlForEndpoint("http", endpoint => new() { Url = "/docs", DisplayText = "Swagger" })
+    .WithServiceSettings(options);
+
+builder.Build().Run();
+return 0;

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using VisionSearch.AppHost.Resources;
+using VisionSearch.LocalServers;
 using VisionSearch.Contracts;
 using VisionSearch.Hnsw;
 using VisionSearch.ServiceDefaults;
@@ -31,7 +31,7 @@ internal static class ClusterBench
         var queries = Enumerable.Range(0, queryCount).Select(i => queryValues.AsSpan(i * dimension, dimension).ToArray()).ToArray();
         var row = new Dictionary<string, object> { ["items"] = count, ["dimension"] = dimension, ["ef"] = ef, ["cores"] = Environment.ProcessorCount };
 
-        await using var redis = await RedisResource.StartAsync(configured: null);
+        await using var redis = await LocalRedis.StartAsync(configured: null);
         log.WriteLine($"Redis: {redis.Description} at {redis.ConnectionString}");
         using (var index = new HnswIndex(new HnswOptions { Dimension = dimension, Metric = Metric.InnerProduct }))
         {
@@ -68,7 +68,7 @@ internal static class ClusterBench
     }
 
     private static async Task GrainsAsync(
-        RedisResource redis, string basePath, float[][] queries, int count, int ef, int k, Dictionary<string, object> row, TextWriter log)
+        LocalRedis redis, string basePath, float[][] queries, int count, int ef, int k, Dictionary<string, object> row, TextWriter log)
     {
         GC.Collect();
         var settings = new Dictionary<string, string?>
@@ -76,6 +76,8 @@ internal static class ClusterBench
             ["ConnectionStrings:redis"] = redis.ConnectionString,
             ["Orleans:ClusterId"] = "bench",
             ["Orleans:ServiceId"] = "bench",
+            ["Orleans:Clustering:ProviderType"] = "Redis",
+            ["Orleans:Clustering:ServiceKey"] = "redis",
             ["Orleans:Endpoints:SiloPort"] = $"{FreePort.Next()}",
             ["Orleans:Endpoints:GatewayPort"] = $"{FreePort.Next()}",
             ["Orleans:Endpoints:AdvertisedIPAddress"] = "127.0.0.1",

@@ -2,7 +2,7 @@
 # compare-original.sh: our API against the Python original (FastAPI + uvicorn + hnswlib) under the same load,
 # interleaved in one run: original/load.sh (POST /search, 100k CLIP vectors, k 10, ef 64, 1/8/64
 # connections) against the original with 1 worker, with 2 workers (uvicorn_nodelay.py, the Nagle fix), and the
-# AppHost (Release, its defaults: 2 silos, redis-server), ROUNDS times each; then compare.py's ratio tables.
+# Aspire AppHost (Release, its defaults: 2 silos, redis-server), ROUNDS times each; then compare.py's ratio tables.
 #
 #   VisionSearch.Bench/compare-original.sh            # from the repository root; ~12 min with ROUNDS=3
 #
@@ -46,15 +46,19 @@ original 1 "-m uvicorn"; P1=$PORT; W1=$SERVER
 original 2 "$SEED/uvicorn_nodelay.py"; P2=$PORT; W2=$SERVER
 
 dotnet build "$ROOT/VisionSearch.AppHost" -c Release -v q > "$OUT/build.log"
-(cd "$OUT" && exec dotnet "$ROOT/artifacts/bin/VisionSearch.AppHost/release/VisionSearch.AppHost.dll" --data "$OUT/apphost" > "$OUT/apphost.log" 2>&1) &
+# The http launch profile's settings, as `dotnet run` applies them, for the AppHost run from its Release build.
+(cd "$OUT" && ASPNETCORE_URLS=http://localhost:18888 ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:18889 \
+  ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:18890 ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:18891 \
+  ASPIRE_ALLOW_UNSECURED_TRANSPORT=true DOTNET_ENVIRONMENT=Development \
+  exec dotnet "$ROOT/artifacts/bin/VisionSearch.AppHost/release/VisionSearch.AppHost.dll" --data "$OUT/apphost" --datasets "$DATA" > "$OUT/apphost.log" 2>&1) &
 AH=$!; PIDS+=("$AH")
-until grep -q "VisionSearch is running" "$OUT/apphost.log"; do sleep 1; kill -0 $AH || { tail "$OUT/apphost.log"; exit 1; }; done
+until curl -sf localhost:5080/health > /dev/null; do sleep 1; kill -0 $AH || { tail "$OUT/apphost.log"; exit 1; }; done
 if [ "$(status)" != ready ]; then
   curl -sf -X POST localhost:5080/index/build -H 'content-type: application/json' \
     -d "{\"dataset\":\"clip512_100k\",\"source\":\"vectors\",\"location\":\"$DATA/clip512_100k_base.fvecs\",\"m\":16,\"ef_construction\":200}" > /dev/null
   until [ "$(status)" = ready ]; do sleep 2; done
 fi
-API=$(pgrep -f VisionSearch.Api.dll | head -1)
+API=$(pgrep -f "VisionSearch.Api$|VisionSearch.Api " | head -1)
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round of $ROUNDS" >&2

@@ -10,7 +10,7 @@ using OpenTelemetry.Trace;
 
 namespace VisionSearch.ServiceDefaults;
 
-/// <summary>Aspire's service defaults, without Aspire's packages: telemetry, health checks and resilience.</summary>
+/// <summary>Aspire's service defaults (the template's, as code of our own): telemetry, health checks and resilience.</summary>
 public static class ServiceDefaultsExtensions
 {
     private const string LivenessTag = "live";
@@ -40,11 +40,8 @@ public static class ServiceDefaultsExtensions
             .WithTracing(tracing => tracing
                 .AddSource(VisionSearchTelemetry.Name, VisionSearchTelemetry.LibraryNames, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsHealthPath(ctx.Request.Path))
-                .AddHttpClientInstrumentation()
-                // A span per Redis command on the shared connection (the DI IConnectionMultiplexer): builds' records,
-                // logs and snapshots, searches' item reads, Orleans membership. Made from the client's profiler after
-                // the fact, so a command waits for no exporter.
-                .AddRedisInstrumentation());
+                .AddHttpClientInstrumentation());
+        // Redis commands are spans too: Aspire's Redis client adds them for the shared connection (VisionSearchCluster).
 
         // Export only where a collector is named, as Aspire does: no endpoint, no exporter, no overhead.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))

@@ -17,7 +17,7 @@ public static class SiloHostingExtensions
     public static WebApplicationBuilder AddVisionSearchSilo(this WebApplicationBuilder builder)
     {
         builder.AddServiceDefaults();
-        builder.AddKeyedRedisClient(RedisClientExtensions.ConnectionName);
+        builder.AddVisionSearchRedis();
         builder.Services.AddOptions<SnapshotOptions>()
             .BindConfiguration(SnapshotOptions.SectionName)
             .ValidateDataAnnotations()
@@ -59,11 +59,10 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<EmbedderProvider>();
         builder.Services.AddHostedService<BuildResumer>();
 
-        // Ids and ports come from the "Orleans" section (Orleans__ClusterId, Orleans__Endpoints__SiloPort, ...),
-        // as an Aspire AppHost passes them; membership lives in the same Redis.
+        // Ids, ports and clustering come from the "Orleans" section (Orleans__ClusterId, Orleans__Endpoints__SiloPort,
+        // Orleans__Clustering__ProviderType=Redis with ServiceKey=redis), as the Aspire AppHost passes them.
         builder.UseOrleans(silo =>
         {
-            silo.UseSharedRedisClustering(RedisClientExtensions.ConnectionName);
             silo.AddActivityPropagation(); // one trace from the API request through every grain call
             if (DashboardEnabled(builder.Configuration))
             {

@@ -25,6 +25,8 @@ public sealed partial class DeploymentTests : IDisposable
         Assert.Contains("- --appendonly\n    - \"yes\"", local, StringComparison.Ordinal);
         Assert.Contains("Api__ApiKey: k3y", local, StringComparison.Ordinal);
         Assert.Contains("Datasets__Roots__0: /datasets", local, StringComparison.Ordinal);
+        Assert.Equal(2, Regex.Count(local, "Orleans__Clustering__ProviderType: Redis")); // as the AppHost configures silo and API
+        Assert.Equal(2, Regex.Count(local, "Orleans__Clustering__ServiceKey: redis"));
         // Admin surfaces only on the host's loopback; the API on every interface, behind its key.
         Assert.Contains("- 127.0.0.1:5090-5099:8080/tcp", local, StringComparison.Ordinal);
         Assert.Contains("- 127.0.0.1:18888:18888/tcp", local, StringComparison.Ordinal);

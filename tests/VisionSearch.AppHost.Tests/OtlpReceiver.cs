@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
-using VisionSearch.AppHost.Resources;
+using VisionSearch.LocalServers;
 
 namespace VisionSearch.AppHost.Tests;
 
@@ -9,7 +9,7 @@ namespace VisionSearch.AppHost.Tests;
 /// An OTLP/HTTP collector on loopback that keeps what it receives per signal (<c>/v1/traces</c>, <c>/v1/metrics</c>,
 /// <c>/v1/logs</c>). Bodies are protobuf; the tests look for the strings inside them (service names, span names).
 /// </summary>
-internal sealed class OtlpReceiver : IDisposable
+public sealed class OtlpReceiver : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly ConcurrentDictionary<string, StringBuilder> _received = new();

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
-using VisionSearch.AppHost.Resources;
+using VisionSearch.LocalServers;
 using VisionSearch.Testing;
 
 namespace VisionSearch.Cloud.Tests;

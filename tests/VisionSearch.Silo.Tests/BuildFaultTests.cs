@@ -1,4 +1,4 @@
-using VisionSearch.AppHost.Resources;
+using VisionSearch.LocalServers;
 using VisionSearch.Contracts;
 using VisionSearch.Testing;
 
@@ -41,7 +41,7 @@ public sealed class BuildFaultTests : IDisposable
     public async Task Build_waits_out_a_redis_restart_and_completes_with_every_item()
     {
         var dataDir = _data.File("redis");
-        var redis = await RedisResource.StartAsync(configured: null, dataDir);
+        var redis = await LocalRedis.StartAsync(configured: null, dataDir);
         Assert.SkipWhen(redis.IsGarnet, "Needs redis-server: embedded Garnet keeps nothing across a restart.");
         var clusterId = $"test-{Guid.NewGuid():N}";
         var silo = new SiloHost(redis.ConnectionString, clusterId, Settings.ToDictionary(s => s.Key.Replace("__", ":", StringComparison.Ordinal), s => (string?)s.Value));
@@ -54,7 +54,7 @@ public sealed class BuildFaultTests : IDisposable
 
             await redis.DisposeAsync();
             await Task.Delay(TimeSpan.FromSeconds(3));
-            redis = await RedisResource.StartAsync(configured: null, dataDir, redis.Port);
+            redis = await LocalRedis.StartAsync(configured: null, dataDir, redis.Port);
 
             var status = await Builds.WaitReadyAsync(client.Grains, "outage", TimeSpan.FromMinutes(3));
             Assert.True(before.ItemsIndexed < Rows, "The build ended before Redis went away.");
@@ -71,7 +71,7 @@ public sealed class BuildFaultTests : IDisposable
     [Fact]
     public async Task Build_on_a_killed_silo_resumes_on_another_and_ends_as_if_uninterrupted()
     {
-        await using var redis = await RedisResource.StartAsync(configured: null);
+        await using var redis = await LocalRedis.StartAsync(configured: null);
         var clusterId = $"test-{Guid.NewGuid():N}";
         var doomed = await SiloProcess.StartAsync("silo-a", redis.ConnectionString, clusterId, Settings);
         await using var client = await ClusterClient.StartAsync(redis.ConnectionString, clusterId);

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
-using VisionSearch.AppHost.Resources;
+using VisionSearch.LocalServers;
 
 namespace VisionSearch.Testing;
 

@@ -1,4 +1,4 @@
-using VisionSearch.AppHost.Resources;
+using VisionSearch.LocalServers;
 using Xunit;
 
 namespace VisionSearch.Testing;
@@ -18,12 +18,12 @@ public class RedisServerFixture : IAsyncLifetime
 
     protected RedisServerFixture(bool preferGarnet) => _preferGarnet = preferGarnet;
 
-    public RedisResource Server { get; private set; } = null!;
+    public LocalRedis Server { get; private set; } = null!;
 
     /// <summary>The StackExchange.Redis connection string, e.g. <c>127.0.0.1:40123</c>.</summary>
     public string ConnectionString => Server.ConnectionString;
 
-    public async ValueTask InitializeAsync() => Server = await RedisResource.StartAsync(configured: null, preferGarnet: _preferGarnet);
+    public async ValueTask InitializeAsync() => Server = await LocalRedis.StartAsync(configured: null, preferGarnet: _preferGarnet);
 
     public async ValueTask DisposeAsync()
     {

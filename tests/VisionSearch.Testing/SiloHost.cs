@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
-using VisionSearch.AppHost.Resources;
+using VisionSearch.LocalServers;
 using VisionSearch.ServiceDefaults;
 using VisionSearch.Silo;
 
@@ -65,7 +65,7 @@ public sealed class SiloHost : IAsyncDisposable
     public ValueTask DisposeAsync() => new(StopAsync());
 
     /// <summary>
-    /// The configuration a silo and its API clients share: Redis and one cluster id per test class; and, unless
+    /// The configuration a silo and its API clients share: Redis, membership on it, and one cluster id per test class; and, unless
     /// <paramref name="extra"/> names its own, the folders a test silo shares: the tests' temporary folders and the fixtures.
     /// </summary>
     public static Dictionary<string, string?> Settings(string redis, string clusterId, Dictionary<string, string?> extra)
@@ -73,6 +73,8 @@ public sealed class SiloHost : IAsyncDisposable
         extra["ConnectionStrings:redis"] = redis;
         extra["Orleans:ClusterId"] = clusterId;
         extra["Orleans:ServiceId"] = clusterId;
+        extra["Orleans:Clustering:ProviderType"] = "Redis"; // membership on the connection above, as the AppHost configures it
+        extra["Orleans:Clustering:ServiceKey"] = "redis";
         if (!extra.Keys.Any(k => k.StartsWith("Datasets:Roots", StringComparison.Ordinal)))
         {
             extra["Datasets:Roots:0"] = TempDirectory.Root;

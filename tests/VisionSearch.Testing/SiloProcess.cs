@@ -1,4 +1,4 @@
-using VisionSearch.AppHost.Resources;
+using VisionSearch.LocalServers;
 
 namespace VisionSearch.Testing;
 
@@ -20,6 +20,8 @@ public sealed class SiloProcess : IAsyncDisposable
             ["ConnectionStrings__redis"] = redisConnectionString,
             ["Orleans__ClusterId"] = clusterId,
             ["Orleans__ServiceId"] = clusterId,
+            ["Orleans__Clustering__ProviderType"] = "Redis",
+            ["Orleans__Clustering__ServiceKey"] = "redis",
             ["Orleans__Endpoints__SiloPort"] = $"{FreePort.Next()}",
             ["Orleans__Endpoints__GatewayPort"] = $"{FreePort.Next()}",
             ["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1",
@@ -27,7 +29,7 @@ public sealed class SiloProcess : IAsyncDisposable
         };
         environment.TryAdd("Datasets__Roots__0", TempDirectory.Root);
         environment.TryAdd("Datasets__Roots__1", TestFiles.Fixture());
-        var process = await ProjectResource.StartAsync(name, "VisionSearch.Silo", FreePort.Next(), environment, TimeSpan.FromSeconds(90), CancellationToken.None);
+        var process = await ProjectProcess.StartAsync(name, "VisionSearch.Silo", FreePort.Next(), environment, TimeSpan.FromSeconds(90), CancellationToken.None);
         return new SiloProcess(process);
     }
 

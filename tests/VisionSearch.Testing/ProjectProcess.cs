@@ -1,10 +1,11 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using VisionSearch.LocalServers;
 
-namespace VisionSearch.AppHost.Resources;
+namespace VisionSearch.Testing;
 
 /// <summary>A .NET project of this repository run as a child process, healthy once its <c>/health</c> answers 200.</summary>
-internal static class ProjectResource
+public static class ProjectProcess
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
@@ -13,7 +14,7 @@ internal static class ProjectResource
         string name, string project, int httpPort, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // The project's own folder is its content root, where its appsettings.json lies.
-        var assembly = PathOf(project, typeof(ProjectResource).Assembly);
+        var assembly = PathOf(project, typeof(ProjectProcess).Assembly);
         var child = ChildProcess.Start(
             name, DotnetHost(), [assembly, "--urls", $"http://127.0.0.1:{httpPort}"], environment, Path.GetDirectoryName(assembly));
         try
@@ -64,13 +65,13 @@ internal static class ProjectResource
     /// The built assembly of <paramref name="project"/>, embedded at build time into <paramref name="referrer"/>
     /// (a ProjectReference with EmbedPath, see Directory.Build.targets).
     /// </summary>
-    internal static string PathOf(string project, Assembly referrer) =>
+    public static string PathOf(string project, Assembly referrer) =>
         referrer.GetCustomAttributes<AssemblyMetadataAttribute>()
             .FirstOrDefault(a => a.Key == $"project:{project}")?.Value
         ?? throw new InvalidOperationException($"{referrer.GetName().Name} was built without a reference to {project}.");
 
     /// <summary>The <c>dotnet</c> executable of the runtime this process runs on.</summary>
-    internal static string DotnetHost()
+    public static string DotnetHost()
     {
         if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
         {

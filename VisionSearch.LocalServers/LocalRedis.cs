@@ -3,19 +3,18 @@ using System.Net.Sockets;
 using System.Text;
 using Garnet;
 
-namespace VisionSearch.AppHost.Resources;
+namespace VisionSearch.LocalServers;
 
 /// <summary>
-/// The Redis every other resource connects to: a configured server when <c>ConnectionStrings:redis</c> is set,
-/// else <c>redis-server</c> from PATH on a free loopback port, else an embedded Garnet server, so that the
-/// system runs on a machine with nothing but the .NET SDK. The tests start theirs the same way.
+/// A Redis for a test or a benchmark: a configured server when one is given, else <c>redis-server</c> from PATH on a
+/// free loopback port, else an embedded Garnet server, so that they run on a machine with nothing but the .NET SDK.
 /// </summary>
-public sealed class RedisResource : IAsyncDisposable
+public sealed class LocalRedis : IAsyncDisposable
 {
     private readonly ChildProcess? _process;
     private readonly GarnetServer? _garnet;
 
-    private RedisResource(string connectionString, string description, ChildProcess? process = null, GarnetServer? garnet = null)
+    private LocalRedis(string connectionString, string description, ChildProcess? process = null, GarnetServer? garnet = null)
     {
         ConnectionString = connectionString;
         Description = description;
@@ -26,17 +25,14 @@ public sealed class RedisResource : IAsyncDisposable
     /// <summary>What clients pass to StackExchange.Redis, e.g. <c>127.0.0.1:6380</c>.</summary>
     public string ConnectionString { get; }
 
-    /// <summary>Which kind of server this is, for the resource table.</summary>
+    /// <summary>Which kind of server this is, for messages.</summary>
     public string Description { get; }
 
     /// <summary>The port of a server this process started (0 for a configured one).</summary>
     public int Port => _process is null && _garnet is null ? 0 : int.Parse(ConnectionString.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>The redis-server process this resource started; null for a configured server or Garnet.</summary>
-    internal ChildProcess? Process => _process;
-
-    /// <summary>Starts redis-server again on the same port and data folder, for a supervisor; null where there is no process.</summary>
-    internal Func<CancellationToken, Task<ChildProcess>>? StartAgain { get; private init; }
+    /// <summary>The redis-server process this started; null for a configured server or Garnet.</summary>
+    public ChildProcess? Process => _process;
 
     /// <summary>True when the server is an embedded Garnet.</summary>
     public bool IsGarnet => _garnet is not null;
@@ -46,33 +42,28 @@ public sealed class RedisResource : IAsyncDisposable
     /// <param name="dataDir">Where redis-server keeps its append-only file; null for a throwaway in-memory server.</param>
     /// <param name="port">The port to listen on; 0 picks a free one.</param>
     /// <param name="preferGarnet">Start Garnet even when redis-server is installed.</param>
-    public static async Task<RedisResource> StartAsync(string? configured, string? dataDir = null, int port = 0, bool preferGarnet = false)
+    public static async Task<LocalRedis> StartAsync(string? configured, string? dataDir = null, int port = 0, bool preferGarnet = false)
     {
         if (!string.IsNullOrWhiteSpace(configured))
         {
-            return new RedisResource(configured, "configured (ConnectionStrings:redis)");
+            return new LocalRedis(configured, "configured (ConnectionStrings:redis)");
         }
 
         port = port == 0 ? FreePort.Next() : port;
         var connectionString = $"127.0.0.1:{port}";
-        if (!preferGarnet && FindOnPath("redis-server") is { } redisServer)
+        if (!preferGarnet && FindRedisServer() is { } redisServer)
         {
             var process = await StartServerAsync(redisServer, port, dataDir);
-            return new RedisResource(connectionString, $"redis-server ({redisServer})", process: process)
-            {
-                StartAgain = _ => StartServerAsync(redisServer, port, dataDir),
-            };
+            return new LocalRedis(connectionString, $"redis-server ({redisServer})", process: process);
         }
 
-        // Lua is off by default in Garnet; Orleans' Redis clustering needs it.
-        var garnet = new GarnetServer(["--bind", "127.0.0.1", "--port", $"{port}", "--lua", "true"]);
-        garnet.Start();
+        var garnet = StartGarnet(port);
         await WaitForPongAsync(port, process: null);
-        return new RedisResource(connectionString, "Garnet (embedded; install redis-server to use it instead)", garnet: garnet);
+        return new LocalRedis(connectionString, "Garnet (embedded; install redis-server to use it instead)", garnet: garnet);
     }
 
     /// <summary>Stops a server this process started and starts it again on the same port (for fault tests).</summary>
-    public async Task<RedisResource> RestartAsync(string? dataDir)
+    public async Task<LocalRedis> RestartAsync(string? dataDir)
     {
         await DisposeAsync();
         return await StartAsync(null, dataDir, Port, preferGarnet: IsGarnet);
@@ -87,6 +78,18 @@ public sealed class RedisResource : IAsyncDisposable
 
         _garnet?.Dispose();
     }
+
+    /// <summary>An embedded Garnet server on <paramref name="port"/> of 127.0.0.1, in memory only.</summary>
+    public static GarnetServer StartGarnet(int port)
+    {
+        // Lua is off by default in Garnet; Orleans' Redis clustering needs it.
+        var garnet = new GarnetServer(["--bind", "127.0.0.1", "--port", $"{port}", "--lua", "true"]);
+        garnet.Start();
+        return garnet;
+    }
+
+    /// <summary>redis-server's full path when it is on PATH.</summary>
+    public static string? FindRedisServer() => FindOnPath("redis-server");
 
     private static async Task<ChildProcess> StartServerAsync(string redisServer, int port, string? dataDir)
     {
@@ -114,6 +117,25 @@ public sealed class RedisResource : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether a Redis answers PING on <paramref name="port"/> of 127.0.0.1 now.</summary>
+    public static async Task<bool> PingAsync(int port, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray(), cancellationToken);
+            var buffer = new byte[16];
+            var n = await stream.ReadAsync(buffer, cancellationToken);
+            return Encoding.ASCII.GetString(buffer, 0, n).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            return false;
+        }
+    }
+
     private static async Task WaitForPongAsync(int port, ChildProcess? process)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -124,21 +146,9 @@ public sealed class RedisResource : IAsyncDisposable
                 throw new InvalidOperationException($"redis-server exited during startup:{Environment.NewLine}{process.Tail}");
             }
 
-            try
+            if (await PingAsync(port))
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                var stream = client.GetStream();
-                await stream.WriteAsync("PING\r\n"u8.ToArray());
-                var buffer = new byte[16];
-                var n = await stream.ReadAsync(buffer);
-                if (Encoding.ASCII.GetString(buffer, 0, n).StartsWith("+PONG", StringComparison.Ordinal))
-                {
-                    return;
-                }
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
+                return;
             }
 
             if (DateTime.UtcNow >= deadline)

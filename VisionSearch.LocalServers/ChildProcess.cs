@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace VisionSearch.AppHost.Resources;
+namespace VisionSearch.LocalServers;
 
 /// <summary>
-/// A process the AppHost started: its output is prefixed with the resource name and merged into the AppHost's,
+/// A process started by a test or a benchmark: its output is prefixed with its name and merged into this process's,
 /// and stopping it asks first (SIGTERM, so Orleans leaves the cluster cleanly) and kills the whole tree after a grace period.
 /// </summary>
-internal sealed partial class ChildProcess : IAsyncDisposable
+public sealed partial class ChildProcess : IAsyncDisposable
 {
     private static readonly Lock ConsoleLock = new();
     private readonly Process _process;
@@ -41,8 +41,8 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     public static ChildProcess Start(
         string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string? workingDirectory = null)
     {
-        // In a session of its own, a child does not receive the terminal's Ctrl+C: only the AppHost does, and it
-        // stops the children in order (API, silo, then Redis, which the silo needs to leave the cluster cleanly).
+        // In a session of its own, a child does not receive the terminal's Ctrl+C: only its starter does, and it
+        // stops the children in order (a silo before the Redis it needs to leave the cluster cleanly).
         var setsid = OperatingSystem.IsLinux() && File.Exists("/usr/bin/setsid");
         var info = new ProcessStartInfo(setsid ? "/usr/bin/setsid" : fileName)
         {
@@ -131,9 +131,11 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         }
     }
 
-    internal const int SigTerm = 15;
+    public const int SigTerm = 15;
+
+    public const int SigKill = 9;
 
     /// <summary>kill(2): 0 on success.</summary>
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    internal static partial int SendSignal(int pid, int signal);
+    public static partial int SendSignal(int pid, int signal);
 }

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using VisionSearch.LocalServers;
+using VisionSearch.Testing;
+
+namespace VisionSearch.AppHost.Tests;
+
+/// <summary>
+/// The real AppHost under <see cref="DistributedApplicationTestingBuilder"/>: Redis, two silos and the API as it
+/// starts them, on free ports, sharing its own temporary folder, exporting telemetry to an OTLP collector of the test's.
+/// </summary>
+public class AspireSystem : IAsyncLifetime
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private readonly Dictionary<string, string?> _savedEnvironment = [];
+    private DistributedApplication? _app;
+    private Task? _watching;
+    private readonly CancellationTokenSource _stop = new();
+
+    public VisionSearch.Testing.TempDirectory Folder { get; } = new();
+
+    public OtlpReceiver Collector { get; } = new();
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started.");
+
+    /// <summary>The API over HTTP, at the endpoint the AppHost gave it.</summary>
+    public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>The process id DCP reports for each resource instance (a project's is its <c>dotnet run</c>).</summary>
+    public ConcurrentDictionary<string, int> Processes { get; } = new();
+
+    /// <summary>Settings of the services, in environment form, passed through from the AppHost's environment.</summary>
+    protected virtual Dictionary<string, string> ServiceSettings => [];
+
+    public async ValueTask InitializeAsync()
+    {
+        // Passed through from the AppHost's environment to every service: HTTP for this collector, and sent often.
+        SetEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+        SetEnvironment("OTEL_BSP_SCHEDULE_DELAY", "200");
+        SetEnvironment("OTEL_METRIC_EXPORT_INTERVAL", "500");
+        foreach (var (key, value) in ServiceSettings)
+        {
+            SetEnvironment(key, value);
+        }
+
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.VisionSearch_AppHost>(
+            [
+                $"--AppHost:ApiPort={FreePort.Next()}",
+                $"--AppHost:SiloHttpPort={FreePort.Next()}",
+                $"--AppHost:DataDir={Folder.File("data")}",
+                $"--AppHost:DatasetsDir={Folder.Path}",
+                $"--AppHost:Otlp={Collector.Endpoint}",
+            ],
+            timeout.Token);
+        _app = await builder.BuildAsync(timeout.Token);
+        _watching = WatchProcessesAsync(_stop.Token);
+        await _app.StartAsync(timeout.Token);
+        foreach (var resource in new[] { "redis", "silo", "api" })
+        {
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
+
+        Http = _app.CreateHttpClient("api", "http");
+    }
+
+    /// <summary>The running silo processes (the .NET processes under each replica's <c>dotnet run</c>).</summary>
+    public List<int> SiloProcesses() =>
+        [.. Processes.Where(p => p.Key.StartsWith("silo", StringComparison.Ordinal))
+            .SelectMany(p => ProcessTree.Descendants(p.Value).Prepend(p.Value))
+            .Where(pid => ProcessTree.CommandLineOf(pid).Contains("VisionSearch.Silo", StringComparison.Ordinal) && !ProcessTree.CommandLineOf(pid).StartsWith("dotnet run", StringComparison.Ordinal))
+            .Distinct()];
+
+    /// <summary>Stops the application; every process it started is then gone, or this returns those that are not.</summary>
+    public async Task<List<int>> StopAndFindSurvivorsAsync()
+    {
+        var started = Processes.Values.SelectMany(pid => ProcessTree.Descendants(pid).Prepend(pid)).Distinct().ToList();
+        Assert.NotEmpty(started);
+        await DisposeAppAsync();
+        return await ProcessTree.SurvivorsAsync(started, TimeSpan.FromSeconds(30));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        await DisposeAppAsync();
+        Collector.Dispose();
+        Folder.Dispose();
+        foreach (var (key, value) in _savedEnvironment)
+        {
+            Environment.SetEnvironmentVariable(key, value);
+        }
+    }
+
+    private async Task DisposeAppAsync()
+    {
+        Http?.Dispose();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+            _app = null;
+        }
+
+        await _stop.CancelAsync();
+        if (_watching is not null)
+        {
+            await _watching.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private async Task WatchProcessesAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var update in _app!.ResourceNotifications.WatchAsync(cancellationToken))
+        {
+            if (update.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
+                && int.TryParse(pid.ToString(), out var id) && id > 0)
+            {
+                Processes[update.ResourceId] = id;
+            }
+        }
+    }
+
+    private void SetEnvironment(string key, string value)
+    {
+        _savedEnvironment.TryAdd(key, Environment.GetEnvironmentVariable(key));
+        Environment.SetEnvironmentVariable(key, value);
+    }
+}
