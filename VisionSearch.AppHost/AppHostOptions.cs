@@ -19,6 +19,10 @@ public sealed class AppHostOptions : IValidatableObject
     [Range(1, 65535)]
     public int ApiPort { get; set; } = 5080;
 
+    /// <summary>The search page's port on 127.0.0.1.</summary>
+    [Range(1, 65535)]
+    public int WebPort { get; set; } = 5070;
+
     /// <summary>The silos' HTTP port (health, the Orleans dashboard), Aspire's proxy in front of every replica.</summary>
     [Range(1, 65535)]
     public int SiloHttpPort { get; set; } = 5090;
@@ -58,9 +62,9 @@ public sealed class AppHostOptions : IValidatableObject
             yield return new ValidationResult("The sagemaker embedder needs an endpoint: --sagemaker-endpoint NAME.", [nameof(SageMakerEndpoint)]);
         }
 
-        if (ApiPort == SiloHttpPort)
+        if (new[] { ApiPort, SiloHttpPort, WebPort }.Distinct().Count() < 3)
         {
-            yield return new ValidationResult($"The API and the silos cannot share port {ApiPort}.", [nameof(SiloHttpPort)]);
+            yield return new ValidationResult($"The API ({ApiPort}), the silos ({SiloHttpPort}) and the page ({WebPort}) need a port each.", [nameof(WebPort)]);
         }
 
         if (Otlp is not null && !Uri.TryCreate(Otlp, UriKind.Absolute, out _))

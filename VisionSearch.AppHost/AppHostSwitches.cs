@@ -13,6 +13,7 @@ internal static class AppHostSwitches
         new("--silos", "AppHost:Silos", "2", "How many silo processes to run."),
         new("--api-port", "AppHost:ApiPort", "5080", "The API's port on 127.0.0.1 (Swagger at /docs)."),
         new("--silo-port", "AppHost:SiloHttpPort", "5090", "The silos' HTTP port (health, the Orleans dashboard at /dashboard)."),
+        new("--web-port", "AppHost:WebPort", "5070", "The search page's port on 127.0.0.1."),
         new("--data", "AppHost:DataDir", "data", "Where redis-server keeps its append-only file."),
         new("--datasets", "AppHost:DatasetsDir", "datasets", "The folder builds may read local sources from (the silos' Datasets:Roots); made if missing."),
         new("--redis", "ConnectionStrings:redis", "(start one)", "Use this Redis instead: host:port[,password=...]. Unset: a container when Docker or Podman runs, else redis-server from PATH, else embedded Garnet."),

@@ -1,7 +1,7 @@
 using VisionSearch.AppHost;
 
-// The design card: Redis, an Orleans cluster on it, N silos, the API as the cluster's client; the Aspire dashboard
-// shows them all. Settings: AppHost:* (appsettings.json, AppHost__Silos=3, or the short switches of --help).
+// The design card: Redis, an Orleans cluster on it, N silos, the API as the cluster's client, the search page as the
+// API's; the Aspire dashboard shows them all. Settings: AppHost:* (appsettings.json, AppHost__Silos=3, or the short switches of --help).
 if (AppHostSwitches.WantsHelp(args))
 {
     Console.Out.WriteLine(AppHostSwitches.Help());
@@ -31,7 +31,7 @@ var silo = builder.AddProject<Projects.VisionSearch_Silo>("silo", launchProfileN
     .WithUrlForEndpoint("http", url => (url.Url, url.DisplayText) = ("/dashboard", "Orleans dashboard"))
     .WithSiloSettings(options);
 
-builder.AddProject<Projects.VisionSearch_Api>("api", launchProfileName: null)
+var api = builder.AddProject<Projects.VisionSearch_Api>("api", launchProfileName: null)
     .WithReference(orleans.AsClient())
     .WaitFor(redis)
     .WaitFor(silo)
@@ -40,6 +40,15 @@ builder.AddProject<Projects.VisionSearch_Api>("api", launchProfileName: null)
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url => url.DisplayText = "API")
     .WithUrlForEndpoint("http", endpoint => new() { Url = "/docs", DisplayText = "Swagger" })
+    .WithServiceSettings(options);
+
+builder.AddProject<Projects.VisionSearch_Web>("web", launchProfileName: null)
+    .WithReference(api)
+    .WaitFor(api)
+    .WithHttpEndpoint(port: options.WebPort, name: "http", isProxied: false)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health")
+    .WithUrlForEndpoint("http", url => url.DisplayText = "Search page")
     .WithServiceSettings(options);
 
 builder.Build().Run();

@@ -35,10 +35,13 @@ public interface IDatasetIndexGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<ItemRecord?> GetItemAsync(string id);
 
-    /// <summary>The image of item <paramref name="id"/>, read again from its source (held to the shared folders as the build was).</summary>
+    /// <summary>
+    /// The image of item <paramref name="id"/>, read again from its source (held to the shared folders as the build was);
+    /// with <paramref name="maxEdge"/>, a JPEG preview whose longest edge is at most that (cached on the silo).
+    /// </summary>
     [Alias("image")]
     [AlwaysInterleave]
-    Task<ItemImageResult> GetItemImageAsync(string id);
+    Task<ItemImageResult> GetItemImageAsync(string id, int? maxEdge = null);
 
     /// <summary>Stops a running build and deletes the dataset: its shards, records and items. False when there was nothing to delete.</summary>
     [Alias("delete")]

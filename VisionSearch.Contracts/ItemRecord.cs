@@ -22,11 +22,12 @@ public static class ItemKinds
     public const string Vector = "vector";
 }
 
-/// <summary>An item's image as stored in its source.</summary>
+/// <summary>An item's image as stored in its source, or a preview of it.</summary>
 /// <param name="Bytes">The encoded image.</param>
 /// <param name="ContentType">Its media type, from its leading bytes.</param>
+/// <param name="Version">The served build it was read for: what it is, is fixed by the build and the id.</param>
 [GenerateSerializer, Immutable, Alias("vs.ItemImage")]
-public sealed record ItemImage(byte[] Bytes, string ContentType);
+public sealed record ItemImage(byte[] Bytes, string ContentType, long Version = 0);
 
 /// <summary>How a read of an item's image ended.</summary>
 [GenerateSerializer, Alias("vs.ItemImageOutcome")]
@@ -51,3 +52,10 @@ public enum ItemImageOutcome
 /// <param name="Message">Why not, otherwise.</param>
 [GenerateSerializer, Immutable, Alias("vs.ItemImageResult")]
 public sealed record ItemImageResult(ItemImageOutcome Outcome, ItemImage? Image = null, string? Message = null);
+
+/// <summary>Previews of item images (<see cref="IDatasetIndexGrain.GetItemImageAsync"/> with a size).</summary>
+public static class ItemPreviews
+{
+    /// <summary>The largest preview edge served; beyond it, ask for the image itself.</summary>
+    public const int MaxEdge = 2048;
+}

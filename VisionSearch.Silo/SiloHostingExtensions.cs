@@ -57,6 +57,7 @@ public static class SiloHostingExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<DatasetSources>();
         builder.Services.AddSingleton<EmbedderProvider>();
+        builder.Services.AddSingleton<Grains.ThumbnailCache>();
         builder.Services.AddHostedService<BuildResumer>();
 
         // Ids, ports and clustering come from the "Orleans" section (Orleans__ClusterId, Orleans__Endpoints__SiloPort,

@@ -39,7 +39,7 @@ public static class DatasetEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{name}/items/{id}/image", GetItemImageAsync)
             .WithName("GetItemImage")
-            .WithSummary("An image item's image, read again from its source")
+            .WithSummary("An image item's image, read again from its source; ?size=N for a JPEG preview (longest edge N)")
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg", additionalContentTypes: ["image/png", "image/gif", "image/webp", "image/bmp"])
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
@@ -71,15 +71,29 @@ public static class DatasetEndpoints
         return item is null ? await ItemNotFoundAsync(name, id, grains) : TypedResults.Ok(ItemView.Of(name, id, null, item));
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetItemImageAsync(string name, string id, IGrainFactory grains)
+    /// <param name="name">The dataset.</param>
+    /// <param name="id">The item's id.</param>
+    /// <param name="size">A preview instead of the image: a JPEG whose longest edge is at most this many pixels (1 to 2048), aspect kept.</param>
+    /// <param name="http">The request and response.</param>
+    /// <param name="grains">The Orleans client.</param>
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetItemImageAsync(string name, string id, int? size, HttpContext http, IGrainFactory grains)
     {
+        if (size is < 1 or > ItemPreviews.MaxEdge)
+        {
+            return FieldErrors.Single("size", $"Must be between 1 and {ItemPreviews.MaxEdge}.");
+        }
+
         id = ItemId(id);
         var index = grains.GetGrain<IDatasetIndexGrain>(name);
-        var result = await index.GetItemImageAsync(id);
+        var result = await index.GetItemImageAsync(id, size);
         switch (result.Outcome)
         {
             case ItemImageOutcome.Found:
-                return TypedResults.File(result.Image!.Bytes, result.Image.ContentType);
+                // What an id's image is, is fixed by the served build: the build version (and the size) is its tag, and
+                // a browser revalidates after a few minutes, when a rebuild may have changed it.
+                http.Response.Headers.CacheControl = "private, max-age=300";
+                var tag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{result.Image!.Version}-{size?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "full"}\"");
+                return TypedResults.File(result.Image.Bytes, result.Image.ContentType, entityTag: tag);
             case ItemImageOutcome.Refused:
                 return TypedResults.Problem(title: "The item's source is outside the folders this server shares.", detail: result.Message, statusCode: StatusCodes.Status403Forbidden);
             case ItemImageOutcome.Gone:

@@ -19,11 +19,16 @@ public sealed partial class DatasetIndexGrain
         return (await StoredItemAsync(serving, id))?.ToRecord();
     }
 
-    public async Task<ItemImageResult> GetItemImageAsync(string id)
+    public async Task<ItemImageResult> GetItemImageAsync(string id, int? maxEdge = null)
     {
         if (_serving is not { } serving || await StoredItemAsync(serving, id) is not { Kind: ItemKinds.Image } stored)
         {
             return new ItemImageResult(ItemImageOutcome.NotFound);
+        }
+
+        if (maxEdge is { } size && thumbnails.Get(Dataset, serving.Version, id, size) is { } cached)
+        {
+            return new ItemImageResult(ItemImageOutcome.Found, new ItemImage(cached, "image/jpeg", serving.Version));
         }
 
         // The record keeps the cursor just before the item: the source reads on from there, one entry.
@@ -33,9 +38,19 @@ public sealed partial class DatasetIndexGrain
             {
                 await foreach (var entry in sources.Open(serving.Spec).Source.ReadAsync(stored.From))
                 {
-                    return entry.Item is { Kind: ItemKind.Image } item && item.Id == id
-                        ? new ItemImageResult(ItemImageOutcome.Found, new ItemImage(item.Bytes.ToArray(), ImageMediaTypes.Sniff(item.Bytes.Span) ?? "application/octet-stream"))
-                        : new ItemImageResult(ItemImageOutcome.Gone, Message: entry.Failure);
+                    if (entry.Item is not { Kind: ItemKind.Image } item || item.Id != id)
+                    {
+                        return new ItemImageResult(ItemImageOutcome.Gone, Message: entry.Failure);
+                    }
+
+                    if (maxEdge is not { } edge)
+                    {
+                        return new ItemImageResult(ItemImageOutcome.Found, new ItemImage(item.Bytes.ToArray(), ImageMediaTypes.Sniff(item.Bytes.Span) ?? "application/octet-stream", serving.Version));
+                    }
+
+                    var preview = ImageThumbnails.Jpeg(item.Bytes.Span, edge);
+                    thumbnails.Set(Dataset, serving.Version, id, edge, preview);
+                    return new ItemImageResult(ItemImageOutcome.Found, new ItemImage(preview, "image/jpeg", serving.Version));
                 }
 
                 return new ItemImageResult(ItemImageOutcome.Gone);
@@ -43,6 +58,10 @@ public sealed partial class DatasetIndexGrain
             catch (DatasetException e)
             {
                 return new ItemImageResult(e.Refused ? ItemImageOutcome.Refused : ItemImageOutcome.Gone, Message: e.Message);
+            }
+            catch (InvalidDataException e)
+            {
+                return new ItemImageResult(ItemImageOutcome.Gone, Message: $"Its image cannot be decoded: {e.Message}");
             }
         });
     }

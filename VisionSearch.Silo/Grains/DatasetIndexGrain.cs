@@ -20,6 +20,7 @@ public sealed partial class DatasetIndexGrain(
     ItemStore items,
     DatasetSources sources,
     EmbedderProvider embedders,
+    ThumbnailCache thumbnails,
     IOptions<IngestionOptions> ingestion,
     IGrainFactory grains,
     ILogger<DatasetIndexGrain> logger) : Grain, IDatasetIndexGrain

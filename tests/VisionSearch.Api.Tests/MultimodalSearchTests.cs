@@ -86,6 +86,41 @@ public sealed class MultimodalSearchTests(ApiCluster cluster) : IClassFixture<Ap
         await AssertProblemAsync(unknown, 404);
     }
 
+    [Theory]
+    [InlineData("sub/landscape_321x240.jpg", 64, 64, 48)]
+    [InlineData("portrait_300x800.png", 100, 38, 100)]
+    [InlineData("tiny_50x50.png", 200, 50, 50)] // never enlarged
+    [InlineData("exif_orient6_320x240.jpg", 32, 24, 32)] // turned upright first, as the embedder sees it
+    public async Task A_preview_keeps_the_aspect_within_the_size_and_is_cached_by_its_tag(string id, int size, int width, int height)
+    {
+        await BuildAsync();
+        var url = $"/datasets/{Dataset}/items/{Uri.EscapeDataString(id)}/image?size={size}";
+
+        var preview = await cluster.Client.GetAsync(url);
+
+        Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
+        Assert.Equal("image/jpeg", preview.Content.Headers.ContentType?.MediaType);
+        using var decoded = SkiaSharp.SKBitmap.Decode(await preview.Content.ReadAsByteArrayAsync());
+        Assert.Equal((width, height), (decoded.Width, decoded.Height));
+        Assert.Equal((true, TimeSpan.FromSeconds(300)), (preview.Headers.CacheControl!.Private, preview.Headers.CacheControl.MaxAge));
+        var tag = preview.Headers.ETag;
+        Assert.NotNull(tag);
+        using var again = new HttpRequestMessage(HttpMethod.Get, url);
+        again.Headers.IfNoneMatch.Add(tag);
+        Assert.Equal(HttpStatusCode.NotModified, (await cluster.Client.SendAsync(again)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("2049")]
+    [InlineData("big")]
+    public async Task A_preview_size_out_of_range_is_422_naming_size(string size)
+    {
+        await BuildAsync();
+        var errors = await AssertProblemAsync(await cluster.Client.GetAsync($"/datasets/{Dataset}/items/tiny_50x50.png/image?size={size}"), 422);
+        Assert.Equal(["size"], errors.AsObject().Select(e => e.Key));
+    }
+
     [Fact]
     public async Task Items_their_images_and_the_dataset_list_are_served()
     {

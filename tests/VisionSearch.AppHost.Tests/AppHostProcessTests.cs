@@ -20,7 +20,7 @@ public sealed class AppHostProcessTests : IDisposable
         var dashboard = FreePort.Next();
         var api = FreePort.Next();
         using var appHost = Start(
-            ["--api-port", $"{api}", "--silo-port", $"{FreePort.Next()}", "--silos", "1", "--data", _dir.File("data"), "--datasets", _dir.Path],
+            ["--api-port", $"{api}", "--silo-port", $"{FreePort.Next()}", "--web-port", $"{FreePort.Next()}", "--silos", "1", "--data", _dir.File("data"), "--datasets", _dir.Path],
             new()
             {
                 // What the http launch profile sets for `dotnet run`.
@@ -69,7 +69,7 @@ public sealed class AppHostProcessTests : IDisposable
         }
 
         var text = string.Join("\n", _output);
-        foreach (var option in new[] { "--silos", "--api-port", "--silo-port", "--data", "--datasets", "--redis", "--embedder", "--model", "--sagemaker-endpoint", "--region", "--otlp" })
+        foreach (var option in new[] { "--silos", "--api-port", "--silo-port", "--web-port", "--data", "--datasets", "--redis", "--embedder", "--model", "--sagemaker-endpoint", "--region", "--otlp" })
         {
             Assert.Contains(option + " <value>", text, StringComparison.Ordinal);
         }

@@ -27,6 +27,22 @@ public sealed class AppHostTests(AspireSystem system) : IClassFixture<AspireSyst
     }
 
     [Fact]
+    public async Task The_search_page_runs_beside_them_and_finds_the_api()
+    {
+        using var http = new HttpClient { BaseAddress = system.App.GetEndpoint("web", "http") };
+        Assert.Equal("Healthy", await http.GetStringAsync("/health"));
+        Assert.Contains("<title>VisionSearch</title>", await http.GetStringAsync("/"), StringComparison.Ordinal);
+
+        var rows = TestVectors.Clustered(20, 8, seed: 7);
+        var path = system.Folder.File("page.fvecs");
+        TestVectors.WriteFvecs(path, rows);
+        await system.Http.PostAsJsonAsync("/index/build", new { dataset = "page", location = path });
+        await Wait.UntilAsync(async () => (await StatusAsync("page"))["status"]!.GetValue<string>() == "ready", TimeSpan.FromSeconds(60), "the dataset never became ready");
+        // Through the page's own relay, which calls the API by its service-discovery name: a vector item has no image.
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/media/page/3?size=64")).StatusCode);
+    }
+
+    [Fact]
     public async Task The_orleans_dashboard_on_the_silos_port_lists_both_silos_as_active()
     {
         using var http = new HttpClient();

@@ -50,6 +50,7 @@ public class AspireSystem : IAsyncLifetime
             [
                 $"--AppHost:ApiPort={FreePort.Next()}",
                 $"--AppHost:SiloHttpPort={FreePort.Next()}",
+                $"--AppHost:WebPort={FreePort.Next()}",
                 $"--AppHost:DataDir={Folder.File("data")}",
                 $"--AppHost:DatasetsDir={Folder.Path}",
                 $"--AppHost:Otlp={Collector.Endpoint}",
@@ -58,7 +59,7 @@ public class AspireSystem : IAsyncLifetime
         _app = await builder.BuildAsync(timeout.Token);
         _watching = WatchProcessesAsync(_stop.Token);
         await _app.StartAsync(timeout.Token);
-        foreach (var resource in new[] { "redis", "silo", "api" })
+        foreach (var resource in new[] { "redis", "silo", "api", "web" })
         {
             await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
         }

@@ -16,9 +16,9 @@ public sealed partial class DeploymentTests : IDisposable
     [Fact]
     public async Task Compose_file_resolves_every_service_volume_and_setting()
     {
-        Dictionary<string, string?> keyed = new() { ["API_KEY"] = "k3y" };
+        Dictionary<string, string?> keyed = new() { ["API_KEY"] = "k3y", ["API_READ_KEY"] = "r3ad" };
         var services = await ComposeAsync(["config", "--services"], keyed);
-        Assert.Equal(["api", "aspire-dashboard", "redis", "silo"], Lines(services).Order());
+        Assert.Equal(["api", "aspire-dashboard", "redis", "silo", "web"], Lines(services).Order());
         Assert.Equal(["hf-cache", "redis-data"], Lines(await ComposeAsync(["config", "--volumes"], keyed)).Order());
 
         var local = await ComposeAsync(["config"], keyed);
@@ -32,6 +32,8 @@ public sealed partial class DeploymentTests : IDisposable
         Assert.Contains("- 127.0.0.1:18888:18888/tcp", local, StringComparison.Ordinal);
         Assert.Contains("- 127.0.0.1:4317:18889/tcp", local, StringComparison.Ordinal);
         Assert.Contains("- published: 5080\n      target: 8080", local, StringComparison.Ordinal);
+        Assert.Contains("services__api__http__0: http://api:8080", local, StringComparison.Ordinal); // the page finds the API as the AppHost's reference names it
+        Assert.Contains("Web__ApiKey: r3ad", local, StringComparison.Ordinal); // the page reads with the read-only key
         Assert.Contains("redis-data:/data:rw", local, StringComparison.Ordinal);
         Assert.Contains("replicas: 2", local, StringComparison.Ordinal);
         Assert.Contains("Embeddings__Embedder: local", local, StringComparison.Ordinal);
@@ -40,13 +42,14 @@ public sealed partial class DeploymentTests : IDisposable
         Assert.Contains("AWS_SECRET_ACCESS_KEY: null", local, StringComparison.Ordinal); // passed through only when set
         Assert.Matches(@"api:\n(.*\n)*?    depends_on:\n      redis:\n        condition: service_healthy\n      silo:\n        condition: service_healthy", local);
 
-        var (keyless, refused) = await ComposeAsync(["config"], new() { ["API_KEY"] = null }, mayFail: true);
+        var (keyless, refused) = await ComposeAsync(["config"], new() { ["API_KEY"] = null, ["API_READ_KEY"] = "r3ad" }, mayFail: true);
         Assert.NotEqual(0, keyless);
         Assert.Contains("set API_KEY", refused, StringComparison.Ordinal);
 
         var sageMaker = await ComposeAsync(["config"], new()
         {
             ["API_KEY"] = "k3y",
+            ["API_READ_KEY"] = "r3ad",
             ["EMBEDDER"] = "sagemaker",
             ["SAGEMAKER_ENDPOINT"] = "visionsearch-clip",
             ["AWS_REGION"] = "eu-west-1",
@@ -63,6 +66,7 @@ public sealed partial class DeploymentTests : IDisposable
     [Theory]
     [InlineData("VisionSearch.Silo")]
     [InlineData("VisionSearch.Api")]
+    [InlineData("VisionSearch.Web")]
     public async Task Dockerfile_is_multi_stage_runs_as_non_root_and_its_publish_step_succeeds(string project)
     {
         var dockerfile = await File.ReadAllLinesAsync(TestFiles.Repository(project, "Dockerfile"));

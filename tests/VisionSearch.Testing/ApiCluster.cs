@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
-using VisionSearch.Testing;
+using Xunit;
 
-namespace VisionSearch.Api.Tests;
+namespace VisionSearch.Testing;
 
 /// <summary>
 /// The whole system in the test process: real Redis, a real silo, and the API on Kestrel over loopback,
@@ -44,7 +44,7 @@ public class ApiCluster : IAsyncLifetime
     /// <summary>What the API logged, at the levels the settings enable.</summary>
     public LogSink Logs { get; } = new();
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         await _redis.InitializeAsync();
         var clusterId = $"test-{Guid.NewGuid():N}";
@@ -74,7 +74,10 @@ public class ApiCluster : IAsyncLifetime
         _api.UseKestrel();
         _api.StartServer();
         Client = _api.CreateClient();
-        Assert.StartsWith("http://127.0.0.1:", Client.BaseAddress!.ToString(), StringComparison.Ordinal);
+        if (!Client.BaseAddress!.ToString().StartsWith("http://127.0.0.1:", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The API listens on {Client.BaseAddress}, not on loopback.");
+        }
     }
 
     public virtual async ValueTask DisposeAsync()
