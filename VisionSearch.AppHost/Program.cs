@@ -49,7 +49,8 @@ builder.AddProject<Projects.VisionSearch_Web>("web", launchProfileName: null)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url => url.DisplayText = "Search page")
-    .WithServiceSettings(options);
+    .WithServiceSettings(options)
+    .PrintsLinksWhenReady(options);
 
 builder.Build().Run();
 return 0;

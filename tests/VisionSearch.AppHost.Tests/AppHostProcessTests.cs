@@ -19,8 +19,9 @@ public sealed class AppHostProcessTests : IDisposable
         Assert.SkipUnless(OperatingSystem.IsLinux(), "reads /proc and sends signals");
         var dashboard = FreePort.Next();
         var api = FreePort.Next();
+        var web = FreePort.Next();
         using var appHost = Start(
-            ["--api-port", $"{api}", "--silo-port", $"{FreePort.Next()}", "--web-port", $"{FreePort.Next()}", "--silos", "1", "--data", _dir.File("data"), "--datasets", _dir.Path],
+            ["--api-port", $"{api}", "--silo-port", $"{FreePort.Next()}", "--web-port", $"{web}", "--silos", "1", "--data", _dir.File("data"), "--datasets", _dir.Path],
             new()
             {
                 // What the http launch profile sets for `dotnet run`.
@@ -39,6 +40,10 @@ public sealed class AppHostProcessTests : IDisposable
                 TimeSpan.FromMinutes(3),
                 $"the API never became healthy; the AppHost said:{Environment.NewLine}{string.Join(Environment.NewLine, _output.TakeLast(30))}");
             Assert.Contains(_output, line => line.Contains($"Login to the dashboard at http://localhost:{dashboard}/login?t=", StringComparison.Ordinal));
+            await Wait.UntilAsync(
+                () => Task.FromResult(_output.Any(line => line.Contains($"Search page: http://localhost:{web} · API: http://localhost:{api}", StringComparison.Ordinal))),
+                TimeSpan.FromMinutes(1),
+                "the AppHost never printed the search page's link");
 
             // DCP detaches from the AppHost (it watches it with --monitor): its processes are not the AppHost's descendants.
             var started = Started(appHost.Id);
