@@ -18,6 +18,6 @@ internal static partial class StartupLinks
             return Task.CompletedTask;
         });
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Search page: http://localhost:{WebPort} · API: http://localhost:{ApiPort} (Swagger: /docs)")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Search page: http://localhost:{WebPort} · API: http://localhost:{ApiPort} (Swagger: /docs)")]
     private static partial void LogLinks(ILogger logger, int webPort, int apiPort);
 }
