@@ -26,7 +26,8 @@ public sealed partial class IndexShardGrain(
     IOptions<SnapshotOptions> options,
     ILogger<IndexShardGrain> logger) : Grain, IIndexShardGrain
 {
-    private const int SnapshotMagic = 0x48535356; // "VSSH"
+    /// <summary>The ids before the HNSW snapshot: "VSSI" version 1; "VSSH" is the same layout from before it carried a version.</summary>
+    private static readonly FormatHeader SnapshotHeader = new("shard snapshot", Magic: 0x49535356, Version: 1, LegacyMagic: 0x48535356);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private volatile HnswIndex? _index;
@@ -194,11 +195,11 @@ public sealed partial class IndexShardGrain(
         _snapshotAt = Stopwatch.GetTimestamp();
     }
 
-    private static void WriteSnapshot(Stream stream, string?[] ids, HnswIndex index)
+    internal static void WriteSnapshot(Stream stream, string?[] ids, HnswIndex index)
     {
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write(SnapshotMagic);
+            SnapshotHeader.Write(writer);
             writer.Write(ids.Length);
             foreach (var id in ids)
             {
@@ -213,16 +214,12 @@ public sealed partial class IndexShardGrain(
         index.WriteTo(stream);
     }
 
-    private static (string?[] Ids, HnswIndex Index) ReadSnapshot(Stream stream)
+    internal static (string?[] Ids, HnswIndex Index) ReadSnapshot(Stream stream)
     {
         string?[] ids;
         using (var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true))
         {
-            if (reader.ReadInt32() != SnapshotMagic)
-            {
-                throw new InvalidDataException("Not a VisionSearch shard snapshot.");
-            }
-
+            SnapshotHeader.Read(reader);
             ids = new string?[reader.ReadInt32()];
             for (var i = 0; i < ids.Length; i++)
             {

@@ -7,14 +7,15 @@ namespace VisionSearch.Silo.Persistence;
 /// <summary>The binary form of one shard log record: the shard's spec, then the batch's labels, ids and vectors.</summary>
 internal static class LogRecord
 {
-    private const int Magic = 0x4C475356; // "VSGL"
+    /// <summary>"VSLR" version 1; "VSGL" is the same layout from before records carried a version.</summary>
+    private static readonly FormatHeader Header = new("shard log record", Magic: 0x524C5356, Version: 1, LegacyMagic: 0x4C475356);
 
     public static byte[] Encode(ShardSpec spec, ShardBatch batch)
     {
         using var memory = new MemoryStream((batch.Vectors.Length * sizeof(float)) + (batch.Labels.Length * 24) + 64);
         using (var writer = new BinaryWriter(memory, Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write(Magic);
+            Header.Write(writer);
             writer.Write(spec.Metric);
             writer.Write(spec.Dimension);
             writer.Write(spec.M);
@@ -33,17 +34,13 @@ internal static class LogRecord
         return memory.ToArray();
     }
 
-    /// <exception cref="InvalidDataException">The record is not one this code wrote.</exception>
+    /// <exception cref="InvalidDataException">Not a shard log record, a version this build does not read, or a truncated one.</exception>
     public static (ShardSpec Spec, ShardBatch Batch) Decode(byte[] record)
     {
         try
         {
             using var reader = new BinaryReader(new MemoryStream(record), Encoding.UTF8);
-            if (reader.ReadInt32() != Magic)
-            {
-                throw new InvalidDataException("Not a VisionSearch shard log record.");
-            }
-
+            Header.Read(reader);
             var spec = new ShardSpec(reader.ReadString(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
             var labels = new int[reader.ReadInt32()];
             reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(labels.AsSpan()));

@@ -41,7 +41,7 @@ internal static class RedisKeys
     /// <summary>Chunk <paramref name="index"/> of snapshot <paramref name="version"/>.</summary>
     public static RedisKey Chunk(string owner, long version, int index) => $"{ChunkPrefix(owner)}{version}:{index:D6}";
 
-    /// <summary>The prefix shared by all snapshot chunks of an owner, for sweeping stale versions.</summary>
+    /// <summary>The prefix shared by all snapshot chunks of an owner.</summary>
     public static string ChunkPrefix(string owner) => $"vs:{{{owner}}}:snap:";
 
     /// <summary>Record <paramref name="sequence"/> of an owner's log (what was appended since its snapshot).</summary>

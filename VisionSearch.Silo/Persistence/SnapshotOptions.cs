@@ -14,8 +14,11 @@ public sealed class SnapshotOptions
     [Range(1024, 256 << 20)]
     public int ChunkSize { get; set; } = 4 << 20;
 
+    /// <summary>The most <see cref="WritesInFlight"/> may be: a torn write's stored chunks have gaps only among its last this many.</summary>
+    public const int MaxWritesInFlight = 64;
+
     /// <summary>Chunk writes sent before waiting for the oldest to complete.</summary>
-    [Range(1, 64)]
+    [Range(1, MaxWritesInFlight)]
     public int WritesInFlight { get; set; } = 4;
 
     /// <summary>

@@ -10,7 +10,8 @@ namespace VisionSearch.Silo.Persistence;
 /// <summary>
 /// Stores an owner's snapshot (a shard of a dataset's index) in Redis as chunk keys plus a manifest. A new snapshot is written beside the
 /// old one under a fresh version, published by replacing the manifest (one atomic SET), and only then are
-/// other versions' chunks deleted: a crash at any point leaves the last published snapshot intact. Manifest
+/// older versions' chunks deleted, by their keys (no SCAN: its cost grows with every key in Redis): a crash at any
+/// point leaves the last published snapshot intact, and what it left undeleted the manifest names. Manifest
 /// reads, writes and drops wait out a Redis outage (<see cref="SnapshotOptions.RedisOutage"/>); a write
 /// interrupted by one starts over under a new version.
 /// </summary>
@@ -19,11 +20,7 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>The manifest of the owner's published snapshot, or null when it has none.</summary>
-    public async Task<SnapshotManifest?> GetManifestAsync(string owner)
-    {
-        var value = await RetryAsync(() => redis.GetDatabase().StringGetAsync(RedisKeys.Manifest(owner)), "manifest read");
-        return value.IsNull ? null : JsonSerializer.Deserialize<SnapshotManifest>((string)value!, Json);
-    }
+    public Task<SnapshotManifest?> GetManifestAsync(string owner) => RetryAsync(() => ReadManifestAsync(redis.GetDatabase(), owner), "manifest read");
 
     /// <summary>
     /// Writes a new snapshot with <paramref name="write"/> (called on a pool thread with a stream that blocks
@@ -38,6 +35,7 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
         activity?.SetTag("visionsearch.owner", owner);
         var started = Stopwatch.GetTimestamp();
         var db = redis.GetDatabase();
+        var previous = await ReadManifestAsync(db, owner);
         var version = await db.StringIncrementAsync(RedisKeys.VersionCounter(owner));
 
         var (chunks, length, checksum) = await Task.Run(() =>
@@ -48,9 +46,18 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
             return (stream.ChunkCount, stream.Length, stream.Checksum);
         }, cancellationToken);
 
-        var manifest = new SnapshotManifest(version, chunks, length, checksum, DateTimeOffset.UtcNow, metadata);
+        // Versions below this one that may hold chunks: the replaced snapshot's, what its own publication left undeleted,
+        // and torn writes since (versions are handed out per attempt, so every one between is a torn write).
+        var staleFrom = previous?.StaleFrom ?? previous?.Version ?? 1;
+        var manifest = new SnapshotManifest(version, chunks, length, checksum, DateTimeOffset.UtcNow, metadata, staleFrom < version ? staleFrom : null);
         await db.StringSetAsync(RedisKeys.Manifest(owner), JsonSerializer.Serialize(manifest, Json));
-        var swept = await SweepAsync(owner, version);
+        var swept = 0;
+        if (manifest.StaleFrom is { } from)
+        {
+            swept = await DeleteChunksAsync(db, owner, from, version);
+            manifest = manifest with { StaleFrom = null };
+            await db.StringSetAsync(RedisKeys.Manifest(owner), JsonSerializer.Serialize(manifest, Json));
+        }
 
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         activity?.SetTag("visionsearch.snapshot.bytes", length);
@@ -76,11 +83,41 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
     /// <summary>Deletes every key of <paramref name="owner"/>: snapshots, manifest and log (a replaced build's shard).</summary>
     public Task<int> DropAsync(string owner) => RetryAsync(() => DeleteMatchingAsync(RedisKeys.AllOf(owner), keep: _ => false), "drop");
 
-    /// <summary>Deletes chunks of every version but <paramref name="keep"/>: the replaced snapshot and any torn write before it.</summary>
-    private Task<int> SweepAsync(string owner, long keep)
+    /// <summary>
+    /// Deletes the chunks of versions <paramref name="from"/> up to (not including) <paramref name="to"/>, by key. A
+    /// version's stored chunks are a run from 0 with gaps only among the last <see cref="SnapshotOptions.WritesInFlight"/>
+    /// sent (chunk i + W is sent only once chunk i is stored), so a window of that many missing keys ends it.
+    /// </summary>
+    private static async Task<int> DeleteChunksAsync(IDatabase db, string owner, long from, long to)
     {
-        var kept = $"{RedisKeys.ChunkPrefix(owner)}{keep}:";
-        return DeleteMatchingAsync(RedisKeys.ChunkPrefix(owner) + "*", key => key.StartsWith(kept, StringComparison.Ordinal));
+        const int window = SnapshotOptions.MaxWritesInFlight;
+        var deleted = 0L;
+        for (var version = from; version < to; version++)
+        {
+            for (var first = 0; ; first += window)
+            {
+                var keys = new RedisKey[window];
+                for (var i = 0; i < window; i++)
+                {
+                    keys[i] = RedisKeys.Chunk(owner, version, first + i);
+                }
+
+                var n = await db.KeyDeleteAsync(keys);
+                deleted += n;
+                if (n == 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        return (int)deleted;
+    }
+
+    private static async Task<SnapshotManifest?> ReadManifestAsync(IDatabase db, string owner)
+    {
+        var value = await db.StringGetAsync(RedisKeys.Manifest(owner));
+        return value.IsNull ? null : JsonSerializer.Deserialize<SnapshotManifest>((string)value!, Json);
     }
 
     private async Task<int> DeleteMatchingAsync(string pattern, Func<string, bool> keep)

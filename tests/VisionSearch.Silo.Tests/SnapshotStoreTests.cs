@@ -1,6 +1,8 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using StackExchange.Redis.Profiling;
 using VisionSearch.Silo.Persistence;
 using VisionSearch.Testing;
 
@@ -9,6 +11,7 @@ namespace VisionSearch.Silo.Tests;
 /// <summary>The snapshot store against a real server; run once on redis-server (or Garnet where none is installed) and once on Garnet.</summary>
 public abstract class SnapshotStoreTests : IAsyncLifetime
 {
+    private static readonly JsonSerializerOptions ManifestJson = new(JsonSerializerDefaults.Web);
     private readonly RedisServerFixture _redis;
     private readonly string _dataset = $"ds-{Guid.NewGuid():N}";
     private ConnectionMultiplexer _mux = null!;
@@ -78,6 +81,37 @@ public abstract class SnapshotStoreTests : IAsyncLifetime
 
         var next = await _store.WriteAsync(_dataset, "{}", s => s.Write(RandomBytes(1500, 6)));
         Assert.Equal(next.ChunkCount, await CountChunkKeysAsync());
+    }
+
+    [Fact]
+    public async Task What_a_crash_left_between_publishing_and_deleting_goes_with_the_next_snapshot_and_no_key_is_scanned()
+    {
+        var db = _mux.GetDatabase();
+        var replaced = await _store.WriteAsync(_dataset, "{}", s => s.Write(RandomBytes(2048, 8)));
+        // A torn write (chunks 0-2 and 4 stored: chunk 3 was in flight), then a snapshot whose publication crashed
+        // before it deleted anything: its manifest still names the oldest version that may hold chunks.
+        var torn = await db.StringIncrementAsync(RedisKeys.VersionCounter(_dataset));
+        foreach (var chunk in new[] { 0, 1, 2, 4 })
+        {
+            await db.StringSetAsync(RedisKeys.Chunk(_dataset, torn, chunk), RandomBytes(1024, chunk));
+        }
+
+        var crashed = await db.StringIncrementAsync(RedisKeys.VersionCounter(_dataset));
+        await db.StringSetAsync(RedisKeys.Chunk(_dataset, crashed, 0), RandomBytes(100, 9));
+        await db.StringSetAsync(RedisKeys.Manifest(_dataset), JsonSerializer.Serialize(
+            new SnapshotManifest(crashed, 1, 100, 0, DateTimeOffset.UtcNow, "{}", StaleFrom: replaced.Version), ManifestJson));
+
+        var session = new ProfilingSession();
+        _mux.RegisterProfiler(() => session);
+        var next = await _store.WriteAsync(_dataset, "{}", s => s.Write(RandomBytes(1500, 10)));
+        _mux.RegisterProfiler(() => null);
+
+        Assert.Equal(next.ChunkCount, await CountChunkKeysAsync());
+        Assert.Null((await _store.GetManifestAsync(_dataset))!.StaleFrom);
+        var commands = session.FinishProfiling().Select(c => c.Command).ToHashSet();
+        Assert.Contains(commands, command => command is "DEL" or "UNLINK");
+        Assert.DoesNotContain("SCAN", commands);
+        Assert.DoesNotContain("KEYS", commands);
     }
 
     [Fact]
