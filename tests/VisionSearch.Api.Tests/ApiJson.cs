@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VisionSearch.Testing;
 
 namespace VisionSearch.Api.Tests;
 
@@ -14,22 +15,18 @@ internal static class ApiJson
         client.PostAsJsonAsync(url, body, new JsonSerializerOptions(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 
     /// <summary>Polls <c>GET /index/status?dataset=</c> until the dataset is ready; fails on a failed build or after 60 s.</summary>
-    public static async Task<JsonNode> WaitUntilReadyAsync(this HttpClient client, string dataset)
+    public static Task<JsonNode> WaitUntilReadyAsync(this HttpClient client, string dataset)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var status = await (await client.GetAsync($"/index/status?dataset={dataset}")).ReadJsonAsync();
-            var phase = (string?)status["status"];
-            Xunit.Assert.NotEqual("failed", phase);
-            if (phase == "ready")
+        JsonNode? last = null;
+        return Wait.ForAsync(
+            async () =>
             {
-                return status;
-            }
-
-            Xunit.Assert.True(DateTime.UtcNow < deadline, $"'{dataset}' was still {phase} after 60 s: {status.ToJsonString()}");
-            await Task.Delay(50);
-        }
+                last = await (await client.GetAsync($"/index/status?dataset={dataset}")).ReadJsonAsync();
+                Xunit.Assert.NotEqual("failed", (string?)last["status"]);
+                return (string?)last["status"] == "ready" ? last : null;
+            },
+            TimeSpan.FromSeconds(60),
+            () => $"'{dataset}' was not ready: {last?.ToJsonString()}");
     }
 
     public static Task<HttpResponseMessage> PostRawAsync(this HttpClient client, string url, string body) =>

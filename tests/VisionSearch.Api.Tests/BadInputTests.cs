@@ -98,11 +98,6 @@ public sealed class BadInputTests(ApiCluster cluster) : IClassFixture<ApiCluster
         }
 
         await cluster.Client.PostJsonAsync("/index/build", new { dataset = "tiny", location = path });
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((string?)(await (await cluster.Client.GetAsync("/index/status?dataset=tiny")).ReadJsonAsync())["status"] != "ready")
-        {
-            Assert.True(DateTime.UtcNow < deadline, "tiny dataset never became ready");
-            await Task.Delay(50);
-        }
+        await cluster.Client.WaitUntilReadyAsync("tiny");
     }
 }

@@ -53,17 +53,15 @@ public sealed class OriginalClientTests(HubCluster cluster) : IClassFixture<HubC
         Assert.Equal(("hub", "someone/pets", "image"), ((string)started["spec"]!["source"]!, (string)started["spec"]!["location"]!, (string)started["spec"]!["column"]!));
 
         // The original's client polls GET /index/status (no dataset) until status is "ready".
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        string status;
-        do
-        {
-            var overview = await (await cluster.Client.GetAsync("/index/status")).ReadJsonAsync();
-            status = (string)overview["status"]!;
-            Assert.True(status is "building" or "ready", overview.ToJsonString());
-            Assert.True(DateTime.UtcNow < deadline, "never ready");
-            await Task.Delay(50);
-        }
-        while (status != "ready");
+        await Wait.UntilAsync(
+            async () =>
+            {
+                var overview = await (await cluster.Client.GetAsync("/index/status")).ReadJsonAsync();
+                Assert.True((string?)overview["status"] is "building" or "ready", overview.ToJsonString());
+                return (string?)overview["status"] == "ready";
+            },
+            TimeSpan.FromSeconds(60),
+            "the overview never said ready");
 
         var overviewReady = await (await cluster.Client.GetAsync("/index/status")).ReadJsonAsync();
         Assert.Equal(12L, (long)overviewReady["count"]!);

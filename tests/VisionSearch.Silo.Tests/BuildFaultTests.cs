@@ -105,19 +105,17 @@ public sealed class BuildFaultTests : IDisposable
         }
     }
 
-    private static async Task<IndexStatus> WaitIndexedAsync(IGrainFactory grains, string dataset, long items)
+    private static Task<IndexStatus> WaitIndexedAsync(IGrainFactory grains, string dataset, long items)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (true)
-        {
-            var status = await grains.GetGrain<IDatasetIndexGrain>(dataset).GetStatusAsync();
-            if (status.ItemsIndexed >= items || DateTime.UtcNow > deadline)
+        IndexStatus? status = null;
+        return Wait.ForAsync(
+            async () =>
             {
-                return status;
-            }
-
-            await Task.Delay(20);
-        }
+                status = await grains.GetGrain<IDatasetIndexGrain>(dataset).GetStatusAsync();
+                return status.ItemsIndexed >= items ? status : null;
+            },
+            TimeSpan.FromMinutes(2),
+            () => $"'{dataset}' never indexed {items} items: {status}");
     }
 
     /// <summary>Every row exactly once, nothing skipped, and the exact top-10 when the search is exhaustive.</summary>

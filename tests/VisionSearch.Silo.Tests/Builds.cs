@@ -14,31 +14,28 @@ internal static class Builds
     }
 
     /// <summary>Polls the status until the build is over; tolerates calls that fail while the cluster heals.</summary>
-    public static async Task<IndexStatus> WaitReadyAsync(IGrainFactory grains, string dataset, TimeSpan timeout)
+    public static Task<IndexStatus> WaitReadyAsync(IGrainFactory grains, string dataset, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
         IndexStatus? status = null;
         Exception? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
+        return Wait.ForAsync(
+            async () =>
             {
-                status = await grains.GetGrain<IDatasetIndexGrain>(dataset).GetStatusAsync();
-                if (status.Status is IndexPhase.Ready or IndexPhase.Failed)
+                try
                 {
-                    Assert.True(status.Status == IndexPhase.Ready, $"Build of {dataset} failed: {status.Error}");
-                    return status;
+                    status = await grains.GetGrain<IDatasetIndexGrain>(dataset).GetStatusAsync();
                 }
-            }
-            catch (Exception e) when (e is TimeoutException or OrleansException or SiloUnavailableException)
-            {
-                last = e;
-            }
+                catch (Exception e) when (e is TimeoutException or OrleansException or SiloUnavailableException)
+                {
+                    last = e;
+                    return null;
+                }
 
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"{dataset} was not ready within {timeout}: {status} {last?.Message}");
+                Assert.True(status.Status != IndexPhase.Failed, $"Build of {dataset} failed: {status.Error}");
+                return status.Status == IndexPhase.Ready ? status : null;
+            },
+            timeout,
+            () => $"{dataset} was not ready: {status} {last?.Message}");
     }
 
     public static async Task<string[]> SearchIdsAsync(IGrainFactory grains, string dataset, float[] query, int k, int ef)
