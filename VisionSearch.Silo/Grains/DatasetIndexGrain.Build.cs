@@ -195,7 +195,7 @@ public sealed partial class DatasetIndexGrain
         var spec = ShardSpecOf(record, dimension);
         await Task.WhenAll(perShard.Select((buffer, shard) => buffer is null
             ? Task.CompletedTask
-            : Shard(record.Version, shard).AppendAsync(spec, buffer.ToBatch()))
+            : _shardCalls.ExecuteAsync(async _ => await Shard(record.Version, shard).AppendAsync(spec, buffer.ToBatch())).AsTask())
             .Append(items.WriteAsync(Dataset, record.Version, stored)));
 
         var indexed = perShard.Sum(b => b?.Count ?? 0);
@@ -241,7 +241,7 @@ public sealed partial class DatasetIndexGrain
 
         var spec = ShardSpecOf(record, record.Dimension);
         var counts = await Task.WhenAll(Enumerable.Range(0, record.Shards)
-            .Select(shard => Shard(record.Version, shard).CompleteAsync(spec)));
+            .Select(shard => _shardCalls.ExecuteAsync(async _ => await Shard(record.Version, shard).CompleteAsync(spec)).AsTask()));
         var finishedAt = DateTimeOffset.UtcNow;
         var published = record.AsServing(finishedAt) with { Count = counts.Sum() };
         await records.SaveServingAsync(Dataset, published);

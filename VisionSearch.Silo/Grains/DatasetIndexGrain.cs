@@ -28,6 +28,9 @@ public sealed partial class DatasetIndexGrain(
     /// <summary>What status and records say produced the vectors of a vectors source.</summary>
     private const string Precomputed = "precomputed";
 
+    /// <summary>Shard calls of a build, tried again while a shard's silo is replaced (see <see cref="ShardCallRetry"/>).</summary>
+    private readonly Polly.ResiliencePipeline _shardCalls = ShardCallRetry.Pipeline(logger);
+
     /// <summary>The published build (null before the first completes).</summary>
     private ServingRecord? _published;
 
