@@ -50,13 +50,13 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
         // and torn writes since (versions are handed out per attempt, so every one between is a torn write).
         var staleFrom = previous?.StaleFrom ?? previous?.Version ?? 1;
         var manifest = new SnapshotManifest(version, chunks, length, checksum, DateTimeOffset.UtcNow, metadata, staleFrom < version ? staleFrom : null);
-        await db.StringSetAsync(RedisKeys.Manifest(owner), JsonSerializer.Serialize(manifest, Json));
+        await PublishAsync(db, owner, manifest);
         var swept = 0;
         if (manifest.StaleFrom is { } from)
         {
             swept = await DeleteChunksAsync(db, owner, from, version);
             manifest = manifest with { StaleFrom = null };
-            await db.StringSetAsync(RedisKeys.Manifest(owner), JsonSerializer.Serialize(manifest, Json));
+            await PublishAsync(db, owner, manifest);
         }
 
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -81,7 +81,7 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
     }
 
     /// <summary>Deletes every key of <paramref name="owner"/>: snapshots, manifest and log (a replaced build's shard).</summary>
-    public Task<int> DropAsync(string owner) => RetryAsync(() => DeleteMatchingAsync(RedisKeys.AllOf(owner), keep: _ => false), "drop");
+    public Task<int> DropAsync(string owner) => RetryAsync(() => DeleteMatchingAsync(RedisKeys.AllOf(owner)), "drop");
 
     /// <summary>
     /// Deletes the chunks of versions <paramref name="from"/> up to (not including) <paramref name="to"/>, by key. A
@@ -114,13 +114,17 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
         return (int)deleted;
     }
 
+    private static Task<bool> PublishAsync(IDatabase db, string owner, SnapshotManifest manifest) =>
+        db.StringSetAsync(RedisKeys.Manifest(owner), JsonSerializer.Serialize(manifest, Json));
+
     private static async Task<SnapshotManifest?> ReadManifestAsync(IDatabase db, string owner)
     {
         var value = await db.StringGetAsync(RedisKeys.Manifest(owner));
         return value.IsNull ? null : JsonSerializer.Deserialize<SnapshotManifest>((string)value!, Json);
     }
 
-    private async Task<int> DeleteMatchingAsync(string pattern, Func<string, bool> keep)
+    /// <summary>Deletes every key matching <paramref name="pattern"/> (a scan: only for dropping a whole owner, which is rare).</summary>
+    private async Task<int> DeleteMatchingAsync(string pattern)
     {
         var stale = new List<RedisKey>();
         foreach (var endpoint in redis.GetEndPoints())
@@ -133,10 +137,7 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
 
             await foreach (var key in server.KeysAsync(pattern: pattern, pageSize: 1000))
             {
-                if (!keep(key.ToString()))
-                {
-                    stale.Add(key);
-                }
+                stale.Add(key);
             }
         }
 
