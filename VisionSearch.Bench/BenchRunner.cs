@@ -6,7 +6,7 @@ using VisionSearch.Hnsw;
 
 namespace VisionSearch.Bench;
 
-/// <summary>Steps 1 to 5 of the contract in ../shared/bench/README.md.</summary>
+/// <summary>Steps 1 to 5 of the contract in VisionSearch.Bench/peers/README.md.</summary>
 internal static class BenchRunner
 {
     public const string Float32 = "float32";
