@@ -70,6 +70,8 @@ public sealed class SearchPageTests(WebSystem system) : IClassFixture<WebSystem>
         Assert.True(await page.Locator(".grid li").CountAsync() > 0, "the item page shows its nearest neighbours");
 
         await page.ClickAsync("text=More like this");
+        // The item page's own neighbours are a grid of 12 too: wait until the search page has replaced it.
+        await page.WaitForSelectorAsync("article.item", new() { State = WaitForSelectorState.Detached });
         await AssertGridLoadedAsync(page, 12);
         Assert.Contains($"like={Uri.EscapeDataString(first)}", page.Url, StringComparison.Ordinal);
         Assert.DoesNotContain(first, await page.Locator(".grid .id").AllInnerTextsAsync()); // the item itself is left out
