@@ -46,6 +46,9 @@ public static class SourceKinds
     /// <summary>A Hugging Face Hub dataset by id (<c>org/name</c>), read from its Parquet files.</summary>
     public const string Hub = "hub";
 
-    /// <summary>Every kind, for messages.</summary>
+    /// <summary>A dataset created empty (<c>PUT /datasets/{name}</c>) and fed through the API alone; not a build source.</summary>
+    public const string Api = "api";
+
+    /// <summary>Every kind a build reads, for messages.</summary>
     public static IReadOnlyList<string> All { get; } = [Vectors, Folder, Parquet, Text, Hub];
 }

@@ -43,6 +43,26 @@ public interface IDatasetIndexGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<ItemImageResult> GetItemImageAsync(string id, int? maxEdge = null);
 
+    /// <summary>
+    /// Creates an empty dataset, fed through <see cref="WriteItemsAsync"/> alone (<see cref="SourceKinds.Api"/>); with
+    /// no model its items are vectors of <paramref name="dimension"/>. Unchanged when the same dataset exists, a conflict
+    /// when another does.
+    /// </summary>
+    [Alias("create")]
+    Task<BuildResult> CreateAsync(BuildSpec spec, int? dimension);
+
+    /// <summary>
+    /// Adds or replaces items in the served index, embedding texts and images with the dataset's model. Each write is
+    /// kept in the dataset's journal (carried into every later build) and in its shards' logs before the answer,
+    /// which comes once the items are searchable, or with <paramref name="searchable"/> false once they are durable.
+    /// </summary>
+    [Alias("write")]
+    Task<WriteResult> WriteItemsAsync(ItemWrite[] writes, bool searchable = true);
+
+    /// <summary>Deletes items from the served index; the deletes are journaled as writes are, so a rebuild does not bring them back.</summary>
+    [Alias("delete-items")]
+    Task<WriteResult> DeleteItemsAsync(string[] ids, bool searchable = true);
+
     /// <summary>Stops a running build and deletes the dataset: its shards, records and items. False when there was nothing to delete.</summary>
     [Alias("delete")]
     Task<bool> DeleteAsync();

@@ -25,7 +25,7 @@ public static class ItemKinds
 /// <summary>An item's image as stored in its source, or a preview of it.</summary>
 /// <param name="Bytes">The encoded image.</param>
 /// <param name="ContentType">Its media type, from its leading bytes.</param>
-/// <param name="Version">The served build it was read for: what it is, is fixed by the build and the id.</param>
+/// <param name="Version">What names its content: the served build it was read for (the build and the id fix it), or for an image written through the API a hash of its bytes.</param>
 [GenerateSerializer, Immutable, Alias("vs.ItemImage")]
 public sealed record ItemImage(byte[] Bytes, string ContentType, long Version = 0);
 

@@ -26,6 +26,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<ShardLog>();
         builder.Services.AddSingleton<BuildRecordStore>();
         builder.Services.AddSingleton<ItemStore>();
+        builder.Services.AddSingleton<WriteJournal>();
 
         builder.Services.AddOptions<IngestionOptions>()
             .BindConfiguration(IngestionOptions.SectionName)

@@ -6,7 +6,7 @@ using VisionSearch.Contracts;
 
 namespace VisionSearch.Api.Endpoints;
 
-/// <summary><c>/datasets</c>: list, inspect and delete datasets, and read their items and item images.</summary>
+/// <summary><c>/datasets</c>: list, inspect and delete datasets, and read their items and item images (writes: <see cref="DatasetWriteEndpoints"/>).</summary>
 public static class DatasetEndpoints
 {
     public static IEndpointRouteBuilder MapDatasetEndpoints(this IEndpointRouteBuilder app)
@@ -44,6 +44,7 @@ public static class DatasetEndpoints
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDatasetWrites();
         return app;
     }
 
@@ -119,7 +120,7 @@ public static class DatasetEndpoints
         title: "Dataset not found.", detail: $"Dataset '{dataset}' has not been built.", statusCode: StatusCodes.Status404NotFound);
 
     /// <summary>Routing leaves an escaped '/' (%2F) in a segment as it came: ids of images in subfolders carry one.</summary>
-    private static string ItemId(string segment) => segment.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+    internal static string ItemId(string segment) => segment.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
 
     private static async Task<ProblemHttpResult> ItemNotFoundAsync(string dataset, string id, IGrainFactory grains) =>
         (await grains.GetGrain<IDatasetIndexGrain>(dataset).GetStatusAsync()).Count == 0

@@ -24,6 +24,7 @@ namespace VisionSearch.Silo.Grains;
 /// <param name="StartedAt">When the build started.</param>
 /// <param name="FinishedAt">When it finished; null while it runs.</param>
 /// <param name="Error">Why it failed.</param>
+/// <param name="Written">Whether the build holds items written through the API (replayed from the journal).</param>
 internal sealed record BuildRecord(
     long Version,
     BuildSpec Spec,
@@ -40,7 +41,8 @@ internal sealed record BuildRecord(
     SkippedItem[] Skips,
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt,
-    string? Error)
+    string? Error,
+    bool Written = false)
 {
     /// <summary>How many recent skips the status shows.</summary>
     public const int SkipsKept = 20;
@@ -48,11 +50,19 @@ internal sealed record BuildRecord(
     public bool IsRunning => FinishedAt is null;
 
     /// <summary>The build's shards as a searchable index (a first build serves while it grows).</summary>
-    public ServingRecord AsServing(DateTimeOffset builtAt) => new(Version, Spec, Model, Shards, Dimension, Indexed, builtAt);
+    public ServingRecord AsServing(DateTimeOffset builtAt) => new(Version, Spec, Model, Shards, Dimension, Indexed, builtAt, Written);
 }
 
 /// <summary>The build a dataset's searches go to: its version names the shard grains.</summary>
-internal sealed record ServingRecord(long Version, BuildSpec Spec, string Model, int Shards, int Dimension, long Count, DateTimeOffset BuiltAt);
+/// <param name="Version">The build's version.</param>
+/// <param name="Spec">What was built (or created empty).</param>
+/// <param name="Model">The model that embeds its items and queries, or <c>precomputed</c>.</param>
+/// <param name="Shards">How many shard grains hold it.</param>
+/// <param name="Dimension">The vector length (0 until a dataset created empty has its first item).</param>
+/// <param name="Count">The items it held when published (the status asks the shards for the count now).</param>
+/// <param name="BuiltAt">When it was published.</param>
+/// <param name="Written">Whether it holds items written through the API, which have records even in a build from bare vectors.</param>
+internal sealed record ServingRecord(long Version, BuildSpec Spec, string Model, int Shards, int Dimension, long Count, DateTimeOffset BuiltAt, bool Written = false);
 
 /// <summary>The grain key and Redis owner of one shard: <c>{dataset}/{build}/{shard}</c> (dataset names have no '/').</summary>
 internal static class ShardKeys

@@ -239,18 +239,32 @@ public sealed partial class DatasetIndexGrain
                 $"No item of {record.Read} could be indexed." + (record.Skips.Length > 0 ? $" The last failure: {record.Skips[^1].Reason}" : ""));
         }
 
-        var spec = ShardSpecOf(record, record.Dimension);
-        var counts = await Task.WhenAll(Enumerable.Range(0, record.Shards)
-            .Select(shard => _shardCalls.ExecuteAsync(async _ => await Shard(record.Version, shard).CompleteAsync(spec)).AsTask()));
-        var finishedAt = DateTimeOffset.UtcNow;
-        var published = record.AsServing(finishedAt) with { Count = counts.Sum() };
-        await records.SaveServingAsync(Dataset, published);
-        record = record with { FinishedAt = finishedAt };
-        await records.SaveBuildAsync(Dataset, record);
+        // From the journal's replay to the publication no write comes in: each lands in the old build before the
+        // replay reads it, or in this one once it is published.
+        ServingRecord? replaced;
+        ServingRecord published;
+        await _writes.WaitAsync();
+        try
+        {
+            record = await ReplayWritesAsync(record);
+            var spec = ShardSpecOf(record, record.Dimension);
+            var counts = await Task.WhenAll(Enumerable.Range(0, record.Shards)
+                .Select(shard => _shardCalls.ExecuteAsync(async _ => await Shard(record.Version, shard).CompleteAsync(spec)).AsTask()));
+            var finishedAt = DateTimeOffset.UtcNow;
+            published = record.AsServing(finishedAt) with { Count = counts.Sum() };
+            await records.SaveServingAsync(Dataset, published);
+            record = record with { FinishedAt = finishedAt };
+            await records.SaveBuildAsync(Dataset, record);
 
-        var replaced = _published;
-        _published = _serving = published;
-        _record = record;
+            replaced = _published;
+            _published = _serving = published;
+            _record = record;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+
         Stop();
         LogBuildFinished(logger, Dataset, record.Version, published.Count, record.Skipped);
         if (replaced is not null && replaced.Version != published.Version)
@@ -304,8 +318,11 @@ public sealed partial class DatasetIndexGrain
 
     private static Dictionary<string, string>? MetadataOf(DatasetItem item) => item.Metadata.Count == 0 ? null : new(item.Metadata);
 
-    private static ShardSpec ShardSpecOf(BuildRecord record, int dimension) =>
-        new(ParseMetric(record.Spec.Metric)!.Value.ToString(), dimension, record.Spec.M, record.Spec.EfConstruction);
+    private static ShardSpec ShardSpecOf(BuildRecord record, int dimension) => ShardSpecOf(record.Spec, dimension);
+
+    private static ShardSpec ShardSpecOf(ServingRecord serving) => ShardSpecOf(serving.Spec, serving.Dimension);
+
+    private static ShardSpec ShardSpecOf(BuildSpec spec, int dimension) => new(ParseMetric(spec.Metric)!.Value.ToString(), dimension, spec.M, spec.EfConstruction);
 
     /// <summary>Why a vector cannot go into the index, or null when it can.</summary>
     private static string? Check(Metric metric, float[] vector, int dimension)
@@ -356,6 +373,7 @@ public sealed partial class DatasetIndexGrain
         private readonly List<int> _labels = [];
         private readonly List<string> _ids = [];
         private readonly List<float> _vectors = [];
+        private readonly List<int> _deleted = [];
 
         public int Count => _labels.Count;
 
@@ -366,7 +384,9 @@ public sealed partial class DatasetIndexGrain
             _vectors.AddRange(vector);
         }
 
-        public ShardBatch ToBatch() => new([.. _labels], [.. _ids], [.. _vectors]);
+        public void Delete(int label) => _deleted.Add(label);
+
+        public ShardBatch ToBatch() => new([.. _labels], [.. _ids], [.. _vectors], _deleted.Count == 0 ? null : [.. _deleted]);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Build {Version} of {Dataset} resumed here at {Indexed} items (cursor {Cursor})")]

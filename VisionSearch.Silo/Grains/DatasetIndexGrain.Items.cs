@@ -26,6 +26,11 @@ public sealed partial class DatasetIndexGrain
             return new ItemImageResult(ItemImageOutcome.NotFound);
         }
 
+        if (stored.Written)
+        {
+            return await WrittenImageAsync(id, maxEdge);
+        }
+
         if (maxEdge is { } size && thumbnails.Get(Dataset, serving.Version, id, size) is { } cached)
         {
             return new ItemImageResult(ItemImageOutcome.Found, new ItemImage(cached, "image/jpeg", serving.Version));
@@ -66,6 +71,40 @@ public sealed partial class DatasetIndexGrain
         });
     }
 
+    /// <summary>
+    /// The image of an item written through the API, from the journal. A replace changes it within one build, so what
+    /// names it (the preview cache's key, the response's tag) is a hash of its bytes instead of the build version.
+    /// </summary>
+    private async Task<ItemImageResult> WrittenImageAsync(string id, int? maxEdge)
+    {
+        if (await journal.GetImageAsync(Dataset, id) is not { } bytes)
+        {
+            return new ItemImageResult(ItemImageOutcome.Gone);
+        }
+
+        var tag = (long)System.IO.Hashing.XxHash64.HashToUInt64(bytes) & long.MaxValue;
+        if (maxEdge is not { } edge)
+        {
+            return new ItemImageResult(ItemImageOutcome.Found, new ItemImage(bytes, ImageMediaTypes.Sniff(bytes) ?? "application/octet-stream", tag));
+        }
+
+        if (thumbnails.Get(Dataset, tag, id, edge) is not { } preview)
+        {
+            try
+            {
+                preview = await Task.Run(() => ImageThumbnails.Jpeg(bytes, edge));
+            }
+            catch (InvalidDataException e)
+            {
+                return new ItemImageResult(ItemImageOutcome.Gone, Message: $"Its image cannot be decoded: {e.Message}");
+            }
+
+            thumbnails.Set(Dataset, tag, id, edge, preview);
+        }
+
+        return new ItemImageResult(ItemImageOutcome.Found, new ItemImage(preview, "image/jpeg", tag));
+    }
+
     /// <summary>Item <paramref name="id"/>'s record in the served build, or null.</summary>
     private async Task<StoredItem?> StoredItemAsync(ServingRecord serving, string id) => (await items.GetAsync(Dataset, serving.Version, [id]))[0];
 
@@ -84,14 +123,24 @@ public sealed partial class DatasetIndexGrain
             await run.CancelAsync();
         }
 
-        var versions = new[] { (published?.Version, published?.Shards), (record?.Version, record?.Shards) }
-            .Where(v => v.Item1 is not null).Distinct();
-        foreach (var (version, shards) in versions)
+        await _writes.WaitAsync(); // a write in progress ends before the dataset goes
+        try
         {
-            await DropAsync(version!.Value, shards!.Value);
+            var versions = new[] { (published?.Version, published?.Shards), (record?.Version, record?.Shards) }
+                .Where(v => v.Item1 is not null).Distinct();
+            foreach (var (version, shards) in versions)
+            {
+                await DropAsync(version!.Value, shards!.Value);
+            }
+
+            await journal.DeleteAsync(Dataset);
+            await records.DeleteAsync(Dataset);
+        }
+        finally
+        {
+            _writes.Release();
         }
 
-        await records.DeleteAsync(Dataset);
         await grains.GetGrain<IDatasetCatalogGrain>(0).RemoveAsync(Dataset);
         _record = null;
         _published = null;

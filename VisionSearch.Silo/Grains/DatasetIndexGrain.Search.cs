@@ -51,7 +51,7 @@ public sealed partial class DatasetIndexGrain
         }
 
         hits = [.. kept];
-        if (query.WithItems && hits.Length > 0 && serving.Spec.Source != SourceKinds.Vectors)
+        if (query.WithItems && hits.Length > 0 && (serving.Spec.Source != SourceKinds.Vectors || serving.Written))
         {
             var stored = await items.GetAsync(Dataset, serving.Version, [.. hits.Select(h => h.Id)]);
             hits = [.. hits.Select((h, i) => h with { Item = stored[i]?.ToRecord() })];
@@ -84,10 +84,10 @@ public sealed partial class DatasetIndexGrain
                 : (vector, null);
         }
 
-        if (serving.Spec.Source == SourceKinds.Vectors)
+        if (serving.Model == Precomputed)
         {
             return (null, new SearchResult(SearchOutcome.InvalidQuery, [],
-                $"Dataset '{Dataset}' was built from precomputed vectors, so no model can embed a {query.Kind} for it: search it with a vector or an item id.", query.Kind));
+                $"Dataset '{Dataset}' holds precomputed vectors, so no model can embed a {query.Kind} for it: search it with a vector or an item id.", query.Kind));
         }
 
         using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("query.embed");

@@ -18,6 +18,7 @@ namespace VisionSearch.Silo.Grains;
 public sealed partial class DatasetIndexGrain(
     BuildRecordStore records,
     ItemStore items,
+    WriteJournal journal,
     DatasetSources sources,
     EmbedderProvider embedders,
     ThumbnailCache thumbnails,
@@ -119,8 +120,9 @@ public sealed partial class DatasetIndexGrain(
             return status;
         }
 
+        // The count is the shards': API writes and deletes change it between builds.
         var shards = await Task.WhenAll(Enumerable.Range(0, serving.Shards).Select(shard => Shard(serving.Version, shard).GetStatsAsync()));
-        return status with { MemoryBytes = shards.Sum(s => s.MemoryBytes), SnapshotBytes = shards.Sum(s => s.SnapshotBytes) };
+        return status with { Count = shards.Sum(s => (long)s.Count), MemoryBytes = shards.Sum(s => s.MemoryBytes), SnapshotBytes = shards.Sum(s => s.SnapshotBytes) };
     }
 
     /// <summary>Shard <paramref name="shard"/> of build <paramref name="version"/> of this dataset.</summary>
@@ -166,13 +168,13 @@ public sealed partial class DatasetIndexGrain(
             Skips: record?.Skips);
     }
 
-    private BuildResult? Validate(BuildSpec spec)
-    {
-        if (!SourceKinds.All.Contains(spec.Source))
-        {
-            return Invalid("source", $"Source '{spec.Source}' is unknown; use one of {string.Join(", ", SourceKinds.All)}.");
-        }
+    private BuildResult? Validate(BuildSpec spec) => SourceKinds.All.Contains(spec.Source)
+        ? ValidateIndex(spec)
+        : Invalid("source", $"Source '{spec.Source}' is unknown; use one of {string.Join(", ", SourceKinds.All)}.");
 
+    /// <summary>What every dataset's spec must hold, built or created empty: a known embedder and metric, and HNSW settings in range.</summary>
+    private BuildResult? ValidateIndex(BuildSpec spec)
+    {
         if (spec.Embedder is { } embedder && !EmbedderKinds.All.Contains(embedder))
         {
             return Invalid("embedder", $"Embedder '{embedder}' is unknown; use one of {string.Join(", ", EmbedderKinds.All)}.");

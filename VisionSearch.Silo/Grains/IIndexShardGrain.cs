@@ -7,9 +7,16 @@ namespace VisionSearch.Silo.Grains;
 [GenerateSerializer, Immutable, Alias("vs.ShardSpec")]
 public sealed record ShardSpec(string Metric, int Dimension, int M, int EfConstruction);
 
-/// <summary>Items for one shard: shard-local labels, the dataset's ids, and the vectors end to end.</summary>
+/// <summary>
+/// Changes to one shard: items to add or replace (shard-local labels, the dataset's ids, and the vectors end to end),
+/// then labels to delete (items deleted through the API).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("vs.ShardBatch")]
-public sealed record ShardBatch(int[] Labels, string[] Ids, float[] Vectors);
+public sealed record ShardBatch(int[] Labels, string[] Ids, float[] Vectors, int[]? Deleted = null)
+{
+    /// <summary>How many items the batch adds, replaces or deletes.</summary>
+    public int Changes => Labels.Length + (Deleted?.Length ?? 0);
+}
 
 /// <summary>A shard's nearest-neighbour query: the vector, checked and embedded already, k and ef (0: the index default).</summary>
 [GenerateSerializer, Immutable, Alias("vs.VectorQuery")]
@@ -27,9 +34,13 @@ public sealed record ShardStats(int Count, long MemoryBytes, long SnapshotBytes)
 [Alias("vs.IIndexShardGrain")]
 public interface IIndexShardGrain : IGrainWithStringKey
 {
-    /// <summary>Logs and indexes a batch. A label indexed before is replaced (a resumed build re-sends some).</summary>
+    /// <summary>
+    /// Logs a batch, then indexes it: a label indexed before is replaced (a resumed build re-sends some), deleted labels
+    /// leave the index. The call returns once the batch is searchable, or with <paramref name="searchable"/> false once
+    /// it is in the log (durable): indexing then goes on in the background, and the shard's next call waits for it.
+    /// </summary>
     [Alias("append")]
-    Task AppendAsync(ShardSpec spec, ShardBatch batch);
+    Task AppendAsync(ShardSpec spec, ShardBatch batch, bool searchable = true);
 
     /// <summary>Writes the final snapshot and empties the log; returns how many items the shard holds.</summary>
     [Alias("complete")]

@@ -31,6 +31,9 @@ public sealed partial class IndexShardGrain(
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private volatile HnswIndex? _index;
+
+    /// <summary>The indexing of a batch appended without waiting for it (completed otherwise).</summary>
+    private Task _indexing = Task.CompletedTask;
     private volatile string?[] _ids = [];
     private long _logSequence;
     private long _snapshotSequence;
@@ -59,46 +62,57 @@ public sealed partial class IndexShardGrain(
         {
             await Task.Run(() => Apply(spec, batch), cancellationToken);
             _logSequence = sequence;
-            _sinceSnapshot += batch.Labels.Length;
-            replayed += batch.Labels.Length;
+            _sinceSnapshot += batch.Changes;
+            replayed += batch.Changes;
         }
 
         LogActivated(logger, Owner, _index?.Count ?? 0, manifest?.Version ?? 0, replayed);
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // No request runs during deactivation (searches await their pool work), so the graph is free.
+        // No request runs during deactivation (searches await their pool work), and once a logged batch's indexing
+        // is over, the graph is free.
+        await _indexing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         _index?.Dispose();
         _index = null;
-        return Task.CompletedTask;
     }
 
-    public async Task AppendAsync(ShardSpec spec, ShardBatch batch)
+    public async Task AppendAsync(ShardSpec spec, ShardBatch batch, bool searchable = true)
     {
+        await IndexedAsync(); // the previous batch, when it was logged without waiting to be searchable
+
         // The log write and the insert overlap; the call (and so the build's checkpoint) completes only when
         // both have, so a checkpoint never covers an item that is not in the log.
         var sequence = _logSequence + 1;
         var logged = log.AppendAsync(Owner, sequence, spec, batch);
+        var indexing = Task.Run(() => Apply(spec, batch));
         try
-        {
-            await Task.Run(() => Apply(spec, batch));
-        }
-        finally
         {
             await logged;
         }
+        finally
+        {
+            if (searchable || !logged.IsCompletedSuccessfully)
+            {
+                await indexing;
+            }
+        }
 
         _logSequence = sequence;
-        _sinceSnapshot += batch.Labels.Length;
-        if (_sinceSnapshot >= options.Value.EveryItems || Stopwatch.GetElapsedTime(_snapshotAt) >= options.Value.Interval)
+        _sinceSnapshot += batch.Changes;
+        if (!searchable)
         {
-            await SnapshotAsync();
+            _indexing = indexing;
+            return;
         }
+
+        await SnapshotIfDueAsync();
     }
 
     public async Task<int> CompleteAsync(ShardSpec spec)
     {
+        await IndexedAsync();
         EnsureIndex(spec);
         if (!_hasSnapshot || _logSequence > _snapshotSequence)
         {
@@ -155,7 +169,10 @@ public sealed partial class IndexShardGrain(
             EfConstruction = spec.EfConstruction,
         });
 
-    /// <summary>Indexes a batch on every core. Ids are published before the graph links the labels, so a search never finds an unnamed item.</summary>
+    /// <summary>
+    /// Indexes a batch on every core, then deletes its deleted labels. Ids are published before the graph links the
+    /// labels, so a search never finds an unnamed item.
+    /// </summary>
     private void Apply(ShardSpec spec, ShardBatch batch)
     {
         EnsureIndex(spec);
@@ -175,6 +192,31 @@ public sealed partial class IndexShardGrain(
 
         _ids = ids;
         _index!.AddRange(batch.Labels, batch.Vectors, Environment.ProcessorCount);
+        foreach (var label in batch.Deleted ?? [])
+        {
+            // Out of the graph first, then unnamed: a search that found the label a moment before still has its id.
+            _index.Delete(label);
+            if (label < ids.Length)
+            {
+                ids[label] = null;
+            }
+        }
+    }
+
+    private async Task SnapshotIfDueAsync()
+    {
+        if (_sinceSnapshot >= options.Value.EveryItems || Stopwatch.GetElapsedTime(_snapshotAt) >= options.Value.Interval)
+        {
+            await SnapshotAsync();
+        }
+    }
+
+    /// <summary>Waits for a batch logged without waiting to be searchable; its failure is the next call's, once.</summary>
+    private Task IndexedAsync()
+    {
+        var indexing = _indexing;
+        _indexing = Task.CompletedTask;
+        return indexing;
     }
 
     private async Task SnapshotAsync()

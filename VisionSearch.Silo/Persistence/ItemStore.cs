@@ -44,8 +44,29 @@ public sealed class ItemStore(IConnectionMultiplexer redis, IOptions<SnapshotOpt
         return [.. values.Select(v => v.IsNull ? null : JsonSerializer.Deserialize<StoredItem>((byte[])v!, Json))];
     }
 
+    /// <summary>Deletes the records of items deleted through the API.</summary>
+    internal Task RemoveAsync(string dataset, long version, IReadOnlyList<string> ids) => ids.Count == 0 ? Task.CompletedTask : RedisRetry.RunAsync(
+        () => redis.GetDatabase().HashDeleteAsync(RedisKeys.Items(dataset, version), [.. ids.Select(id => (RedisValue)id)]),
+        options.Value.RedisOutage,
+        logger,
+        "item records delete");
+
+    /// <summary>
+    /// Sets where build <paramref name="version"/>'s labels for API-written items start: after its source's last label. Only the
+    /// build itself calls it, once, before it takes writes.
+    /// </summary>
+    internal Task StartLabelsAsync(string dataset, long version, long next) => RedisRetry.RunAsync(
+        () => redis.GetDatabase().StringSetAsync(RedisKeys.Labels(dataset, version), next), options.Value.RedisOutage, logger, "label counter");
+
+    /// <summary>
+    /// Hands out <paramref name="count"/> fresh labels of build <paramref name="version"/> and returns the first. A retry after a
+    /// lost reply skips some labels, which is harmless: labels only need to be unique.
+    /// </summary>
+    internal async Task<long> AllocateLabelsAsync(string dataset, long version, int count) => await RedisRetry.RunAsync(
+        () => redis.GetDatabase().StringIncrementAsync(RedisKeys.Labels(dataset, version), count), options.Value.RedisOutage, logger, "label counter") - count;
+
     internal Task DeleteAsync(string dataset, long version) => RedisRetry.RunAsync(
-        () => redis.GetDatabase().KeyDeleteAsync(RedisKeys.Items(dataset, version)), options.Value.RedisOutage, logger, "item records drop");
+        () => redis.GetDatabase().KeyDeleteAsync([RedisKeys.Items(dataset, version), RedisKeys.Labels(dataset, version)]), options.Value.RedisOutage, logger, "item records drop");
 }
 
 /// <summary>One item's record: its label in the build (which shard holds it, and where), what it is, and where its source has it.</summary>
@@ -56,8 +77,9 @@ public sealed class ItemStore(IConnectionMultiplexer redis, IOptions<SnapshotOpt
 /// <param name="Path">A folder image's relative path.</param>
 /// <param name="From">The source cursor just before the item: reading after it gives the item again (its image bytes).</param>
 /// <param name="Metadata">The source's other fields.</param>
+/// <param name="Written">Written through the API: an image item's image is in the write journal, not in the source.</param>
 internal sealed record StoredItem(
-    string Id, long Label, string Kind, string? Text = null, string? Path = null, string? From = null, Dictionary<string, string>? Metadata = null)
+    string Id, long Label, string Kind, string? Text = null, string? Path = null, string? From = null, Dictionary<string, string>? Metadata = null, bool Written = false)
 {
     public ItemRecord ToRecord() => new(Id, Kind, Text, Path, Metadata);
 }

@@ -4,11 +4,14 @@ using VisionSearch.Silo.Grains;
 
 namespace VisionSearch.Silo.Persistence;
 
-/// <summary>The binary form of one shard log record: the shard's spec, then the batch's labels, ids and vectors.</summary>
+/// <summary>
+/// The binary form of one shard log record: the shard's spec, then the batch's labels, ids and vectors, then (from
+/// version 2, which API deletes brought) the labels it deletes.
+/// </summary>
 internal static class LogRecord
 {
-    /// <summary>"VSLR" version 1; "VSGL" is the same layout from before records carried a version.</summary>
-    private static readonly FormatHeader Header = new("shard log record", Magic: 0x524C5356, Version: 1, LegacyMagic: 0x4C475356);
+    /// <summary>"VSLR" version 2; version 1 has no deleted labels, and "VSGL" is version 1's layout from before records carried a version.</summary>
+    private static readonly FormatHeader Header = new("shard log record", Magic: 0x524C5356, Version: 2, LegacyMagic: 0x4C475356);
 
     public static byte[] Encode(ShardSpec spec, ShardBatch batch)
     {
@@ -29,6 +32,9 @@ internal static class LogRecord
 
             writer.Write(batch.Vectors.Length);
             writer.Write(MemoryMarshal.AsBytes(batch.Vectors.AsSpan()));
+            var deleted = batch.Deleted ?? [];
+            writer.Write(deleted.Length);
+            writer.Write(MemoryMarshal.AsBytes(deleted.AsSpan()));
         }
 
         return memory.ToArray();
@@ -40,7 +46,7 @@ internal static class LogRecord
         try
         {
             using var reader = new BinaryReader(new MemoryStream(record), Encoding.UTF8);
-            Header.Read(reader);
+            var version = Header.Read(reader);
             var spec = new ShardSpec(reader.ReadString(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
             var labels = new int[reader.ReadInt32()];
             reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(labels.AsSpan()));
@@ -52,7 +58,14 @@ internal static class LogRecord
 
             var vectors = new float[reader.ReadInt32()];
             reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(vectors.AsSpan()));
-            return (spec, new ShardBatch(labels, ids, vectors));
+            int[]? deleted = null;
+            if (version >= 2)
+            {
+                deleted = new int[reader.ReadInt32()];
+                reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(deleted.AsSpan()));
+            }
+
+            return (spec, new ShardBatch(labels, ids, vectors, deleted is { Length: > 0 } ? deleted : null));
         }
         catch (Exception e) when (e is EndOfStreamException or OverflowException or ArgumentOutOfRangeException)
         {

@@ -29,6 +29,15 @@ internal static class RedisKeys
     /// <summary>The hash of build <paramref name="version"/>'s item records (field: item id; see ItemStore).</summary>
     public static RedisKey Items(string dataset, long version) => $"vs:{{{dataset}}}:items:{version.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>The counter that hands out labels to items written through the API into build <paramref name="version"/>.</summary>
+    public static RedisKey Labels(string dataset, long version) => $"vs:{{{dataset}}}:labels:{version.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The hash of what the API wrote to a dataset (field: item id; see WriteJournal).</summary>
+    public static RedisKey Writes(string dataset) => $"vs:{{{dataset}}}:writes";
+
+    /// <summary>The hash of the images written through the API (field: item id).</summary>
+    public static RedisKey WrittenImages(string dataset) => $"vs:{{{dataset}}}:images";
+
     /// <summary>The JSON manifest naming an owner's current snapshot.</summary>
     public static RedisKey Manifest(string owner) => $"vs:{{{owner}}}:manifest";
 

@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using VisionSearch.Api.Access;
+using VisionSearch.Api.Models;
+using VisionSearch.Api.Problems;
+using VisionSearch.Contracts;
+
+namespace VisionSearch.Api.Endpoints;
+
+/// <summary>
+/// Writes to <c>/datasets/{name}</c>: create an empty dataset, add or replace items, delete items. A batch is checked
+/// item by item: a bad item gets its own outcome (the field and why) and the others are written.
+/// </summary>
+public static class DatasetWriteEndpoints
+{
+    /// <summary>The most items one write or delete takes.</summary>
+    public const int MaxBatch = 1000;
+
+    /// <summary>The longest item id.</summary>
+    public const int MaxIdLength = 1024;
+
+    /// <summary>The most metadata fields an item carries, the longest key and the longest string value.</summary>
+    public const int MaxMetadataFields = 64, MaxMetadataKey = 256, MaxMetadataValue = 4096;
+
+    internal static RouteGroupBuilder MapDatasetWrites(this RouteGroupBuilder group)
+    {
+        group.MapPut("/{name}", CreateAsync)
+            .WithName("CreateDataset")
+            .WithSummary("Create an empty dataset to write items to: of vectors (give dimension) or embedded by a model")
+            .WithDescription("201 when created, 200 when the same dataset exists, 409 when one by that name differs.")
+            .RequireAccess(ApiAccess.Write)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{name}/items", WriteAsync)
+            .WithName("WriteItems")
+            .WithSummary("Add or replace items (same id = replace): texts and images embedded with the dataset's model, or vectors")
+            .WithDescription("Answers once the items are searchable, or with wait=false once they are durable (in Redis; searchable a moment later). " +
+                "Each item's outcome is indexed, replaced or invalid (with the field and why); one bad item does not fail the batch. " +
+                "Written items are kept in the dataset's journal and carried into every later build of it.")
+            .RequireAccess(ApiAccess.Write)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapDelete("/{name}/items/{id}", DeleteOneAsync)
+            .WithName("DeleteItem")
+            .WithSummary("Delete an item; a later build of the dataset leaves it out too")
+            .RequireAccess(ApiAccess.Write)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{name}/items/delete", DeleteManyAsync)
+            .WithName("DeleteItems")
+            .WithSummary("Delete items by id: each one's outcome is deleted or not_found")
+            .RequireAccess(ApiAccess.Write)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        return group;
+    }
+
+    private static async Task<Results<Created<IndexStatus>, Ok<IndexStatus>, ProblemHttpResult>> CreateAsync(
+        string name, CreateDatasetRequest? request, IGrainFactory grains)
+    {
+        request ??= new CreateDatasetRequest();
+        var spec = new BuildSpec(
+            SourceKinds.Api, "", null, request.Metric ?? "cosine", Model: request.Model, M: request.M ?? 16, EfConstruction: request.EfConstruction ?? 200,
+            Shards: request.Shards, Embedder: request.Embedder);
+        var result = await grains.GetGrain<IDatasetIndexGrain>(name).CreateAsync(spec, request.Dimension);
+        return result.Outcome switch
+        {
+            BuildOutcome.Started => TypedResults.Created($"/datasets/{Uri.EscapeDataString(name)}", result.Status),
+            BuildOutcome.Unchanged => TypedResults.Ok(result.Status),
+            BuildOutcome.Conflict => TypedResults.Problem(title: "The dataset exists.", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
+            BuildOutcome.Refused => FieldErrors.Refused(result.Field ?? "model", result.Message ?? "Outside the shared folders."),
+            _ => FieldErrors.Single(result.Field ?? "body", result.Message ?? "Invalid dataset."),
+        };
+    }
+
+    /// <param name="name">The dataset.</param>
+    /// <param name="request">The items.</param>
+    /// <param name="wait">true (default): answer once the items are searchable; false: once they are durable.</param>
+    /// <param name="grains">The Orleans client.</param>
+    /// <param name="options">The API's limits.</param>
+    private static async Task<Results<Ok<WriteItemsResponse>, ProblemHttpResult>> WriteAsync(
+        string name, WriteItemsRequest request, bool? wait, IGrainFactory grains, IOptions<ApiOptions> options)
+    {
+        if (request.Items is not { Length: > 0 and <= MaxBatch } inputs)
+        {
+            return FieldErrors.Single("items", $"Give 1 to {MaxBatch} items.");
+        }
+
+        var results = new ItemResult?[inputs.Length];
+        var valid = new List<(int Index, ItemWrite Write)>();
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            if (Check(inputs[i], $"items[{i}]", options.Value) is { } problem)
+            {
+                results[i] = new ItemResult(inputs[i].Id ?? "", ItemOutcome.Invalid, problem.Field, problem.Message);
+            }
+            else
+            {
+                valid.Add((i, new ItemWrite(inputs[i].Id!, inputs[i].Text, inputs[i].Image, inputs[i].Vector, MetadataOf(inputs[i].Metadata))));
+            }
+        }
+
+        if (valid.Count > 0)
+        {
+            var written = await grains.GetGrain<IDatasetIndexGrain>(name).WriteItemsAsync([.. valid.Select(v => v.Write)], wait ?? true);
+            if (Refusal(name, written) is { } refusal)
+            {
+                return refusal;
+            }
+
+            for (var j = 0; j < valid.Count; j++)
+            {
+                // The grain numbers fields by its own batch: put them back in the request's terms.
+                var result = written.Items[j];
+                results[valid[j].Index] = result.Field is { } field && field.StartsWith("items[", StringComparison.Ordinal)
+                    ? result with { Field = $"items[{valid[j].Index}]{field[(field.IndexOf(']', StringComparison.Ordinal) + 1)..]}" }
+                    : result;
+            }
+        }
+
+        return TypedResults.Ok(WriteItemsResponse.Of([.. results.Select(r => r!)]));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteOneAsync(string name, string id, bool? wait, IGrainFactory grains)
+    {
+        id = DatasetEndpoints.ItemId(id);
+        var deleted = await grains.GetGrain<IDatasetIndexGrain>(name).DeleteItemsAsync([id], wait ?? true);
+        return Refusal(name, deleted) is { } refusal
+            ? refusal
+            : deleted.Items[0].Outcome == ItemOutcome.Deleted
+                ? TypedResults.NoContent()
+                : TypedResults.Problem(title: "Item not found.", detail: $"Dataset '{name}' has no item '{id}'.", statusCode: StatusCodes.Status404NotFound);
+    }
+
+    private static async Task<Results<Ok<WriteItemsResponse>, ProblemHttpResult>> DeleteManyAsync(string name, DeleteItemsRequest request, bool? wait, IGrainFactory grains)
+    {
+        if (request.Ids is not { Length: > 0 and <= MaxBatch } ids)
+        {
+            return FieldErrors.Single("ids", $"Give 1 to {MaxBatch} item ids.");
+        }
+
+        var errors = new FieldErrors();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (string.IsNullOrEmpty(ids[i]) || ids[i].Length > MaxIdLength)
+            {
+                errors.Add($"ids[{i}]", $"An id has 1 to {MaxIdLength} characters.");
+            }
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return errors.ToProblem();
+        }
+
+        var deleted = await grains.GetGrain<IDatasetIndexGrain>(name).DeleteItemsAsync(ids, wait ?? true);
+        return Refusal(name, deleted) is { } refusal ? refusal : TypedResults.Ok(WriteItemsResponse.Of(deleted.Items));
+    }
+
+    private static ProblemHttpResult? Refusal(string name, WriteResult result) => result.Outcome switch
+    {
+        WriteOutcome.NotFound => TypedResults.Problem(title: "Dataset not found.", detail: result.Message, statusCode: StatusCodes.Status404NotFound),
+        WriteOutcome.NotReady => TypedResults.Problem(title: "The dataset is not ready for writes.", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
+        _ => null,
+    };
+
+    /// <summary>What is wrong with an item as sent (the field and why), or null; what its dataset makes of it is the grain's to say.</summary>
+    private static (string Field, string Message)? Check(ItemInput item, string path, ApiOptions options)
+    {
+        if (string.IsNullOrEmpty(item.Id) || item.Id.Length > MaxIdLength)
+        {
+            return ($"{path}.id", $"Required: 1 to {MaxIdLength} characters.");
+        }
+
+        if ((item.Text is null ? 0 : 1) + (item.Image is null ? 0 : 1) + (item.Vector is null ? 0 : 1) != 1)
+        {
+            return (path, "Give exactly one of text, image (base64) or vector.");
+        }
+
+        if (item.Text is { } text && (text.Length == 0 || text.Length > options.MaxTextLength))
+        {
+            return ($"{path}.text", $"A text has 1 to {options.MaxTextLength} characters.");
+        }
+
+        if (item.Image is { Length: 0 })
+        {
+            return ($"{path}.image", "The image is empty.");
+        }
+
+        if (item.Metadata is not { } metadata)
+        {
+            return null;
+        }
+
+        if (metadata.Count > MaxMetadataFields)
+        {
+            return ($"{path}.metadata", $"At most {MaxMetadataFields} fields.");
+        }
+
+        foreach (var (key, value) in metadata)
+        {
+            var field = $"{path}.metadata.{key}";
+            if (key.Length is 0 or > MaxMetadataKey)
+            {
+                return ($"{path}.metadata", $"A key has 1 to {MaxMetadataKey} characters.");
+            }
+
+            if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
+            {
+                return (field, "A value is a string, a number or a boolean.");
+            }
+
+            if (value.ValueKind == JsonValueKind.String && value.GetString()!.Length > MaxMetadataValue)
+            {
+                return (field, $"A string value has at most {MaxMetadataValue} characters.");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Metadata as the index keeps it today: each value as text (a number in its JSON form, a boolean as true or false).</summary>
+    private static Dictionary<string, string>? MetadataOf(Dictionary<string, JsonElement>? metadata) =>
+        metadata is not { Count: > 0 }
+            ? null
+            : metadata.ToDictionary(
+                m => m.Key,
+                m => m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText(),
+                StringComparer.Ordinal);
+}

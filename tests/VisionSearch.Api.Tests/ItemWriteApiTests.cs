@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using VisionSearch.Embeddings;
+using VisionSearch.Embeddings.Clip;
+using VisionSearch.Testing;
+using static VisionSearch.Api.Tests.ApiJson;
+
+namespace VisionSearch.Api.Tests;
+
+/// <summary>
+/// Datasets fed through the API: <c>PUT /datasets/{name}</c>, then items written, replaced and deleted by HTTP, each
+/// item with its own outcome, and what the searches, the item endpoints and the status make of them.
+/// </summary>
+public sealed class ItemWriteApiTests(ApiCluster cluster) : IClassFixture<ApiCluster>
+{
+    private static readonly float[] Red = [1, 0, 0, 0, 0, 0, 0, 0.1f];
+    private static readonly float[] Green = [0, 1, 0, 0, 0, 0, 0.1f, 0];
+    private static readonly float[] TooShort = [1, 0];
+    private static readonly string[] RedAndNever = ["red", "never"];
+    private static readonly string[] EmptyId = [""];
+
+    [Fact]
+    public async Task A_vector_dataset_is_created_written_item_by_item_and_its_bad_items_are_named()
+    {
+        var created = await PutAsync("/datasets/vecs", new { dimension = 8 });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("/datasets/vecs", created.Headers.Location?.ToString());
+        var status = await created.ReadJsonAsync();
+        Assert.Equal(("ready", 0L, 8, "api"), ((string)status["status"]!, (long)status["count"]!, (int)status["dimension"]!, (string)status["spec"]!["source"]!));
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync("/datasets/vecs", new { dimension = 8 })).StatusCode);
+        await AssertProblemAsync(await PutAsync("/datasets/vecs", new { dimension = 9 }), 409);
+        Assert.NotNull((await AssertProblemAsync(await PutAsync("/datasets/both", new { dimension = 8, model = "some/model" }), 422))["dimension"]);
+
+        var written = await WriteAsync("vecs", new object[]
+        {
+            new { id = "red", vector = Red, metadata = new { color = "red", n = 3, ok = true } },
+            new { id = "short", vector = TooShort },
+            new { id = "", vector = Red },
+            new { id = "both", text = "a text", vector = Red },
+            new { id = "nested", vector = Red, metadata = new { inner = new { a = 1 } } },
+        });
+        Assert.Equal((1, 4), ((int)written["indexed"]!, (int)written["invalid"]!));
+        Assert.Equal(
+            ["indexed:", "invalid:items[1].vector", "invalid:items[2].id", "invalid:items[3]", "invalid:items[4].metadata.inner"],
+            written["items"]!.AsArray().Select(i => $"{(string)i!["outcome"]!}:{(string?)i["field"]}"));
+
+        var item = await (await cluster.Client.GetAsync("/datasets/vecs/items/red")).ReadJsonAsync();
+        Assert.Equal("vector", (string)item["kind"]!);
+        Assert.Equal("""{"color":"red","n":"3","ok":"true"}""", item["metadata"]!.ToJsonString());
+        var hits = await SearchAsync("vecs", Red);
+        Assert.Equal(("red", "red"), ((string)hits[0]!["id"]!, (string)hits[0]!["metadata"]!["color"]!));
+
+        var replaced = await WriteAsync("vecs", new object[] { new { id = "red", vector = Green, metadata = new { color = "green" } } });
+        Assert.Equal("replaced", (string)replaced["items"]![0]!["outcome"]!);
+        Assert.Equal("green", (string)(await SearchAsync("vecs", Green))[0]!["metadata"]!["color"]!);
+        Assert.Equal(1, (long)(await (await cluster.Client.GetAsync("/datasets/vecs")).ReadJsonAsync())["count"]!);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await cluster.Client.DeleteAsync("/datasets/vecs/items/red")).StatusCode);
+        await AssertProblemAsync(await cluster.Client.DeleteAsync("/datasets/vecs/items/red"), 404);
+        Assert.Empty(await SearchAsync("vecs", Green));
+        var many = await (await cluster.Client.PostJsonAsync("/datasets/vecs/items/delete", new { ids = RedAndNever })).ReadJsonAsync();
+        Assert.Equal(2, (int)many["not_found"]!);
+        Assert.Equal(0, (long)(await (await cluster.Client.GetAsync("/datasets/vecs")).ReadJsonAsync())["count"]!);
+    }
+
+    [Fact]
+    public async Task Writes_to_what_does_not_exist_or_with_no_items_are_refused_with_the_field()
+    {
+        await AssertProblemAsync(await cluster.Client.PostJsonAsync("/datasets/nowhere/items", new { items = new[] { new { id = "a", vector = Red } } }), 404);
+        await AssertProblemAsync(await cluster.Client.DeleteAsync("/datasets/nowhere/items/a"), 404);
+        Assert.Equal(HttpStatusCode.Created, (await PutAsync("/datasets/empty", new { dimension = 8 })).StatusCode);
+        Assert.NotNull((await AssertProblemAsync(await cluster.Client.PostJsonAsync("/datasets/empty/items", new { items = Array.Empty<object>() }), 422))["items"]);
+        Assert.NotNull((await AssertProblemAsync(await cluster.Client.PostJsonAsync("/datasets/empty/items/delete", new { ids = EmptyId }), 422))["ids[0]"]);
+        Assert.NotNull((await AssertProblemAsync(await PutAsync("/datasets/bad%20name", new { dimension = 8 }), 422))["name"]);
+    }
+
+    [Fact]
+    public async Task Texts_and_images_written_to_a_model_dataset_are_embedded_found_and_shown()
+    {
+        var model = TestFiles.Fixture("clip-tiny");
+        Assert.Equal(HttpStatusCode.Created, (await PutAsync("/datasets/notes", new { model })).StatusCode);
+        var image = await File.ReadAllBytesAsync(TestFiles.Fixture("clip-tiny", "images", "landscape_321x240.jpg"));
+
+        var written = await WriteAsync("notes", new object[]
+        {
+            new { id = "circle", text = "a red circle" },
+            new { id = "view", image = Convert.ToBase64String(image), metadata = new { place = "hills" } },
+        }, wait: false);
+        Assert.Equal(2, (int)written["indexed"]!);
+
+        // wait=false answers once the items are durable; they are searchable a moment later.
+        var hits = await Wait.ForAsync(
+            async () =>
+            {
+                var results = (await (await cluster.Client.GetAsync("/search?dataset=notes&q=a%20red%20circle&k=2")).ReadJsonAsync())["results"]!.AsArray();
+                return results.Count == 2 ? results : null;
+            },
+            TimeSpan.FromSeconds(30),
+            () => "the written items never became searchable");
+        Assert.Equal(("circle", 1.0), ((string)hits[0]!["id"]!, Math.Round((double)hits[0]!["score"]!, 4)));
+        using var embedder = ClipEmbedder.Open(new ClipModelFolder(model), new ClipOptions());
+        var expected = TestVectors.Cosine((await embedder.EmbedImagesAsync([image]))[0], (await embedder.EmbedTextsAsync(["a red circle"]))[0]);
+        Assert.Equal(expected, (double)hits[1]!["score"]!, 4);
+
+        Assert.Equal(image, await cluster.Client.GetByteArrayAsync("/datasets/notes/items/view/image"));
+        var preview = await cluster.Client.GetAsync("/datasets/notes/items/view/image?size=64");
+        Assert.Equal("image/jpeg", preview.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("hills", (string)(await (await cluster.Client.GetAsync("/datasets/notes/items/view")).ReadJsonAsync())["metadata"]!["place"]!);
+    }
+
+    private Task<HttpResponseMessage> PutAsync(string url, object body) =>
+        cluster.Client.PutAsJsonAsync(url, body, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+
+    private async Task<JsonNode> WriteAsync(string dataset, object[] items, bool wait = true)
+    {
+        var response = await cluster.Client.PostJsonAsync($"/datasets/{dataset}/items?wait={(wait ? "true" : "false")}", new { items });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.ReadJsonAsync();
+    }
+
+    private async Task<JsonArray> SearchAsync(string dataset, float[] vector)
+    {
+        var response = await cluster.Client.PostJsonAsync("/search", new { dataset, vector, k = 5 });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.ReadJsonAsync())["results"]!.AsArray();
+    }
+}
