@@ -12,6 +12,7 @@ namespace VisionSearch.Contracts;
 /// <param name="Image">An encoded image (JPEG, PNG, GIF, WebP, BMP) to embed.</param>
 /// <param name="ItemId">The id of an indexed item whose vector is the query.</param>
 /// <param name="WithItems">Whether hits carry their item's record (kind, text, path, metadata).</param>
+/// <param name="Offset">How many of the best hits to skip: the page is hits Offset to Offset + K of the top Offset + K.</param>
 [GenerateSerializer, Immutable, Alias("vs.SearchQuery")]
 public sealed record SearchQuery(
     int K,
@@ -21,7 +22,8 @@ public sealed record SearchQuery(
     string? Text = null,
     byte[]? Image = null,
     string? ItemId = null,
-    bool WithItems = true)
+    bool WithItems = true,
+    int Offset = 0)
 {
     /// <summary>What the query is, for spans and messages: vector, text, image or item.</summary>
     public string Kind => Vector is not null ? "vector" : Text is not null ? "text" : Image is not null ? "image" : "item";

@@ -20,6 +20,9 @@ public static class SearchEndpoints
     /// <summary>The largest k served; beyond it a client wants an export, not a search.</summary>
     public const int MaxK = 1000;
 
+    /// <summary>The deepest a search goes: the largest ef, and the largest offset + k.</summary>
+    public const int MaxDepth = 10 * MaxK;
+
     /// <summary>The widest query vector accepted (the index's own limit).</summary>
     public const int MaxDimension = 65_536;
 
@@ -41,7 +44,7 @@ public static class SearchEndpoints
             .WithSummary("The k nearest items to a vector, a text, an indexed item or an uploaded image")
             .WithDescription(
                 "As JSON (`application/json`): exactly one of `vector`, `text` or `item_id`. As a form (`multipart/form-data`): the image file in the `image` field, " +
-                "with `dataset`, `k`, `ef` and `score_threshold` as form fields (or `text` / `item_id` in place of the image). An image over `Api:MaxUploadBytes` is 413.")
+                "with `dataset`, `k`, `ef`, `score_threshold` and `offset` as form fields (or `text` / `item_id` in place of the image). An image over `Api:MaxUploadBytes` is 413.")
             .Accepts<SearchRequest>("application/json", "multipart/form-data")
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -60,6 +63,7 @@ public static class SearchEndpoints
     /// <param name="dataset">The dataset; may be left out while only one exists.</param>
     /// <param name="ef">The HNSW candidate list size (default 64).</param>
     /// <param name="scoreThreshold">Only hits scoring at least this (cosine, ip) or within this squared distance (l2).</param>
+    /// <param name="offset">Skip this many of the best hits (the next page: the response's <c>next_offset</c>).</param>
     private static Task<IResult> SearchByTextAsync(
         HttpContext http,
         IGrainFactory grains,
@@ -69,9 +73,10 @@ public static class SearchEndpoints
         int? k,
         string? dataset,
         int? ef,
-        [FromQuery(Name = "score_threshold")] float? scoreThreshold)
+        [FromQuery(Name = "score_threshold")] float? scoreThreshold,
+        int? offset)
     {
-        var input = new SearchInput(dataset, k, ef, scoreThreshold) { Text = query ?? q, TextField = query is null && q is not null ? "q" : "query" };
+        var input = new SearchInput(dataset, k, ef, scoreThreshold, offset) { Text = query ?? q, TextField = query is null && q is not null ? "q" : "query" };
         return RunAsync(http, grains, options.Value, input);
     }
 
@@ -95,7 +100,7 @@ public static class SearchEndpoints
                 return FieldErrors.Single("body", "A JSON object is required.");
             }
 
-            input = new SearchInput(request.Dataset, request.K, request.Ef, request.ScoreThreshold)
+            input = new SearchInput(request.Dataset, request.K, request.Ef, request.ScoreThreshold, request.Offset)
             {
                 Vector = request.Vector,
                 Text = request.Text,
@@ -152,7 +157,10 @@ public static class SearchEndpoints
         SearchInstruments.Record(dataset!, query.Kind, result.Outcome, Stopwatch.GetElapsedTime(started));
         return result.Outcome switch
         {
-            SearchOutcome.Ok => TypedResults.Ok(new SearchResponse(dataset!, [.. result.Hits.Select(h => ItemView.Of(dataset!, h.Id, h.Score, h.Item))])),
+            SearchOutcome.Ok => TypedResults.Ok(new SearchResponse(
+                dataset!,
+                [.. result.Hits.Select(h => ItemView.Of(dataset!, h.Id, h.Score, h.Item))],
+                result.Hits.Length == query.K && query.Offset + (2 * query.K) <= MaxDepth ? query.Offset + query.K : null)),
             SearchOutcome.NotFound => DatasetEndpoints.NotFound(dataset!),
             SearchOutcome.ItemNotFound => TypedResults.Problem(title: "Item not found.", detail: result.Message, statusCode: StatusCodes.Status404NotFound),
             SearchOutcome.NotReady => TypedResults.Problem(
@@ -178,7 +186,7 @@ public static class SearchEndpoints
     }
 
     /// <summary>A search as the endpoints receive it, whatever its encoding; checked once, here.</summary>
-    private sealed record SearchInput(string? Dataset, int? K, int? Ef, float? ScoreThreshold)
+    private sealed record SearchInput(string? Dataset, int? K, int? Ef, float? ScoreThreshold, int? Offset)
     {
         public float[]? Vector { get; init; }
 
@@ -234,9 +242,18 @@ public static class SearchEndpoints
                 errors.Add("k", $"Must be between 1 and {MaxK}.");
             }
 
-            if (Ef is < 1 or > 10 * MaxK)
+            if (Ef is < 1 or > MaxDepth)
             {
-                errors.Add("ef", $"Must be between 1 and {10 * MaxK}.");
+                errors.Add("ef", $"Must be between 1 and {MaxDepth}.");
+            }
+
+            if (Offset is < 0)
+            {
+                errors.Add("offset", "Must be at least 0.");
+            }
+            else if (Offset + (K ?? 10) > MaxDepth)
+            {
+                errors.Add("offset", $"offset + k must be at most {MaxDepth}: deeper pages are an export, not a search.");
             }
 
             if (ScoreThreshold is { } threshold && !float.IsFinite(threshold))
@@ -247,7 +264,7 @@ public static class SearchEndpoints
             return errors;
         }
 
-        public SearchQuery ToQuery() => new(K ?? 10, Ef ?? 0, ScoreThreshold, Vector, Text, Image, ItemId);
+        public SearchQuery ToQuery() => new(K ?? 10, Ef ?? 0, ScoreThreshold, Vector, Text, Image, ItemId, Offset: Offset ?? 0);
 
         /// <summary>The multipart form's fields; a number that does not parse is 422 naming it.</summary>
         public static async Task<(SearchInput? Input, IResult? Problem)> FromFormAsync(HttpRequest request)
@@ -263,7 +280,8 @@ public static class SearchEndpoints
             }
 
             var errors = new FieldErrors();
-            var input = new SearchInput(Field(form, "dataset"), Number<int>(form, "k", errors), Number<int>(form, "ef", errors), Number<float>(form, "score_threshold", errors))
+            var input = new SearchInput(
+                Field(form, "dataset"), Number<int>(form, "k", errors), Number<int>(form, "ef", errors), Number<float>(form, "score_threshold", errors), Number<int>(form, "offset", errors))
             {
                 Text = Field(form, "text"),
                 ItemId = Field(form, "item_id"),

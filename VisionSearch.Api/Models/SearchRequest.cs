@@ -11,6 +11,7 @@ namespace VisionSearch.Api.Models;
 /// <param name="K">How many results (1 to 1000, default 10).</param>
 /// <param name="Ef">The HNSW candidate list size (1 to 10000, default 64, raised to k): larger is slower and more accurate.</param>
 /// <param name="ScoreThreshold">Only hits scoring at least this (cosine and ip), or within this squared distance (l2).</param>
+/// <param name="Offset">Skip this many of the best hits (a page: hits offset to offset + k); offset + k at most 10000.</param>
 public sealed record SearchRequest(
     string? Dataset,
     float[]? Vector = null,
@@ -18,4 +19,5 @@ public sealed record SearchRequest(
     string? ItemId = null,
     int? K = null,
     int? Ef = null,
-    float? ScoreThreshold = null);
+    float? ScoreThreshold = null,
+    int? Offset = null);

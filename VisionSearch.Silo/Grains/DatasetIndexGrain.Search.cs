@@ -35,15 +35,18 @@ public sealed partial class DatasetIndexGrain
             return problem;
         }
 
-        // "More like this" asks for one more: the item itself is its own nearest neighbour, and is left out.
-        var k = query.ItemId is null ? query.K : query.K + 1;
+        // A page is hits Offset to Offset + K of the top Offset + K. "More like this" asks for one more: the item itself
+        // is its own nearest neighbour, and is left out.
+        var k = query.Offset + query.K + (query.ItemId is null ? 0 : 1);
         activity?.SetTag("visionsearch.shards", serving.Shards);
         var hits = await SearchShardsAsync(serving, new VectorQuery(vector!, k, query.Ef), metric);
         IEnumerable<SearchHit> kept = hits;
         if (query.ItemId is { } self)
         {
-            kept = kept.Where(h => h.Id != self).Take(query.K);
+            kept = kept.Where(h => h.Id != self);
         }
+
+        kept = kept.Skip(query.Offset).Take(query.K);
 
         if (query.ScoreThreshold is { } threshold)
         {
