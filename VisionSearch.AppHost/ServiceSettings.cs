@@ -10,7 +10,7 @@ internal static class ServiceSettings
     /// did when a service was started by hand: its own sections, the Hub's and AWS's variables, OpenTelemetry's knobs.
     /// </summary>
     private static readonly string[] PassedThrough =
-        ["Api__", "Web__", "Datasets__", "Embeddings__", "Ingestion__", "Snapshots__", "HuggingFace__", "Orleans__Membership__", "Orleans__Dashboard__", "HF_", "AWS_", "OTEL_"];
+        ["Api__", "Web__", "Datasets__", "Embeddings__", "Ingestion__", "Snapshots__", "HuggingFace__", "Orleans__Membership__", "Orleans__Dashboard__", "Telemetry__", "HF_", "AWS_", "OTEL_"];
 
     /// <summary>A silo's settings: the shared datasets folder, the embedder switches that were given, and the pass-through.</summary>
     public static IResourceBuilder<ProjectResource> WithSiloSettings(this IResourceBuilder<ProjectResource> silo, AppHostOptions options)
@@ -32,10 +32,16 @@ internal static class ServiceSettings
         return silo.WithServiceSettings(options);
     }
 
-    /// <summary>The pass-through, then an outside OTLP collector in place of the dashboard's when one is named.</summary>
+    /// <summary>
+    /// The pass-through, then an outside OTLP collector in place of the dashboard's when one is named. Aspire sets
+    /// <c>OTEL_TRACES_SAMPLER=always_on</c> for every project; unless the operator set it, it goes, and the services keep
+    /// their budget of traces a second (<c>Telemetry:TracesPerSecond</c>): the dashboard ingesting a span for every
+    /// call cost a third of the search throughput on 2 cores.
+    /// </summary>
     public static IResourceBuilder<ProjectResource> WithServiceSettings(this IResourceBuilder<ProjectResource> service, AppHostOptions options) =>
         service.WithEnvironment(context =>
         {
+            context.EnvironmentVariables.Remove("OTEL_TRACES_SAMPLER");
             foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
             {
                 if (variable.Key is string key && PassedThrough.Any(p => key.StartsWith(p, StringComparison.Ordinal)))

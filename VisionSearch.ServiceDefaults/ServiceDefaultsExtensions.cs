@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -13,6 +14,9 @@ namespace VisionSearch.ServiceDefaults;
 /// <summary>Aspire's service defaults (the template's, as code of our own): telemetry, health checks and resilience.</summary>
 public static class ServiceDefaultsExtensions
 {
+    /// <summary>New traces kept a second unless configured: a few pages of clicks, a sliver of a load test.</summary>
+    public const int DefaultTracesPerSecond = 20;
+
     private const string LivenessTag = "live";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
@@ -40,7 +44,8 @@ public static class ServiceDefaultsExtensions
             .WithTracing(tracing => tracing
                 .AddSource(VisionSearchTelemetry.Name, VisionSearchTelemetry.LibraryNames, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsHealthPath(ctx.Request.Path))
-                .AddHttpClientInstrumentation());
+                .AddHttpClientInstrumentation()
+                .SetTracesPerSecond(builder.Configuration));
         // Redis commands are spans too: Aspire's Redis client adds them for the shared connection (VisionSearchCluster).
 
         // Export only where a collector is named, as Aspire does: no endpoint, no exporter, no overhead.
@@ -48,6 +53,26 @@ public static class ServiceDefaultsExtensions
         {
             telemetry.UseOtlpExporter();
         }
+    }
+
+    /// <summary>
+    /// New traces are kept up to <c>Telemetry:TracesPerSecond</c> (default <see cref="DefaultTracesPerSecond"/>; 0
+    /// keeps none) and children follow their parent; <c>OTEL_TRACES_SAMPLER</c>, when set, decides instead.
+    /// </summary>
+    private static TracerProviderBuilder SetTracesPerSecond(this TracerProviderBuilder tracing, IConfiguration configuration)
+    {
+        if (!string.IsNullOrWhiteSpace(configuration["OTEL_TRACES_SAMPLER"]))
+        {
+            return tracing;
+        }
+
+        var perSecond = configuration.GetValue("Telemetry:TracesPerSecond", DefaultTracesPerSecond);
+        if (perSecond < 0)
+        {
+            throw new InvalidOperationException($"Telemetry:TracesPerSecond must be at least 0 (0 keeps no trace); it is {perSecond}.");
+        }
+
+        return tracing.SetSampler(new ParentBasedSampler(perSecond == 0 ? new AlwaysOffSampler() : RateLimitedSampler.PerSecond(perSecond)));
     }
 
     /// <summary>Maps <c>/health</c> (every check, ready to serve) and <c>/alive</c> (the process answers).</summary>
