@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using VisionSearch.LocalServers;
 using VisionSearch.Testing;
 
@@ -13,25 +16,39 @@ public sealed class AppHostProcessTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    [Fact]
-    public async Task It_prints_the_dashboard_login_and_SIGTERM_stops_every_process_it_started()
+    /// <param name="onlyDotnet">
+    /// The machine has nothing but the .NET SDK: PATH holds <c>dotnet</c> alone, so there is no redis-server (nor Docker)
+    /// and the AppHost must serve Redis from its embedded Garnet.
+    /// </param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task It_prints_the_dashboard_login_and_SIGTERM_stops_every_process_it_started(bool onlyDotnet)
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "reads /proc and sends signals");
         var dashboard = FreePort.Next();
         var api = FreePort.Next();
         var web = FreePort.Next();
+        var environment = new Dictionary<string, string>
+        {
+            // What the http launch profile sets for `dotnet run`.
+            ["ASPNETCORE_URLS"] = $"http://localhost:{dashboard}",
+            ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{FreePort.Next()}",
+            ["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = $"http://localhost:{FreePort.Next()}",
+            ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{FreePort.Next()}",
+            ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
+            ["DOTNET_ENVIRONMENT"] = "Development",
+        };
+        if (onlyDotnet)
+        {
+            var bin = Directory.CreateDirectory(_dir.File("bin")).FullName;
+            File.CreateSymbolicLink(Path.Combine(bin, "dotnet"), ProjectProcess.DotnetHost());
+            environment["PATH"] = bin;
+        }
+
         using var appHost = Start(
             ["--api-port", $"{api}", "--silo-port", $"{FreePort.Next()}", "--web-port", $"{web}", "--silos", "1", "--data", _dir.File("data"), "--datasets", _dir.Path],
-            new()
-            {
-                // What the http launch profile sets for `dotnet run`.
-                ["ASPNETCORE_URLS"] = $"http://localhost:{dashboard}",
-                ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{FreePort.Next()}",
-                ["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = $"http://localhost:{FreePort.Next()}",
-                ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{FreePort.Next()}",
-                ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
-                ["DOTNET_ENVIRONMENT"] = "Development",
-            });
+            environment);
         try
         {
             using var http = new HttpClient();
@@ -47,7 +64,16 @@ public sealed class AppHostProcessTests : IDisposable
 
             // DCP detaches from the AppHost (it watches it with --monitor): its processes are not the AppHost's descendants.
             var started = Started(appHost.Id);
-            Assert.Contains(started, pid => ProcessTree.CommandLineOf(pid).Contains("redis-server", StringComparison.Ordinal) || Environment.GetEnvironmentVariable("CI") is null);
+            if (onlyDotnet)
+            {
+                Assert.DoesNotContain(started, pid => ProcessTree.CommandLineOf(pid).Contains("redis-server", StringComparison.Ordinal));
+                await BuildAndSearchAsync(http, new Uri($"http://127.0.0.1:{api}"));
+            }
+            else
+            {
+                Assert.Contains(started, pid => ProcessTree.CommandLineOf(pid).Contains("redis-server", StringComparison.Ordinal) || Environment.GetEnvironmentVariable("CI") is null);
+            }
+
             Assert.Contains(started, pid => ProcessTree.CommandLineOf(pid).Contains("VisionSearch.Api", StringComparison.Ordinal));
 
             Assert.Equal(0, ChildProcess.SendSignal(appHost.Id, ChildProcess.SigTerm));
@@ -92,6 +118,22 @@ public sealed class AppHostProcessTests : IDisposable
             Assert.Equal(2, bad.ExitCode);
             Assert.Single(_output, line => line.StartsWith(message, StringComparison.Ordinal));
         }
+    }
+
+    /// <summary>A dataset of the shared folder builds through the API and its own vector finds it first.</summary>
+    private async Task BuildAndSearchAsync(HttpClient http, Uri api)
+    {
+        var rows = TestVectors.Clustered(200, 8, seed: 5);
+        var path = _dir.File("garnet.fvecs");
+        TestVectors.WriteFvecs(path, rows);
+        var build = await http.PostAsJsonAsync(new Uri(api, "/index/build"), new { dataset = "garnet", location = path });
+        Assert.Equal(HttpStatusCode.Accepted, build.StatusCode);
+        await Wait.UntilAsync(
+            async () => JsonNode.Parse(await http.GetStringAsync(new Uri(api, "/index/status?dataset=garnet")))!["status"]!.GetValue<string>() == "ready",
+            TimeSpan.FromSeconds(60),
+            "the dataset never became ready");
+        var search = await http.PostAsJsonAsync(new Uri(api, "/search"), new { dataset = "garnet", vector = rows[42], k = 1 });
+        Assert.Equal("42", (string)JsonNode.Parse(await search.Content.ReadAsStringAsync())!["results"]![0]!["id"]!);
     }
 
     /// <summary>The AppHost's descendants, and DCP's processes (which monitor it) with theirs.</summary>
