@@ -44,6 +44,7 @@ internal static class BenchCommand
         command.Subcommands.Add(Embeddings());
         command.Subcommands.Add(Datasets());
         command.Subcommands.Add(Cluster());
+        command.Subcommands.Add(Writes());
         command.Subcommands.Add(Generate());
         command.Subcommands.Add(Truth());
         return command;
@@ -130,6 +131,36 @@ internal static class BenchCommand
             Console.SetOut(Console.Error);
             await ClusterBench.RunAsync(
                 result.GetValue(basePath)!.FullName, result.GetValue(queryPath)!.FullName, result.GetValue(ef), result.GetValue(k), result.GetValue(grains), output, Console.Error);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Writes()
+    {
+        var api = new Option<Uri>("--api") { DefaultValueFactory = _ => new Uri("http://127.0.0.1:5080"), Description = "The running API (the AppHost's by default)." };
+        var apiKey = new Option<string?>("--api-key") { Description = "A read-write key, when the API has keys." };
+        var basePath = new Option<FileInfo>("--base") { Required = true, Description = "Vectors to write (.fvecs); row i is item i." };
+        var queryPath = new Option<FileInfo>("--query") { Required = true, Description = "Query vectors (.fvecs)." };
+        var truthPath = new Option<FileInfo>("--gt") { Required = true, Description = "Exact neighbours per query among all of --base (.ivecs), best first." };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 256, Description = "Items per request." };
+        var inFlight = new Option<int>("--in-flight") { DefaultValueFactory = _ => 4, Description = "Requests at once." };
+        var ef = new Option<int>("--ef") { DefaultValueFactory = _ => 64, Description = "ef of the recall searches." };
+        var k = new Option<int>("--k") { DefaultValueFactory = _ => 10 };
+        var reinsert = new Option<double>("--reinsert") { DefaultValueFactory = _ => 0.1, Description = "The share of items deleted and written again." };
+        var shards = new Option<int>("--shards") { DefaultValueFactory = _ => 1 };
+        var command = new Command("writes", "Upserts of precomputed vectors through the API beside the library's insert rate; recall before and after deleting and rewriting a share.")
+        {
+            api, apiKey, basePath, queryPath, truthPath, batch, inFlight, ef, k, reinsert, shards,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            await WriteBench.RunAsync(
+                new WriteBench.Settings(
+                    result.GetValue(api)!, result.GetValue(apiKey), result.GetValue(basePath)!.FullName, result.GetValue(queryPath)!.FullName, result.GetValue(truthPath)!.FullName,
+                    result.GetValue(batch), result.GetValue(inFlight), result.GetValue(ef), result.GetValue(k), result.GetValue(reinsert), result.GetValue(shards)),
+                Console.Out,
+                Console.Error);
             return 0;
         });
         return command;

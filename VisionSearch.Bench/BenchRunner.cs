@@ -130,7 +130,7 @@ internal static class BenchRunner
     }
 
     /// <summary>The first <paramref name="k"/> ids of each .ivecs row (int32 width, then the ids).</summary>
-    private static HashSet<int>[] ReadTruth(string path, int k)
+    internal static HashSet<int>[] ReadTruth(string path, int k)
     {
         using var reader = new BinaryReader(File.OpenRead(path));
         var rows = new List<HashSet<int>>();

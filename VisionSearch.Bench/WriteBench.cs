@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using VisionSearch.Hnsw;
+
+namespace VisionSearch.Bench;
+
+/// <summary>
+/// Writes through a running API beside the bare library in the same run (issue 22's measure): the library's insert
+/// rate on every core; upserts of the same precomputed vectors over HTTP in batches, several in flight, each answered
+/// once searchable; recall@k at one ef against exact neighbours; then a share of the items deleted and written again,
+/// and the recall once more.
+/// </summary>
+internal static class WriteBench
+{
+    public sealed record Settings(
+        Uri Api, string? ApiKey, string BasePath, string QueryPath, string TruthPath, int Batch, int InFlight, int Ef, int K, double Reinsert, int Shards);
+
+    public static async Task RunAsync(Settings settings, TextWriter output, TextWriter log)
+    {
+        var (values, dimension, count) = BenchRunner.ReadAll(settings.BasePath);
+        var (queryValues, _, queryCount) = BenchRunner.ReadAll(settings.QueryPath);
+        var truth = BenchRunner.ReadTruth(settings.TruthPath, settings.K);
+        var vectors = Enumerable.Range(0, count).Select(i => values.AsMemory(i * dimension, dimension)).ToArray();
+        var queries = Enumerable.Range(0, queryCount).Select(i => queryValues.AsSpan(i * dimension, dimension).ToArray()).ToArray();
+        var row = new Dictionary<string, object> { ["items"] = count, ["dimension"] = dimension, ["batch"] = settings.Batch, ["in_flight"] = settings.InFlight, ["cores"] = Environment.ProcessorCount };
+
+        using (var index = new HnswIndex(new HnswOptions { Dimension = dimension, Metric = Metric.InnerProduct }))
+        {
+            var started = Stopwatch.GetTimestamp();
+            index.AddRange(Enumerable.Range(0, count).ToArray(), values, Environment.ProcessorCount);
+            row["library_items_per_s"] = Math.Round(count / Stopwatch.GetElapsedTime(started).TotalSeconds);
+            log.WriteLine($"library: {row["library_items_per_s"]} items/s on {Environment.ProcessorCount} threads");
+        }
+
+        GC.Collect();
+        using var http = new HttpClient { BaseAddress = settings.Api, Timeout = TimeSpan.FromMinutes(5) };
+        if (settings.ApiKey is { } key)
+        {
+            http.DefaultRequestHeaders.Add("X-API-Key", key);
+        }
+
+        var dataset = "bench-writes-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        (await http.PutAsJsonAsync($"/datasets/{dataset}", new { dimension, metric = "ip", m = 16, ef_construction = 200, shards = settings.Shards })).EnsureSuccessStatusCode();
+        try
+        {
+            var all = Enumerable.Range(0, count).ToArray();
+            var seconds = await WriteAsync(http, dataset, all, vectors, settings, log);
+            row["http_items_per_s"] = Math.Round(count / seconds);
+            row["http_share_of_library"] = Math.Round((double)row["http_items_per_s"] / (double)row["library_items_per_s"], 2);
+            row["count_after_writes"] = await CountAsync(http, dataset);
+            row["recall"] = await RecallAsync(http, dataset, queries, truth, settings);
+            log.WriteLine($"HTTP: {row["http_items_per_s"]} items/s ({row["http_share_of_library"]}x the library), recall@{settings.K} {row["recall"]}");
+
+            var again = all.OrderBy(_ => Random.Shared.Next()).Take((int)(count * settings.Reinsert)).ToArray();
+            var deleted = 0;
+            foreach (var chunk in again.Chunk(1000))
+            {
+                var response = await http.PostAsJsonAsync($"/datasets/{dataset}/items/delete", new { ids = chunk.Select(i => i.ToString(CultureInfo.InvariantCulture)) });
+                deleted += JsonNode.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync())!["deleted"]!.GetValue<int>();
+            }
+
+            row["deleted"] = deleted;
+            row["count_after_deletes"] = await CountAsync(http, dataset);
+            await WriteAsync(http, dataset, again, vectors, settings, log);
+            row["count_after_reinsert"] = await CountAsync(http, dataset);
+            row["recall_after_reinsert"] = await RecallAsync(http, dataset, queries, truth, settings);
+            log.WriteLine($"deleted and wrote again {deleted}: recall@{settings.K} {row["recall_after_reinsert"]}");
+        }
+        finally
+        {
+            await http.DeleteAsync($"/datasets/{dataset}");
+        }
+
+        output.WriteLine(JsonSerializer.Serialize(row));
+    }
+
+    /// <summary>Writes these rows (id = row number) in batches, <see cref="Settings.InFlight"/> at once; returns the wall seconds.</summary>
+    private static async Task<double> WriteAsync(HttpClient http, string dataset, int[] rows, Memory<float>[] vectors, Settings settings, TextWriter log)
+    {
+        var batches = rows.Chunk(settings.Batch).ToArray();
+        var next = -1;
+        var done = 0;
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, settings.InFlight).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) is var b && b < batches.Length)
+            {
+                var items = batches[b].Select(i => new { id = i.ToString(CultureInfo.InvariantCulture), vector = vectors[i] });
+                var response = await http.PostAsJsonAsync($"/datasets/{dataset}/items?wait=true", new { items });
+                var body = JsonNode.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync())!;
+                if (body["invalid"]!.GetValue<int>() != 0)
+                {
+                    throw new InvalidOperationException($"The API refused items: {body}");
+                }
+
+                if (Interlocked.Increment(ref done) % Math.Max(batches.Length / 10, 1) == 0)
+                {
+                    log.WriteLine($"  {Math.Min(done * settings.Batch, rows.Length)}/{rows.Length} written, {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+                }
+            }
+        }));
+        return Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    private static async Task<long> CountAsync(HttpClient http, string dataset) =>
+        JsonNode.Parse(await http.GetStringAsync($"/datasets/{dataset}"))!["count"]!.GetValue<long>();
+
+    /// <summary>Mean recall@k of one search per query at the settings' ef, against the exact neighbours.</summary>
+    private static async Task<double> RecallAsync(HttpClient http, string dataset, float[][] queries, HashSet<int>[] truth, Settings settings)
+    {
+        var found = new int[queries.Length];
+        await Parallel.ForAsync(0, queries.Length, new ParallelOptions { MaxDegreeOfParallelism = settings.InFlight }, async (q, cancellationToken) =>
+        {
+            var response = await http.PostAsJsonAsync("/search", new { dataset, vector = queries[q], k = settings.K, ef = settings.Ef }, cancellationToken);
+            var results = JsonNode.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(cancellationToken))!["results"]!.AsArray();
+            found[q] = results.Count(r => truth[q].Contains(int.Parse((string)r!["id"]!, CultureInfo.InvariantCulture)));
+        });
+        return Math.Round(found.Sum() / (double)(queries.Length * settings.K), 4);
+    }
+}
