@@ -43,12 +43,24 @@ public sealed class TraceSamplingTests
         host.Services.GetRequiredService<TracerProvider>();
         using var source = new ActivitySource(Source);
 
-        using var kept = source.StartActivity("kept");
-        Activity.Current = null;
-        using var dropped = source.StartActivity("dropped");
-        Activity.Current = null;
-        Assert.True(kept!.Recorded);
-        Assert.False(dropped!.Recorded);
+        // One trace kept and the next dropped, within one second of the budget: the bucket refills each second, so a
+        // pair that straddled a refill (both kept) is started again.
+        Activity? kept = null, dropped = null;
+        var pairs = 0;
+        do
+        {
+            kept?.Dispose();
+            dropped?.Dispose();
+            kept = source.StartActivity("kept")!;
+            Activity.Current = null;
+            dropped = source.StartActivity("dropped")!;
+            Activity.Current = null;
+        }
+        while (dropped.Recorded && ++pairs < 5);
+        using var keptSpan = kept;
+        using var droppedSpan = dropped;
+        Assert.True(kept.Recorded);
+        Assert.False(dropped.Recorded);
 
         // The budget is spent, yet every span under the kept trace is recorded (a grain call on a silo, say), and
         // none under the dropped one (whose root is still made, unrecorded, so its context travels marked not sampled).
