@@ -55,12 +55,16 @@ public interface IDatasetIndexGrain : IGrainWithStringKey
     /// Adds or replaces items in the served index, embedding texts and images with the dataset's model. Each write is
     /// kept in the dataset's journal (carried into every later build) and in its shards' logs before the answer,
     /// which comes once the items are searchable, or with <paramref name="searchable"/> false once they are durable.
+    /// Writes interleave: each takes the dataset's write lock until its batches are in the shards' logs, and waits for
+    /// them to be searchable without it, so one write's Redis work overlaps the indexing of the one before.
     /// </summary>
     [Alias("write")]
+    [AlwaysInterleave]
     Task<WriteResult> WriteItemsAsync(ItemWrite[] writes, bool searchable = true);
 
     /// <summary>Deletes items from the served index; the deletes are journaled as writes are, so a rebuild does not bring them back.</summary>
     [Alias("delete-items")]
+    [AlwaysInterleave]
     Task<WriteResult> DeleteItemsAsync(string[] ids, bool searchable = true);
 
     /// <summary>Stops a running build and deletes the dataset: its shards, records and items. False when there was nothing to delete.</summary>

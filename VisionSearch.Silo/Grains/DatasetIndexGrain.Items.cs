@@ -135,6 +135,8 @@ public sealed partial class DatasetIndexGrain
 
             await journal.DeleteAsync(Dataset);
             await records.DeleteAsync(Dataset);
+            _record = null; // before the lock goes: writes waiting for it find the dataset gone
+            _published = null;
         }
         finally
         {
@@ -142,8 +144,6 @@ public sealed partial class DatasetIndexGrain
         }
 
         await grains.GetGrain<IDatasetCatalogGrain>(0).RemoveAsync(Dataset);
-        _record = null;
-        _published = null;
         LogDeleted(logger, Dataset);
         DeactivateOnIdle();
         return true;

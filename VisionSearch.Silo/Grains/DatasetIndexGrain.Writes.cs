@@ -81,9 +81,16 @@ public sealed partial class DatasetIndexGrain
             return refused;
         }
 
+        Indexing indexing;
+        WriteResult written;
         await _writes.WaitAsync();
         try
         {
+            if (Unwritable() is { } gone)
+            {
+                return gone; // deleted while this write waited
+            }
+
             var target = _published!; // as it is now: a build may have been published while this write waited
             var results = new ItemResult?[writes.Length];
             var last = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -128,7 +135,8 @@ public sealed partial class DatasetIndexGrain
                     target = await PublishAsync(target with { Dimension = dimension });
                 }
 
-                var applied = await ApplyAsync(target, [.. accepted.Select(i => (StoredOf(writes[i]), vectors[i]!))], [], searchable);
+                var applied = await ApplyAsync(target, [.. accepted.Select(i => (StoredOf(writes[i]), vectors[i]!))], [], searchable: false);
+                indexing = applied.Indexing;
                 for (var j = 0; j < accepted.Count; j++)
                 {
                     results[accepted[j]] = new ItemResult(writes[accepted[j]].Id, applied.Replaced[j] ? ItemOutcome.Replaced : ItemOutcome.Indexed);
@@ -136,13 +144,24 @@ public sealed partial class DatasetIndexGrain
 
                 await MarkWrittenAsync(target);
             }
+            else
+            {
+                indexing = Indexing.None;
+            }
 
-            return new WriteResult(WriteOutcome.Ok, [.. results.Select(r => r!)]);
+            written = new WriteResult(WriteOutcome.Ok, [.. results.Select(r => r!)]);
         }
         finally
         {
             _writes.Release();
         }
+
+        if (searchable)
+        {
+            await SearchableAsync(indexing); // outside the lock, so the next write's Redis work overlaps this indexing
+        }
+
+        return written;
     }
 
     public async Task<WriteResult> DeleteItemsAsync(string[] ids, bool searchable = true)
@@ -152,9 +171,16 @@ public sealed partial class DatasetIndexGrain
             return refused;
         }
 
+        Indexing indexing = Indexing.None;
+        HashSet<string> deleted;
         await _writes.WaitAsync();
         try
         {
+            if (Unwritable() is { } gone)
+            {
+                return gone;
+            }
+
             var target = _published!;
             var unique = ids.Distinct(StringComparer.Ordinal).ToArray();
             var existing = await items.GetAsync(Dataset, target.Version, unique);
@@ -162,17 +188,23 @@ public sealed partial class DatasetIndexGrain
             if (found.Count > 0)
             {
                 await journal.RecordAsync(Dataset, [.. found.Select(id => new JournalEntry(id, Deleted: true))], new Dictionary<string, byte[]>());
-                await ApplyAsync(target, [], found, searchable);
+                indexing = (await ApplyAsync(target, [], found, searchable: false)).Indexing;
                 await MarkWrittenAsync(target);
             }
 
-            var deleted = found.ToHashSet(StringComparer.Ordinal);
-            return new WriteResult(WriteOutcome.Ok, [.. ids.Select(id => new ItemResult(id, deleted.Contains(id) ? ItemOutcome.Deleted : ItemOutcome.NotFound))]);
+            deleted = found.ToHashSet(StringComparer.Ordinal);
         }
         finally
         {
             _writes.Release();
         }
+
+        if (searchable)
+        {
+            await SearchableAsync(indexing);
+        }
+
+        return new WriteResult(WriteOutcome.Ok, [.. ids.Select(id => new ItemResult(id, deleted.Contains(id) ? ItemOutcome.Deleted : ItemOutcome.NotFound))]);
     }
 
     /// <summary>Why the dataset takes no writes now, or null when it does.</summary>
@@ -233,12 +265,23 @@ public sealed partial class DatasetIndexGrain
         return new EmbedResult([.. parts.SelectMany(p => p.Vectors)], [.. parts.SelectMany(p => p.Failures)]);
     }
 
+    /// <summary>Where a write's batches went: the build, and per shard the batch's log sequence (0: no batch).</summary>
+    private sealed record Indexing(long Version, long[] Sequences)
+    {
+        public static readonly Indexing None = new(0, []);
+    }
+
+    /// <summary>Returns once every batch of a write is searchable.</summary>
+    private Task SearchableAsync(Indexing indexing) => Task.WhenAll(indexing.Sequences.Select((sequence, shard) => sequence == 0
+        ? Task.CompletedTask
+        : _shardCalls.ExecuteAsync(async _ => await Shard(indexing.Version, shard).WaitIndexedAsync(sequence)).AsTask()));
+
     /// <summary>
     /// Puts items into build <paramref name="target"/> (an id it holds keeps its label and is replaced, a new one gets a
     /// fresh label) and deletes the ids in <paramref name="deletes"/> that it holds. The item records go first, so a
     /// write cut short and sent again finds its labels; the records of deleted items go last, for the same reason.
     /// </summary>
-    private async Task<(bool[] Replaced, int Deleted)> ApplyAsync(
+    private async Task<(bool[] Replaced, int Deleted, Indexing Indexing)> ApplyAsync(
         ServingRecord target, List<(StoredItem Item, float[] Vector)> upserts, List<string> deletes, bool searchable)
     {
         var existing = await items.GetAsync(Dataset, target.Version, [.. upserts.Select(u => u.Item.Id).Concat(deletes)]);
@@ -269,11 +312,11 @@ public sealed partial class DatasetIndexGrain
 
         await items.WriteAsync(Dataset, target.Version, stored);
         var spec = ShardSpecOf(target);
-        await Task.WhenAll(perShard.Select((buffer, shard) => buffer is null
-            ? Task.CompletedTask
+        var sequences = await Task.WhenAll(perShard.Select((buffer, shard) => buffer is null
+            ? Task.FromResult(0L)
             : _shardCalls.ExecuteAsync(async _ => await Shard(target.Version, shard).AppendAsync(spec, buffer.ToBatch(), searchable)).AsTask()));
         await items.RemoveAsync(Dataset, target.Version, removed);
-        return (replaced, removed.Count);
+        return (replaced, removed.Count, new Indexing(target.Version, sequences));
     }
 
     /// <summary>

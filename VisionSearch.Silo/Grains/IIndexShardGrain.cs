@@ -38,9 +38,19 @@ public interface IIndexShardGrain : IGrainWithStringKey
     /// Logs a batch, then indexes it: a label indexed before is replaced (a resumed build re-sends some), deleted labels
     /// leave the index. The call returns once the batch is searchable, or with <paramref name="searchable"/> false once
     /// it is in the log (durable): indexing then goes on in the background, and the shard's next call waits for it.
+    /// Returns the batch's sequence in the log.
     /// </summary>
     [Alias("append")]
-    Task AppendAsync(ShardSpec spec, ShardBatch batch, bool searchable = true);
+    Task<long> AppendAsync(ShardSpec spec, ShardBatch batch, bool searchable = true);
+
+    /// <summary>
+    /// Returns once the batch that <see cref="AppendAsync"/> logged as <paramref name="sequence"/> is searchable, or
+    /// fails as its indexing did. Interleaves with appends, so a writer that logged without waiting can wait here while
+    /// the next writer appends.
+    /// </summary>
+    [Alias("wait-indexed")]
+    [AlwaysInterleave]
+    Task WaitIndexedAsync(long sequence);
 
     /// <summary>Writes the final snapshot and empties the log; returns how many items the shard holds.</summary>
     [Alias("complete")]

@@ -34,6 +34,12 @@ public sealed partial class IndexShardGrain(
 
     /// <summary>The indexing of a batch appended without waiting for it (completed otherwise).</summary>
     private Task _indexing = Task.CompletedTask;
+
+    /// <summary>The last batch's indexing, kept for <see cref="WaitIndexedAsync"/> after the next append has awaited it.</summary>
+    private Task _lastIndexing = Task.CompletedTask;
+
+    /// <summary>The log sequence of the last batch in the graph; set on the pool thread that indexed it.</summary>
+    private long _indexedSequence;
     private volatile string?[] _ids = [];
     private long _logSequence;
     private long _snapshotSequence;
@@ -66,6 +72,7 @@ public sealed partial class IndexShardGrain(
             replayed += batch.Changes;
         }
 
+        _indexedSequence = _logSequence;
         LogActivated(logger, Owner, _index?.Count ?? 0, manifest?.Version ?? 0, replayed);
     }
 
@@ -78,15 +85,20 @@ public sealed partial class IndexShardGrain(
         _index = null;
     }
 
-    public async Task AppendAsync(ShardSpec spec, ShardBatch batch, bool searchable = true)
+    public async Task<long> AppendAsync(ShardSpec spec, ShardBatch batch, bool searchable = true)
     {
         await IndexedAsync(); // the previous batch, when it was logged without waiting to be searchable
+        await SnapshotIfDueAsync(); // due after batches logged without waiting: everything logged is indexed now
 
         // The log write and the insert overlap; the call (and so the build's checkpoint) completes only when
         // both have, so a checkpoint never covers an item that is not in the log.
         var sequence = _logSequence + 1;
         var logged = log.AppendAsync(Owner, sequence, spec, batch);
-        var indexing = Task.Run(() => Apply(spec, batch));
+        var indexing = _lastIndexing = Task.Run(() =>
+        {
+            Apply(spec, batch);
+            Volatile.Write(ref _indexedSequence, sequence);
+        });
         try
         {
             await logged;
@@ -104,11 +116,16 @@ public sealed partial class IndexShardGrain(
         if (!searchable)
         {
             _indexing = indexing;
-            return;
+            return sequence;
         }
 
         await SnapshotIfDueAsync();
+        return sequence;
     }
+
+    public Task WaitIndexedAsync(long sequence) =>
+        // A batch's indexing starts only once the one before it is indexed, so until this one is, it is the last.
+        Volatile.Read(ref _indexedSequence) >= sequence ? Task.CompletedTask : _lastIndexing;
 
     public async Task<int> CompleteAsync(ShardSpec spec)
     {

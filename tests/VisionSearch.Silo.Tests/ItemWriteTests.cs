@@ -102,6 +102,9 @@ public abstract class ItemWriteTests(RedisServerFixture redis) : IAsyncLifetime
     [Fact]
     public async Task Concurrent_writers_beside_searchers_end_with_every_item_once()
     {
+        // Writes interleave and wait to be searchable outside the dataset's write lock: an answer that waited still
+        // means its items (and every item answered before it) are in the shards' graphs.
+        var searchable = 0;
         var writes = new Writes(Grains, "busy");
         await writes.CreateAsync(Dimension, shards: 2);
         var rows = TestVectors.Clustered(1000, Dimension, seed: 41);
@@ -122,8 +125,14 @@ public abstract class ItemWriteTests(RedisServerFixture redis) : IAsyncLifetime
             for (var batch = 0; batch < 10; batch++)
             {
                 var ids = Enumerable.Range((w * 250) + (batch * 25), 25);
-                var result = await index.WriteItemsAsync([.. ids.Select(i => Writes.Item($"c{i}", rows[i]))], searchable: batch % 2 == 1); // the last batch waits, so every earlier one is in
+                var waited = batch % 2 == 1; // the last batch waits, so every earlier one is in
+                var result = await index.WriteItemsAsync([.. ids.Select(i => Writes.Item($"c{i}", rows[i]))], searchable: waited);
                 Assert.All(result.Items, r => Assert.Equal(ItemOutcome.Indexed, r.Outcome));
+                if (waited)
+                {
+                    var atLeast = Interlocked.Add(ref searchable, 50); // this batch and the one before it
+                    Assert.True((await index.GetStatusAsync()).Count >= atLeast, "an answered write was not searchable yet");
+                }
             }
         }));
         await Task.WhenAll(writers);
