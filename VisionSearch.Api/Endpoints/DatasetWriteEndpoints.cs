@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using VisionSearch.Api.Access;
 using VisionSearch.Api.Models;
@@ -39,12 +40,18 @@ public static class DatasetWriteEndpoints
             .WithSummary("Add or replace items (same id = replace): texts and images embedded with the dataset's model, or vectors")
             .WithDescription("Answers once the items are searchable, or with wait=false once they are durable (in Redis; searchable a moment later). " +
                 "Each item's outcome is indexed, replaced or invalid (with the field and why); one bad item does not fail the batch. " +
-                "Written items are kept in the dataset's journal and carried into every later build of it.")
+                "Written items are kept in the dataset's journal and carried into every later build of it. " +
+                "As JSON (`application/json`): `items`. As a form (`multipart/form-data`): image files in `images` fields, with optional `ids` " +
+                "(one per image, in order; else each file's name) and `metadata` (one JSON object per image, in order); its items are numbered `images[i]`. " +
+                "A request over `Api:MaxUploadBytes` is 413.")
+            .Accepts<WriteItemsRequest>("application/json", "multipart/form-data")
             .RequireAccess(ApiAccess.Write)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapDelete("/{name}/items/{id}", DeleteOneAsync)
             .WithName("DeleteItem")
             .WithSummary("Delete an item; a later build of the dataset leaves it out too")
@@ -83,23 +90,61 @@ public static class DatasetWriteEndpoints
     }
 
     /// <param name="name">The dataset.</param>
-    /// <param name="request">The items.</param>
+    /// <param name="http">The request: JSON items, or a multipart form of images.</param>
     /// <param name="wait">true (default): answer once the items are searchable; false: once they are durable.</param>
     /// <param name="grains">The Orleans client.</param>
     /// <param name="options">The API's limits.</param>
+    /// <param name="json">The API's JSON settings.</param>
     private static async Task<Results<Ok<WriteItemsResponse>, ProblemHttpResult>> WriteAsync(
-        string name, WriteItemsRequest request, bool? wait, IGrainFactory grains, IOptions<ApiOptions> options)
+        string name, HttpContext http, bool? wait, IGrainFactory grains, IOptions<ApiOptions> options, IOptions<JsonOptions> json)
     {
-        if (request.Items is not { Length: > 0 and <= MaxBatch } inputs)
+        if (http.Request.HasJsonContentType())
         {
-            return FieldErrors.Single("items", $"Give 1 to {MaxBatch} items.");
+            WriteItemsRequest? request;
+            try
+            {
+                request = await http.Request.ReadFromJsonAsync<WriteItemsRequest>(json.Value.SerializerOptions, http.RequestAborted);
+            }
+            catch (JsonException e)
+            {
+                return BadRequestExceptionHandler.FromJson(e);
+            }
+
+            return request?.Items is { Length: > 0 and <= MaxBatch } items
+                ? await WriteInputsAsync(name, items, new ItemResult?[items.Length], "items", wait ?? true, grains, options.Value)
+                : FieldErrors.Single("items", $"Give 1 to {MaxBatch} items.");
         }
 
-        var results = new ItemResult?[inputs.Length];
+        if (!http.Request.HasFormContentType)
+        {
+            return BodyProblems.UnsupportedMediaType($"Send items as application/json, or images as multipart/form-data in '{ItemUpload.ImagesField}' fields.");
+        }
+
+        if (BodyProblems.TooLarge(http.Request, options.Value) is { } tooLarge)
+        {
+            return tooLarge;
+        }
+
+        var (uploaded, results, problem) = await ItemUpload.ReadAsync(http.Request, json.Value.SerializerOptions, MaxBatch);
+        return uploaded is null ? problem! : await WriteInputsAsync(name, uploaded, results, ItemUpload.ImagesField, wait ?? true, grains, options.Value);
+    }
+
+    /// <summary>
+    /// Writes the items that pass their checks; <paramref name="results"/> holds those already refused, and every item's
+    /// field is named in the request's terms (<paramref name="list"/>[i]).
+    /// </summary>
+    private static async Task<Results<Ok<WriteItemsResponse>, ProblemHttpResult>> WriteInputsAsync(
+        string name, ItemInput[] inputs, ItemResult?[] results, string list, bool wait, IGrainFactory grains, ApiOptions options)
+    {
         var valid = new List<(int Index, ItemWrite Write)>();
         for (var i = 0; i < inputs.Length; i++)
         {
-            if (Check(inputs[i], $"items[{i}]", options.Value) is { } problem)
+            if (results[i] is not null)
+            {
+                continue;
+            }
+
+            if (Check(inputs[i], $"{list}[{i}]", options) is { } problem)
             {
                 results[i] = new ItemResult(inputs[i].Id ?? "", ItemOutcome.Invalid, problem.Field, problem.Message);
             }
@@ -111,7 +156,7 @@ public static class DatasetWriteEndpoints
 
         if (valid.Count > 0)
         {
-            var written = await grains.GetGrain<IDatasetIndexGrain>(name).WriteItemsAsync([.. valid.Select(v => v.Write)], wait ?? true);
+            var written = await grains.GetGrain<IDatasetIndexGrain>(name).WriteItemsAsync([.. valid.Select(v => v.Write)], wait);
             if (Refusal(name, written) is { } refusal)
             {
                 return refusal;
@@ -122,7 +167,7 @@ public static class DatasetWriteEndpoints
                 // The grain numbers fields by its own batch: put them back in the request's terms.
                 var result = written.Items[j];
                 results[valid[j].Index] = result.Field is { } field && field.StartsWith("items[", StringComparison.Ordinal)
-                    ? result with { Field = $"items[{valid[j].Index}]{field[(field.IndexOf(']', StringComparison.Ordinal) + 1)..]}" }
+                    ? result with { Field = $"{list}[{valid[j].Index}]{field[(field.IndexOf(']', StringComparison.Ordinal) + 1)..]}" }
                     : result;
             }
         }

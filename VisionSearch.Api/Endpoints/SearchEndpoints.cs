@@ -109,13 +109,9 @@ public static class SearchEndpoints
         }
         else if (http.Request.HasFormContentType)
         {
-            if (http.Request.ContentLength > options.Value.MaxUploadBytes)
+            if (BodyProblems.TooLarge(http.Request, options.Value) is { } tooLarge)
             {
-                // Answered before reading: a client that sent Expect: 100-continue never uploads the body.
-                return TypedResults.Problem(
-                    title: "The upload is too large.",
-                    detail: $"The request has {http.Request.ContentLength:N0} bytes; the limit is {options.Value.MaxUploadBytes:N0} (Api:MaxUploadBytes).",
-                    statusCode: StatusCodes.Status413PayloadTooLarge);
+                return tooLarge;
             }
 
             var (form, problem) = await SearchInput.FromFormAsync(http.Request);
@@ -128,10 +124,7 @@ public static class SearchEndpoints
         }
         else
         {
-            return TypedResults.Problem(
-                title: "Unsupported media type.",
-                detail: "Send the search as application/json, or as multipart/form-data with the image in the 'image' field.",
-                statusCode: StatusCodes.Status415UnsupportedMediaType);
+            return BodyProblems.UnsupportedMediaType("Send the search as application/json, or as multipart/form-data with the image in the 'image' field.");
         }
 
         return await RunAsync(http, grains, options.Value, input);
@@ -269,14 +262,10 @@ public static class SearchEndpoints
         /// <summary>The multipart form's fields; a number that does not parse is 422 naming it.</summary>
         public static async Task<(SearchInput? Input, IResult? Problem)> FromFormAsync(HttpRequest request)
         {
-            IFormCollection form;
-            try
+            var (read, problem) = await FormFiles.ReadFormAsync(request);
+            if (read is not { } form)
             {
-                form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
-            }
-            catch (InvalidDataException e)
-            {
-                return (null, FieldErrors.Single("body", $"Not a valid multipart form: {e.Message}"));
+                return (null, problem);
             }
 
             var errors = new FieldErrors();
@@ -285,7 +274,7 @@ public static class SearchEndpoints
             {
                 Text = Field(form, "text"),
                 ItemId = Field(form, "item_id"),
-                Image = form.Files.GetFile(ImageField) is { } file ? await ReadAsync(file, request.HttpContext.RequestAborted) : null,
+                Image = form.Files.GetFile(ImageField) is { } file ? await FormFiles.ReadAsync(file, request.HttpContext.RequestAborted) : null,
             };
             if (form.Files.Count > 0 && form.Files.GetFile(ImageField) is null)
             {
@@ -311,13 +300,6 @@ public static class SearchEndpoints
 
             errors.Add(name, "Must be a number.");
             return null;
-        }
-
-        private static async Task<byte[]> ReadAsync(IFormFile file, CancellationToken cancellationToken)
-        {
-            using var buffer = new MemoryStream((int)file.Length);
-            await file.CopyToAsync(buffer, cancellationToken);
-            return buffer.ToArray();
         }
     }
 }

@@ -109,6 +109,51 @@ public sealed class ItemWriteApiTests(ApiCluster cluster) : IClassFixture<ApiClu
         Assert.Equal("hills", (string)(await (await cluster.Client.GetAsync("/datasets/notes/items/view")).ReadJsonAsync())["metadata"]!["place"]!);
     }
 
+    [Fact]
+    public async Task Images_uploaded_as_a_form_are_written_with_their_ids_and_metadata_and_a_bad_one_is_named()
+    {
+        var model = TestFiles.Fixture("clip-tiny");
+        Assert.Equal(HttpStatusCode.Created, (await PutAsync("/datasets/album", new { model })).StatusCode);
+        var landscape = await File.ReadAllBytesAsync(TestFiles.Fixture("clip-tiny", "images", "landscape_321x240.jpg"));
+        var square = await File.ReadAllBytesAsync(TestFiles.Fixture("clip-tiny", "images", "square_224x224.png"));
+
+        // Ids from the file names; the third file is no image, the fourth's metadata no JSON object.
+        using var named = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(landscape), "images", "landscape.jpg" },
+            { new ByteArrayContent(square), "images", "square.png" },
+            { new ByteArrayContent("not an image"u8.ToArray()), "images", "notes.txt" },
+            { new ByteArrayContent(square), "images", "again.png" },
+            { new StringContent("""{"place": "hills", "year": 2024}"""), "metadata" },
+            { new StringContent(""), "metadata" },
+            { new StringContent(""), "metadata" },
+            { new StringContent("[1, 2]"), "metadata" },
+        };
+        var written = await (await cluster.Client.PostAsync("/datasets/album/items", named)).ReadJsonAsync();
+        Assert.Equal(
+            ["landscape.jpg:indexed:", "square.png:indexed:", "notes.txt:invalid:images[2].image", "again.png:invalid:metadata[3]"],
+            written["items"]!.AsArray().Select(i => $"{(string)i!["id"]!}:{(string)i["outcome"]!}:{(string?)i["field"]}"));
+        Assert.Equal(landscape, await cluster.Client.GetByteArrayAsync("/datasets/album/items/landscape.jpg/image"));
+        var item = await (await cluster.Client.GetAsync("/datasets/album/items/landscape.jpg")).ReadJsonAsync();
+        Assert.Equal(("hills", 2024), ((string)item["metadata"]!["place"]!, int.Parse((string)item["metadata"]!["year"]!, System.Globalization.CultureInfo.InvariantCulture)));
+
+        // Ids given, one per image: the same image under its own id replaces nothing else, and an image search finds it first.
+        using var withIds = new MultipartFormDataContent { { new ByteArrayContent(square), "images", "x.png" }, { new StringContent("square-2"), "ids" } };
+        Assert.Equal("indexed", (string)(await (await cluster.Client.PostAsync("/datasets/album/items", withIds)).ReadJsonAsync())["items"]![0]!["outcome"]!);
+        using var query = new MultipartFormDataContent { { new ByteArrayContent(landscape), "image", "q.jpg" }, { new StringContent("album"), "dataset" } };
+        var hits = (await (await cluster.Client.PostAsync("/search", query)).ReadJsonAsync())["results"]!.AsArray();
+        Assert.Equal(("landscape.jpg", 3), ((string)hits[0]!["id"]!, hits.Count));
+
+        // The form as a whole: ids not one per image, and files in another field.
+        using var miscounted = new MultipartFormDataContent { { new ByteArrayContent(square), "images", "a.png" }, { new StringContent("a"), "ids" }, { new StringContent("b"), "ids" } };
+        Assert.NotNull((await AssertProblemAsync(await cluster.Client.PostAsync("/datasets/album/items", miscounted), 422))["ids"]);
+        using var elsewhere = new MultipartFormDataContent { { new ByteArrayContent(square), "image", "a.png" } };
+        Assert.NotNull((await AssertProblemAsync(await cluster.Client.PostAsync("/datasets/album/items", elsewhere), 422))["images"]);
+        using var text = new StringContent("id,vector");
+        await AssertProblemAsync(await cluster.Client.PostAsync("/datasets/album/items", text), 415);
+        Assert.Equal(3, (int)(await (await cluster.Client.GetAsync("/datasets/album")).ReadJsonAsync())["count"]!);
+    }
+
     private Task<HttpResponseMessage> PutAsync(string url, object body) =>
         cluster.Client.PutAsJsonAsync(url, body, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
 
