@@ -100,19 +100,12 @@ public static class DatasetWriteEndpoints
     {
         if (http.Request.HasJsonContentType())
         {
-            WriteItemsRequest? request;
-            try
-            {
-                request = await http.Request.ReadFromJsonAsync<WriteItemsRequest>(json.Value.SerializerOptions, http.RequestAborted);
-            }
-            catch (JsonException e)
-            {
-                return BadRequestExceptionHandler.FromJson(e);
-            }
-
-            return request?.Items is { Length: > 0 and <= MaxBatch } items
-                ? await WriteInputsAsync(name, items, new ItemResult?[items.Length], "items", wait ?? true, grains, options.Value)
-                : FieldErrors.Single("items", $"Give 1 to {MaxBatch} items.");
+            var (request, problem) = await RequestBodies.ReadJsonAsync<WriteItemsRequest>(http.Request, json.Value.SerializerOptions);
+            return request is null
+                ? problem!
+                : request.Items is { Length: > 0 and <= MaxBatch } items
+                    ? await WriteInputsAsync(name, items, new ItemResult?[items.Length], "items", wait ?? true, grains, options.Value)
+                    : FieldErrors.Single("items", $"Give 1 to {MaxBatch} items.");
         }
 
         if (!http.Request.HasFormContentType)
@@ -125,8 +118,8 @@ public static class DatasetWriteEndpoints
             return tooLarge;
         }
 
-        var (uploaded, results, problem) = await ItemUpload.ReadAsync(http.Request, json.Value.SerializerOptions, MaxBatch);
-        return uploaded is null ? problem! : await WriteInputsAsync(name, uploaded, results, ItemUpload.ImagesField, wait ?? true, grains, options.Value);
+        var (uploaded, results, formProblem) = await ItemUpload.ReadAsync(http.Request, json.Value.SerializerOptions, MaxBatch);
+        return uploaded is null ? formProblem! : await WriteInputsAsync(name, uploaded, results, ItemUpload.ImagesField, wait ?? true, grains, options.Value);
     }
 
     /// <summary>

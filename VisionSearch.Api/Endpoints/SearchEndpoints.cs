@@ -85,19 +85,10 @@ public static class SearchEndpoints
         SearchInput input;
         if (http.Request.HasJsonContentType())
         {
-            SearchRequest? request;
-            try
+            var (read, problem) = await RequestBodies.ReadJsonAsync<SearchRequest>(http.Request, json.Value.SerializerOptions);
+            if (read is not { } request)
             {
-                request = await http.Request.ReadFromJsonAsync<SearchRequest>(json.Value.SerializerOptions, http.RequestAborted);
-            }
-            catch (JsonException e)
-            {
-                return BadRequestExceptionHandler.FromJson(e);
-            }
-
-            if (request is null)
-            {
-                return FieldErrors.Single("body", "A JSON object is required.");
+                return problem!;
             }
 
             input = new SearchInput(request.Dataset, request.K, request.Ef, request.ScoreThreshold, request.Offset)
@@ -262,7 +253,7 @@ public static class SearchEndpoints
         /// <summary>The multipart form's fields; a number that does not parse is 422 naming it.</summary>
         public static async Task<(SearchInput? Input, IResult? Problem)> FromFormAsync(HttpRequest request)
         {
-            var (read, problem) = await FormFiles.ReadFormAsync(request);
+            var (read, problem) = await RequestBodies.ReadFormAsync(request);
             if (read is not { } form)
             {
                 return (null, problem);
@@ -274,7 +265,7 @@ public static class SearchEndpoints
             {
                 Text = Field(form, "text"),
                 ItemId = Field(form, "item_id"),
-                Image = form.Files.GetFile(ImageField) is { } file ? await FormFiles.ReadAsync(file, request.HttpContext.RequestAborted) : null,
+                Image = form.Files.GetFile(ImageField) is { } file ? await RequestBodies.ReadFileAsync(file, request.HttpContext.RequestAborted) : null,
             };
             if (form.Files.Count > 0 && form.Files.GetFile(ImageField) is null)
             {

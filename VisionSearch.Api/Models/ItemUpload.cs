@@ -21,7 +21,7 @@ internal static class ItemUpload
     /// </summary>
     public static async Task<(ItemInput[]? Items, ItemResult?[] Results, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, JsonSerializerOptions json, int maxItems)
     {
-        var (read, problem) = await FormFiles.ReadFormAsync(request);
+        var (read, problem) = await RequestBodies.ReadFormAsync(request);
         if (read is not { } form)
         {
             return (null, [], problem);
@@ -55,7 +55,7 @@ internal static class ItemUpload
         for (var i = 0; i < images.Count; i++)
         {
             var id = ids.Count > 0 ? ids[i] : images[i].FileName;
-            items[i] = new ItemInput(id, Image: await FormFiles.ReadAsync(images[i], request.HttpContext.RequestAborted));
+            items[i] = new ItemInput(id, Image: await RequestBodies.ReadFileAsync(images[i], request.HttpContext.RequestAborted));
             if (metadata.Count == 0 || string.IsNullOrWhiteSpace(metadata[i]))
             {
                 continue;
