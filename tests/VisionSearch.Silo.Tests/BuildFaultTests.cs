@@ -40,32 +40,18 @@ public sealed class BuildFaultTests : IDisposable
     [Fact]
     public async Task Build_waits_out_a_redis_restart_and_completes_with_every_item()
     {
-        var dataDir = _data.File("redis");
-        var redis = await LocalRedis.StartAsync(configured: null, dataDir);
-        Assert.SkipWhen(redis.IsGarnet, "Needs redis-server: embedded Garnet keeps nothing across a restart.");
-        var clusterId = $"test-{Guid.NewGuid():N}";
-        var silo = new SiloHost(redis.ConnectionString, clusterId, Settings.ToDictionary(s => s.Key.Replace("__", ":", StringComparison.Ordinal), s => (string?)s.Value));
-        await silo.StartAsync();
-        var client = await ClusterClient.StartAsync(redis.ConnectionString, clusterId);
-        try
-        {
-            await Builds.StartAsync(client.Grains, "outage", Builds.Vectors(_path));
-            var before = await WaitIndexedAsync(client.Grains, "outage", 8_000);
+        await using var cluster = await RestartableRedisCluster.StartAsync(_data.File("redis"), Settings);
+        var grains = cluster.Client.Grains;
+        await Builds.StartAsync(grains, "outage", Builds.Vectors(_path));
+        var before = await WaitIndexedAsync(grains, "outage", 8_000);
 
-            await redis.DisposeAsync();
-            await Task.Delay(TimeSpan.FromSeconds(3));
-            redis = await LocalRedis.StartAsync(configured: null, dataDir, redis.Port);
+        await cluster.StopRedisAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await cluster.StartRedisAgainAsync();
 
-            var status = await Builds.WaitReadyAsync(client.Grains, "outage", TimeSpan.FromMinutes(3));
-            Assert.True(before.ItemsIndexed < Rows, "The build ended before Redis went away.");
-            await AssertCompleteAsync(client.Grains, "outage", status);
-        }
-        finally
-        {
-            await client.DisposeAsync();
-            await silo.DisposeAsync();
-            await redis.DisposeAsync();
-        }
+        var status = await Builds.WaitReadyAsync(grains, "outage", TimeSpan.FromMinutes(3));
+        Assert.True(before.ItemsIndexed < Rows, "The build ended before Redis went away.");
+        await AssertCompleteAsync(grains, "outage", status);
     }
 
     [Fact]

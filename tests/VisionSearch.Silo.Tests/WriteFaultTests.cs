@@ -70,38 +70,23 @@ public sealed class WriteFaultTests : IDisposable
     [Fact]
     public async Task Writes_on_both_sides_of_a_redis_restart_are_all_there_once()
     {
-        var dataDir = _data.File("redis");
-        var redis = await LocalRedis.StartAsync(configured: null, dataDir);
-        Assert.SkipWhen(redis.IsGarnet, "Needs redis-server: embedded Garnet keeps nothing across a restart.");
-        var clusterId = $"test-{Guid.NewGuid():N}";
-        var silo = new SiloHost(redis.ConnectionString, clusterId, Settings.ToDictionary(s => s.Key.Replace("__", ":", StringComparison.Ordinal), s => (string?)s.Value));
-        await silo.StartAsync();
-        var client = await ClusterClient.StartAsync(redis.ConnectionString, clusterId);
-        try
-        {
-            var writes = new Writes(client.Grains, "restarted");
-            await writes.CreateAsync(Dimension, shards: 2);
-            await writes.WriteAsync([.. Enumerable.Range(0, 400).Select(i => Writes.Item($"r{i}", _rows[i]))]);
+        await using var cluster = await RestartableRedisCluster.StartAsync(_data.File("redis"), Settings);
+        var writes = new Writes(cluster.Client.Grains, "restarted");
+        await writes.CreateAsync(Dimension, shards: 2);
+        await writes.WriteAsync([.. Enumerable.Range(0, 400).Select(i => Writes.Item($"r{i}", _rows[i]))]);
 
-            await redis.DisposeAsync();
-            var restart = Task.Run(async () =>
-            {
-                await Task.Delay(TimeSpan.FromSeconds(2));
-                return await LocalRedis.StartAsync(configured: null, dataDir, redis.Port);
-            });
-            // Sent while Redis is down: the write waits the outage out, then lands once.
-            await writes.WriteAsync([.. Enumerable.Range(400, 200).Select(i => Writes.Item($"r{i}", _rows[i]))]);
-            redis = await restart;
-            await writes.DeleteAsync([.. Enumerable.Range(0, 50).Select(i => $"r{i * 3}")]);
-
-            await writes.AssertHoldsAsync(TestVectors.Clustered(10, Dimension, seed: 63));
-        }
-        finally
+        await cluster.StopRedisAsync();
+        var restart = Task.Run(async () =>
         {
-            await client.DisposeAsync();
-            await silo.DisposeAsync();
-            await redis.DisposeAsync();
-        }
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            await cluster.StartRedisAgainAsync();
+        });
+        // Sent while Redis is down: the write waits the outage out, then lands once.
+        await writes.WriteAsync([.. Enumerable.Range(400, 200).Select(i => Writes.Item($"r{i}", _rows[i]))]);
+        await restart;
+        await writes.DeleteAsync([.. Enumerable.Range(0, 50).Select(i => $"r{i * 3}")]);
+
+        await writes.AssertHoldsAsync(TestVectors.Clustered(10, Dimension, seed: 63));
     }
 
     private static async Task<bool> HoldsAsync(Writes writes)
