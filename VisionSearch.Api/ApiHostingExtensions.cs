@@ -23,6 +23,7 @@ public static class ApiHostingExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ApiOptions>, ListenGuard>();
         builder.Services.AddSingleton<ApiKeys>();
+        builder.Services.AddSingleton<SearchInstruments>();
         // Kestrel and the timeout middleware take their limits from the same validated ApiOptions as the endpoints.
         // Kestrel refuses a larger body with 413 as it arrives; a multipart form adds a few hundred bytes of framing.
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) =>

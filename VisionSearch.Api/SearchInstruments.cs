@@ -6,15 +6,20 @@ using VisionSearch.ServiceDefaults;
 namespace VisionSearch.Api;
 
 /// <summary>Search metrics on the VisionSearch meter: searches by dataset, query kind and outcome, and their latency as the API sees it.</summary>
-internal static class SearchInstruments
+internal sealed class SearchInstruments
 {
-    private static readonly Meter Meter = new(VisionSearchTelemetry.Name);
-    private static readonly Counter<long> Searches = Meter.CreateCounter<long>(
-        "visionsearch.search.requests", "{search}", "Searches answered, by dataset, query kind (vector, text, image, item) and outcome.");
-    private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(
-        "visionsearch.search.duration", "s", "Search latency in the API, embedding the query included.");
+    private readonly Counter<long> _searches;
+    private readonly Histogram<double> _duration;
 
-    public static void Record(string dataset, string kind, SearchOutcome outcome, TimeSpan elapsed)
+    public SearchInstruments(IMeterFactory meters)
+    {
+        var meter = meters.Create(VisionSearchTelemetry.Name);
+        _searches = meter.CreateCounter<long>(
+            "visionsearch.search.requests", "{search}", "Searches answered, by dataset, query kind (vector, text, image, item) and outcome.");
+        _duration = meter.CreateHistogram<double>("visionsearch.search.duration", "s", "Search latency in the API, embedding the query included.");
+    }
+
+    public void Record(string dataset, string kind, SearchOutcome outcome, TimeSpan elapsed)
     {
         var tags = new TagList
         {
@@ -22,10 +27,10 @@ internal static class SearchInstruments
             { "visionsearch.query", kind },
             { "visionsearch.outcome", outcome.ToString() },
         };
-        Searches.Add(1, tags);
-        if (Duration.Enabled)
+        _searches.Add(1, tags);
+        if (_duration.Enabled)
         {
-            Duration.Record(elapsed.TotalSeconds, tags);
+            _duration.Record(elapsed.TotalSeconds, tags);
         }
     }
 }

@@ -27,6 +27,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<BuildRecordStore>();
         builder.Services.AddSingleton<ItemStore>();
         builder.Services.AddSingleton<WriteJournal>();
+        builder.Services.AddSingleton<BuildInstruments>();
 
         builder.Services.AddOptions<IngestionOptions>()
             .BindConfiguration(IngestionOptions.SectionName)

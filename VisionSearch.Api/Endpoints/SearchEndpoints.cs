@@ -56,6 +56,7 @@ public static class SearchEndpoints
 
     /// <param name="http">The request (its abort token carries the request timeout).</param>
     /// <param name="grains">The Orleans client.</param>
+    /// <param name="instruments">The search metrics.</param>
     /// <param name="options">The API's limits.</param>
     /// <param name="query">The text to search for.</param>
     /// <param name="q">The same as <c>query</c> (the original's name).</param>
@@ -67,6 +68,7 @@ public static class SearchEndpoints
     private static Task<IResult> SearchByTextAsync(
         HttpContext http,
         IGrainFactory grains,
+        SearchInstruments instruments,
         IOptions<ApiOptions> options,
         string? query,
         string? q,
@@ -77,10 +79,11 @@ public static class SearchEndpoints
         int? offset)
     {
         var input = new SearchInput(dataset, k, ef, scoreThreshold, offset) { Text = query ?? q, TextField = query is null && q is not null ? "q" : "query" };
-        return RunAsync(http, grains, options.Value, input);
+        return RunAsync(http, grains, instruments, options.Value, input);
     }
 
-    private static async Task<IResult> SearchAsync(HttpContext http, IGrainFactory grains, IOptions<ApiOptions> options, IOptions<JsonOptions> json)
+    private static async Task<IResult> SearchAsync(
+        HttpContext http, IGrainFactory grains, SearchInstruments instruments, IOptions<ApiOptions> options, IOptions<JsonOptions> json)
     {
         SearchInput input;
         if (http.Request.HasJsonContentType())
@@ -118,10 +121,10 @@ public static class SearchEndpoints
             return BodyProblems.UnsupportedMediaType("Send the search as application/json, or as multipart/form-data with the image in the 'image' field.");
         }
 
-        return await RunAsync(http, grains, options.Value, input);
+        return await RunAsync(http, grains, instruments, options.Value, input);
     }
 
-    private static async Task<IResult> RunAsync(HttpContext http, IGrainFactory grains, ApiOptions options, SearchInput input)
+    private static async Task<IResult> RunAsync(HttpContext http, IGrainFactory grains, SearchInstruments instruments, ApiOptions options, SearchInput input)
     {
         var started = Stopwatch.GetTimestamp();
         var errors = input.Validate(options);
@@ -138,7 +141,7 @@ public static class SearchEndpoints
 
         var query = input.ToQuery();
         var result = await grains.GetGrain<IDatasetIndexGrain>(dataset!).SearchAsync(query).WaitAsync(http.RequestAborted);
-        SearchInstruments.Record(dataset!, query.Kind, result.Outcome, Stopwatch.GetElapsedTime(started));
+        instruments.Record(dataset!, query.Kind, result.Outcome, Stopwatch.GetElapsedTime(started));
         return result.Outcome switch
         {
             SearchOutcome.Ok => TypedResults.Ok(new SearchResponse(

@@ -212,7 +212,7 @@ public sealed partial class DatasetIndexGrain
         };
         await records.SaveBuildAsync(Dataset, record);
         _record = record;
-        BuildInstruments.Record(Dataset, indexed, skips.Count);
+        instruments.Record(Dataset, indexed, skips.Count);
         foreach (var skip in skips)
         {
             LogSkipped(logger, Dataset, skip.Id, skip.Reason);

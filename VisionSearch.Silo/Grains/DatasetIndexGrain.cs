@@ -22,6 +22,7 @@ public sealed partial class DatasetIndexGrain(
     DatasetSources sources,
     EmbedderProvider embedders,
     ThumbnailCache thumbnails,
+    BuildInstruments instruments,
     IOptions<IngestionOptions> ingestion,
     IGrainFactory grains,
     ILogger<DatasetIndexGrain> logger) : Grain, IDatasetIndexGrain

@@ -4,19 +4,25 @@ using VisionSearch.ServiceDefaults;
 namespace VisionSearch.Silo.Ingestion;
 
 /// <summary>Build metrics on the VisionSearch meter: items indexed and skipped, per dataset.</summary>
-internal static class BuildInstruments
+public sealed class BuildInstruments
 {
-    private static readonly Meter Meter = new(VisionSearchTelemetry.Name);
-    private static readonly Counter<long> Indexed = Meter.CreateCounter<long>("visionsearch.build.items.indexed", "{item}", "Items logged and indexed by builds.");
-    private static readonly Counter<long> Skipped = Meter.CreateCounter<long>("visionsearch.build.items.skipped", "{item}", "Items builds could not index.");
+    private readonly Counter<long> _indexed;
+    private readonly Counter<long> _skipped;
 
-    public static void Record(string dataset, long indexed, long skipped)
+    public BuildInstruments(IMeterFactory meters)
+    {
+        var meter = meters.Create(VisionSearchTelemetry.Name);
+        _indexed = meter.CreateCounter<long>("visionsearch.build.items.indexed", "{item}", "Items logged and indexed by builds.");
+        _skipped = meter.CreateCounter<long>("visionsearch.build.items.skipped", "{item}", "Items builds could not index.");
+    }
+
+    public void Record(string dataset, long indexed, long skipped)
     {
         var tag = new KeyValuePair<string, object?>("visionsearch.dataset", dataset);
-        Indexed.Add(indexed, tag);
+        _indexed.Add(indexed, tag);
         if (skipped > 0)
         {
-            Skipped.Add(skipped, tag);
+            _skipped.Add(skipped, tag);
         }
     }
 }

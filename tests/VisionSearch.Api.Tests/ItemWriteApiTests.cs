@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using VisionSearch.Embeddings;
 using VisionSearch.Embeddings.Clip;
 using VisionSearch.Testing;
@@ -152,6 +154,46 @@ public sealed class ItemWriteApiTests(ApiCluster cluster) : IClassFixture<ApiClu
         using var text = new StringContent("id,vector");
         await AssertProblemAsync(await cluster.Client.PostAsync("/datasets/album/items", text), 415);
         Assert.Equal(3, (int)(await (await cluster.Client.GetAsync("/datasets/album")).ReadJsonAsync())["count"]!);
+    }
+
+    [Fact]
+    public async Task A_search_is_counted_on_the_apis_own_meter_with_its_dataset_kind_and_outcome()
+    {
+        // The instruments come from the API host's IMeterFactory: listen to that host's meter only, not to another
+        // host's in this process.
+        var factory = cluster.ApiServices.GetRequiredService<IMeterFactory>();
+        var counted = new List<string>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Name == "visionsearch.search.requests")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var tag = tags.ToArray().ToDictionary(t => t.Key, t => t.Value);
+            if ((string?)tag["visionsearch.dataset"] == "metered")
+            {
+                lock (counted)
+                {
+                    counted.Add($"{value}:{tag["visionsearch.query"]}:{tag["visionsearch.outcome"]}");
+                }
+            }
+        });
+        listener.Start();
+
+        Assert.Equal(HttpStatusCode.Created, (await PutAsync("/datasets/metered", new { dimension = Red.Length })).StatusCode);
+        await WriteAsync("metered", [new { id = "red", vector = Red }]);
+        Assert.Single(await SearchAsync("metered", Red));
+
+        lock (counted)
+        {
+            Assert.Equal(["1:vector:Ok"], counted);
+        }
     }
 
     private Task<HttpResponseMessage> PutAsync(string url, object body) =>
