@@ -23,8 +23,8 @@ public sealed record BuildSpec(
     string? Model = null,
     string? Subset = null,
     string? Split = null,
-    int M = 16,
-    int EfConstruction = 200,
+    int M = IndexDefaults.M,
+    int EfConstruction = IndexDefaults.EfConstruction,
     int? Shards = null,
     string? Embedder = null);
 

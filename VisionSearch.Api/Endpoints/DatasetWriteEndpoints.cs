@@ -76,7 +76,7 @@ public static class DatasetWriteEndpoints
     {
         request ??= new CreateDatasetRequest();
         var spec = new BuildSpec(
-            SourceKinds.Api, "", null, request.Metric ?? "cosine", Model: request.Model, M: request.M ?? 16, EfConstruction: request.EfConstruction ?? 200,
+            SourceKinds.Api, "", null, request.Metric ?? IndexDefaults.Metric, Model: request.Model, M: request.M ?? IndexDefaults.M, EfConstruction: request.EfConstruction ?? IndexDefaults.EfConstruction,
             Shards: request.Shards, Embedder: request.Embedder);
         var result = await grains.GetGrain<IDatasetIndexGrain>(name).CreateAsync(spec, request.Dimension);
         return result.Outcome switch

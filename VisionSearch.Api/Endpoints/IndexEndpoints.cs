@@ -57,8 +57,8 @@ public static class IndexEndpoints
         }
 
         var spec = new BuildSpec(
-            request.Source ?? SourceKinds.Vectors, request.Location!, request.Limit, request.Metric ?? "cosine", request.Column, request.Model,
-            request.Subset, request.Split, request.M ?? 16, request.EfConstruction ?? 200, request.Shards, request.Embedder);
+            request.Source ?? SourceKinds.Vectors, request.Location!, request.Limit, request.Metric ?? IndexDefaults.Metric, request.Column, request.Model,
+            request.Subset, request.Split, request.M ?? IndexDefaults.M, request.EfConstruction ?? IndexDefaults.EfConstruction, request.Shards, request.Embedder);
         var result = await grains.GetGrain<IDatasetIndexGrain>(request.Dataset!).BuildAsync(spec);
         return result.Outcome switch
         {

@@ -23,9 +23,6 @@ public static class SearchEndpoints
     /// <summary>The deepest a search goes: the largest ef, and the largest offset + k.</summary>
     public const int MaxDepth = 10 * MaxK;
 
-    /// <summary>The widest query vector accepted (the index's own limit).</summary>
-    public const int MaxDimension = 65_536;
-
     /// <summary>The multipart form field that carries the image.</summary>
     public const string ImageField = "image";
 
@@ -200,9 +197,9 @@ public static class SearchEndpoints
                 errors.Add(given == 0 ? TextField : "body", "Give exactly one query: vector, text, item_id, or an image (multipart).");
             }
 
-            if (Vector is { Length: 0 or > MaxDimension })
+            if (Vector is { Length: 0 or > IndexDefaults.MaxDimension })
             {
-                errors.Add("vector", $"Must have 1 to {MaxDimension} numbers.");
+                errors.Add("vector", $"Must have 1 to {IndexDefaults.MaxDimension} numbers.");
             }
 
             if (Text is not null && string.IsNullOrWhiteSpace(Text))

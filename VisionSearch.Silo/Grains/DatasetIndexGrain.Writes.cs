@@ -32,9 +32,9 @@ public sealed partial class DatasetIndexGrain
         {
             return Invalid("dimension", "Give a dimension for a dataset of vectors, or a model (and embedder) that embeds texts and images, not both.");
         }
-        else if (dimension is < 1 or > Hnsw.ExactIndex.MaxDimension)
+        else if (dimension is < 1 or > IndexDefaults.MaxDimension)
         {
-            return Invalid("dimension", $"Dimension must be between 1 and {Hnsw.ExactIndex.MaxDimension}.");
+            return Invalid("dimension", $"Dimension must be between 1 and {IndexDefaults.MaxDimension}.");
         }
 
         spec = spec with { Source = SourceKinds.Api, Location = "", Limit = null, Shards = spec.Shards ?? 1 };
