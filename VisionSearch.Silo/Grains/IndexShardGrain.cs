@@ -88,7 +88,7 @@ public sealed partial class IndexShardGrain(
     public async Task<long> AppendAsync(ShardSpec spec, ShardBatch batch, bool searchable = true)
     {
         await IndexedAsync(); // the previous batch, when it was logged without waiting to be searchable
-        await SnapshotIfDueAsync(); // due after batches logged without waiting: everything logged is indexed now
+        await SnapshotIfDueAsync(); // everything logged is indexed now, whether or not the previous call waited for it
 
         // The log write and the insert overlap; the call (and so the build's checkpoint) completes only when
         // both have, so a checkpoint never covers an item that is not in the log.
@@ -116,10 +116,8 @@ public sealed partial class IndexShardGrain(
         if (!searchable)
         {
             _indexing = indexing;
-            return sequence;
         }
 
-        await SnapshotIfDueAsync();
         return sequence;
     }
 
