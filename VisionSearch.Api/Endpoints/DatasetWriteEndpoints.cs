@@ -113,12 +113,7 @@ public static class DatasetWriteEndpoints
             return BodyProblems.UnsupportedMediaType($"Send items as application/json, or images as multipart/form-data in '{ItemUpload.ImagesField}' fields.");
         }
 
-        if (BodyProblems.TooLarge(http.Request, options.Value) is { } tooLarge)
-        {
-            return tooLarge;
-        }
-
-        var (uploaded, results, formProblem) = await ItemUpload.ReadAsync(http.Request, json.Value.SerializerOptions, MaxBatch);
+        var (uploaded, results, formProblem) = await ItemUpload.ReadAsync(http.Request, options.Value, json.Value.SerializerOptions, MaxBatch);
         return uploaded is null ? formProblem! : await WriteInputsAsync(name, uploaded, results, ItemUpload.ImagesField, wait ?? true, grains, options.Value);
     }
 

@@ -25,9 +25,17 @@ internal static class RequestBodies
         }
     }
 
-    /// <summary>The request's form, or a 422 naming the body when it is not a readable multipart form.</summary>
-    public static async Task<(IFormCollection? Form, ProblemHttpResult? Problem)> ReadFormAsync(HttpRequest request)
+    /// <summary>
+    /// The request's form; a 413 when it says it is larger than <c>Api:MaxUploadBytes</c> (before reading anything), or a
+    /// 422 naming the body when it is not a readable multipart form.
+    /// </summary>
+    public static async Task<(IFormCollection? Form, ProblemHttpResult? Problem)> ReadFormAsync(HttpRequest request, ApiOptions options)
     {
+        if (BodyProblems.TooLarge(request, options) is { } tooLarge)
+        {
+            return (null, tooLarge);
+        }
+
         try
         {
             return (await request.ReadFormAsync(request.HttpContext.RequestAborted), null);

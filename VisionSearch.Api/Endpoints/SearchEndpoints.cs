@@ -100,12 +100,7 @@ public static class SearchEndpoints
         }
         else if (http.Request.HasFormContentType)
         {
-            if (BodyProblems.TooLarge(http.Request, options.Value) is { } tooLarge)
-            {
-                return tooLarge;
-            }
-
-            var (form, problem) = await SearchInput.FromFormAsync(http.Request);
+            var (form, problem) = await SearchInput.FromFormAsync(http.Request, options.Value);
             if (problem is not null)
             {
                 return problem;
@@ -251,9 +246,9 @@ public static class SearchEndpoints
         public SearchQuery ToQuery() => new(K ?? 10, Ef ?? 0, ScoreThreshold, Vector, Text, Image, ItemId, Offset: Offset ?? 0);
 
         /// <summary>The multipart form's fields; a number that does not parse is 422 naming it.</summary>
-        public static async Task<(SearchInput? Input, IResult? Problem)> FromFormAsync(HttpRequest request)
+        public static async Task<(SearchInput? Input, IResult? Problem)> FromFormAsync(HttpRequest request, ApiOptions options)
         {
-            var (read, problem) = await RequestBodies.ReadFormAsync(request);
+            var (read, problem) = await RequestBodies.ReadFormAsync(request, options);
             if (read is not { } form)
             {
                 return (null, problem);

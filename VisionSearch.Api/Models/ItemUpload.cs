@@ -17,11 +17,13 @@ internal static class ItemUpload
 
     /// <summary>
     /// The form's items, with a result already for each one that cannot be an item as sent (metadata that is not a
-    /// JSON object); or a 422 for the form as a whole (no images, too many, ids or metadata not one per image).
+    /// JSON object); or a 413 or 422 for the form as a whole (too large; no images, too many, ids or metadata not one per
+    /// image).
     /// </summary>
-    public static async Task<(ItemInput[]? Items, ItemResult?[] Results, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, JsonSerializerOptions json, int maxItems)
+    public static async Task<(ItemInput[]? Items, ItemResult?[] Results, ProblemHttpResult? Problem)> ReadAsync(
+        HttpRequest request, ApiOptions options, JsonSerializerOptions json, int maxItems)
     {
-        var (read, problem) = await RequestBodies.ReadFormAsync(request);
+        var (read, problem) = await RequestBodies.ReadFormAsync(request, options);
         if (read is not { } form)
         {
             return (null, [], problem);
