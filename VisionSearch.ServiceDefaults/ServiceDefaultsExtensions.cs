@@ -72,7 +72,8 @@ public static class ServiceDefaultsExtensions
             throw new InvalidOperationException($"Telemetry:TracesPerSecond must be at least 0 (0 keeps no trace); it is {perSecond}.");
         }
 
-        return tracing.SetSampler(new ParentBasedSampler(perSecond == 0 ? new AlwaysOffSampler() : RateLimitedSampler.PerSecond(perSecond)));
+        return tracing.SetSampler(services => new ParentBasedSampler(
+            perSecond == 0 ? new AlwaysOffSampler() : new RateLimitedSampler(perSecond, services.GetService<TimeProvider>() ?? TimeProvider.System)));
     }
 
     /// <summary>Maps <c>/health</c> (every check, ready to serve) and <c>/alive</c> (the process answers).</summary>
