@@ -11,6 +11,12 @@ namespace VisionSearch.Api.Tests;
 /// Which traces the services keep: new ones up to <c>Telemetry:TracesPerSecond</c>, children with their parent,
 /// everything when <c>OTEL_TRACES_SAMPLER</c> says so.
 /// </summary>
+/// <remarks>
+/// Alone in the process: an activity is recorded when any listener asks for it, and listeners are process-wide, so a
+/// class running beside these that records every source (AccessTests looks for keys in every span) would record the
+/// spans this sampler drops.
+/// </remarks>
+[Collection(nameof(TraceSamplingTests))]
 public sealed class TraceSamplingTests
 {
     private const string Source = "VisionSearch.Tests.Sampling";
@@ -97,3 +103,7 @@ public sealed class TraceSamplingTests
         return builder.Build();
     }
 }
+
+/// <summary>Runs <see cref="TraceSamplingTests"/> after the parallel classes, with nothing beside it.</summary>
+[CollectionDefinition(nameof(TraceSamplingTests), DisableParallelization = true)]
+public sealed class TraceSamplingCollection;
