@@ -67,6 +67,11 @@ public interface IDatasetIndexGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<WriteResult> DeleteItemsAsync(string[] ids, bool searchable = true);
 
+    /// <summary>Deletes the items <paramref name="filter"/> accepts when the call starts, as <see cref="DeleteItemsAsync"/> deletes by id.</summary>
+    [Alias("delete-matching")]
+    [AlwaysInterleave]
+    Task<WriteResult> DeleteMatchingAsync(SearchFilter filter, bool searchable = true);
+
     /// <summary>Stops a running build and deletes the dataset: its shards, records and items. False when there was nothing to delete.</summary>
     [Alias("delete")]
     Task<bool> DeleteAsync();

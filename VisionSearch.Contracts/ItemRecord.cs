@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace VisionSearch.Contracts;
 
 /// <summary>What an index keeps about one item beside its vector, for showing it in results.</summary>
@@ -5,9 +7,9 @@ namespace VisionSearch.Contracts;
 /// <param name="Kind">One of <see cref="ItemKinds"/>.</param>
 /// <param name="Text">The text, or an image's caption.</param>
 /// <param name="Path">Where the item is inside its source: a folder image's relative path.</param>
-/// <param name="Metadata">The source's other fields (table columns, sidecar values).</param>
+/// <param name="Metadata">The source's other fields (table columns, sidecar values), each with its JSON type.</param>
 [GenerateSerializer, Immutable, Alias("vs.ItemRecord")]
-public sealed record ItemRecord(string Id, string Kind, string? Text = null, string? Path = null, IReadOnlyDictionary<string, string>? Metadata = null);
+public sealed record ItemRecord(string Id, string Kind, string? Text = null, string? Path = null, IReadOnlyDictionary<string, JsonElement>? Metadata = null);
 
 /// <summary>The kinds of item in <see cref="ItemRecord.Kind"/>.</summary>
 public static class ItemKinds

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace VisionSearch.Contracts;
 
 /// <summary>An item written through the API: exactly one of a text, an image or a vector, with its metadata.</summary>
@@ -5,10 +7,10 @@ namespace VisionSearch.Contracts;
 /// <param name="Text">A text, embedded with the dataset's model.</param>
 /// <param name="Image">An encoded image (JPEG, PNG, GIF, WebP, BMP), embedded with the dataset's model.</param>
 /// <param name="Vector">A precomputed vector of the dataset's dimension.</param>
-/// <param name="Metadata">The item's fields, shown with it in results.</param>
+/// <param name="Metadata">The item's fields (strings, numbers, booleans, arrays of them), shown with it in results and filtered on.</param>
 [GenerateSerializer, Immutable, Alias("vs.ItemWrite")]
 public sealed record ItemWrite(
-    string Id, string? Text = null, byte[]? Image = null, float[]? Vector = null, IReadOnlyDictionary<string, string>? Metadata = null)
+    string Id, string? Text = null, byte[]? Image = null, float[]? Vector = null, IReadOnlyDictionary<string, JsonElement>? Metadata = null)
 {
     /// <summary>What the item is: image, text or vector (see <see cref="ItemKinds"/>).</summary>
     public string Kind => Image is not null ? ItemKinds.Image : Text is not null ? ItemKinds.Text : ItemKinds.Vector;
@@ -50,8 +52,11 @@ public enum WriteOutcome
 
     /// <summary>The dataset's first build is running: there is no index to write to yet.</summary>
     NotReady,
+
+    /// <summary>A delete's filter does not fit the dataset's items; <see cref="WriteResult.Field"/> is its path.</summary>
+    InvalidFilter,
 }
 
 /// <summary>The outcome of <see cref="IDatasetIndexGrain.WriteItemsAsync"/> or <see cref="IDatasetIndexGrain.DeleteItemsAsync"/>.</summary>
 [GenerateSerializer, Immutable, Alias("vs.WriteResult")]
-public sealed record WriteResult(WriteOutcome Outcome, ItemResult[] Items, string? Message = null);
+public sealed record WriteResult(WriteOutcome Outcome, ItemResult[] Items, string? Message = null, string? Field = null);

@@ -13,6 +13,7 @@ namespace VisionSearch.Contracts;
 /// <param name="ItemId">The id of an indexed item whose vector is the query.</param>
 /// <param name="WithItems">Whether hits carry their item's record (kind, text, path, metadata).</param>
 /// <param name="Offset">How many of the best hits to skip: the page is hits Offset to Offset + K of the top Offset + K.</param>
+/// <param name="Filter">Only items the filter accepts are searched: the exact filtered top-k where few match, a filtered walk of the graph where many do.</param>
 [GenerateSerializer, Immutable, Alias("vs.SearchQuery")]
 public sealed record SearchQuery(
     int K,
@@ -23,7 +24,8 @@ public sealed record SearchQuery(
     byte[]? Image = null,
     string? ItemId = null,
     bool WithItems = true,
-    int Offset = 0)
+    int Offset = 0,
+    SearchFilter? Filter = null)
 {
     /// <summary>What the query is, for spans and messages: vector, text, image or item.</summary>
     public string Kind => Vector is not null ? "vector" : Text is not null ? "text" : Image is not null ? "image" : "item";

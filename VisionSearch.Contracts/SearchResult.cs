@@ -24,6 +24,9 @@ public enum SearchOutcome
 
     /// <summary>The item of a "more like this" query is not in the index.</summary>
     ItemNotFound,
+
+    /// <summary>The filter names a key no item holds, or a value of a type the key never holds; <see cref="SearchResult.Field"/> is its path.</summary>
+    InvalidFilter,
 }
 
 /// <summary>One hit: the item's id, its score (similarity for cosine and inner product, squared distance for L2) and, when asked for, its record.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace VisionSearch.Datasets;
 
 /// <summary>
@@ -15,8 +17,8 @@ public sealed record DatasetItem(string Id, ItemKind Kind, string Cursor)
     /// <summary>The vector, for <see cref="ItemKind.Vector"/>.</summary>
     public float[]? Vector { get; init; }
 
-    /// <summary>Other columns or sidecar fields, as strings.</summary>
-    public IReadOnlyDictionary<string, string> Metadata { get; init; } = EmptyMetadata;
+    /// <summary>Other columns or sidecar fields, each with its JSON type (a CSV's cells are strings).</summary>
+    public IReadOnlyDictionary<string, JsonElement> Metadata { get; init; } = EmptyMetadata;
 
-    private static readonly IReadOnlyDictionary<string, string> EmptyMetadata = new Dictionary<string, string>();
+    private static readonly IReadOnlyDictionary<string, JsonElement> EmptyMetadata = new Dictionary<string, JsonElement>();
 }

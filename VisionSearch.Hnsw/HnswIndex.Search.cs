@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using VisionSearch.Hnsw.Graph;
 
@@ -61,6 +62,72 @@ public sealed unsafe partial class HnswIndex
         finally
         {
             ReturnContext(context);
+        }
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/> nearest of <paramref name="labels"/>, exactly: each one measured at full precision, no
+    /// graph walked. What a selective filter searches with, where the matching items are fewer than a walk would
+    /// measure. Labels not in the index are passed over.
+    /// </summary>
+    /// <exception cref="ArgumentException">The query has the wrong length, a non-finite value or (cosine) zero length.</exception>
+    public Neighbor[] SearchAmong(ReadOnlySpan<float> query, int k, ReadOnlySpan<int> labels)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        Distances.Validate(query, Dimension, nameof(query));
+        var nodes = ArrayPool<int>.Shared.Rent(Math.Max(labels.Length, 1));
+        var context = RentContext();
+        try
+        {
+            var count = 0;
+            lock (_slotLock)
+            {
+                foreach (var label in labels)
+                {
+                    if (_slots.TryGetValue(label, out var slot))
+                    {
+                        nodes[count++] = slot;
+                    }
+                }
+            }
+
+            Distances.Prepare(Options.Metric, query, new Span<float>(context.Query, Dimension), nameof(query));
+            var results = context.Results;
+            results.Clear();
+            for (var i = 0; i < count; i++)
+            {
+                var node = nodes[i];
+                if (!IsPublished(node) || IsDeleted(node))
+                {
+                    continue;
+                }
+
+                var distance = _vectors.Exact(context.Query, _vectors.FullVector(node, context.Full));
+                if (results.Count < k)
+                {
+                    results.Push(distance, node);
+                }
+                else if (distance < results.Top.Distance)
+                {
+                    results.Pop();
+                    results.Push(distance, node);
+                }
+            }
+
+            var found = context.SortedSpan(results.Count);
+            results.DrainAscending(found);
+            var neighbors = new Neighbor[found.Length];
+            for (var i = 0; i < found.Length; i++)
+            {
+                neighbors[i] = new Neighbor(LabelOf(found[i].Node), found[i].Distance);
+            }
+
+            return neighbors;
+        }
+        finally
+        {
+            ReturnContext(context);
+            ArrayPool<int>.Shared.Return(nodes);
         }
     }
 

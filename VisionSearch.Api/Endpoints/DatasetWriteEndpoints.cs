@@ -62,7 +62,7 @@ public static class DatasetWriteEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{name}/items/delete", DeleteManyAsync)
             .WithName("DeleteItems")
-            .WithSummary("Delete items by id: each one's outcome is deleted or not_found")
+            .WithSummary("Delete items by id (each one's outcome is deleted or not_found), or every item a filter accepts (each deleted one listed)")
             .RequireAccess(ApiAccess.Write)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
@@ -176,12 +176,29 @@ public static class DatasetWriteEndpoints
 
     private static async Task<Results<Ok<WriteItemsResponse>, ProblemHttpResult>> DeleteManyAsync(string name, DeleteItemsRequest request, bool? wait, IGrainFactory grains)
     {
-        if (request.Ids is not { Length: > 0 and <= MaxBatch } ids)
+        var errors = new FieldErrors();
+        if (request.Filter is { ValueKind: not JsonValueKind.Null } given)
         {
-            return FieldErrors.Single("ids", $"Give 1 to {MaxBatch} item ids.");
+            if (request.Ids is not null)
+            {
+                return FieldErrors.Single("body", "Give ids or a filter, not both.");
+            }
+
+            var filter = FilterReader.Read(given, "filter", errors);
+            if (filter is null)
+            {
+                return errors.ToProblem();
+            }
+
+            var matched = await grains.GetGrain<IDatasetIndexGrain>(name).DeleteMatchingAsync(filter, wait ?? true);
+            return Refusal(name, matched) is { } refused ? refused : TypedResults.Ok(WriteItemsResponse.Of(matched.Items));
         }
 
-        var errors = new FieldErrors();
+        if (request.Ids is not { Length: > 0 and <= MaxBatch } ids)
+        {
+            return FieldErrors.Single("ids", $"Give 1 to {MaxBatch} item ids, or a filter.");
+        }
+
         for (var i = 0; i < ids.Length; i++)
         {
             if (string.IsNullOrEmpty(ids[i]) || ids[i].Length > MaxIdLength)
@@ -203,6 +220,7 @@ public static class DatasetWriteEndpoints
     {
         WriteOutcome.NotFound => TypedResults.Problem(title: "Dataset not found.", detail: result.Message, statusCode: StatusCodes.Status404NotFound),
         WriteOutcome.NotReady => TypedResults.Problem(title: "The dataset is not ready for writes.", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
+        WriteOutcome.InvalidFilter => FieldErrors.Single(result.Field ?? "filter", result.Message ?? "The filter does not fit the dataset."),
         _ => null,
     };
 
@@ -247,26 +265,38 @@ public static class DatasetWriteEndpoints
                 return ($"{path}.metadata", $"A key has 1 to {MaxMetadataKey} characters.");
             }
 
-            if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
+            if (value.ValueKind == JsonValueKind.Array)
             {
-                return (field, "A value is a string, a number or a boolean.");
-            }
+                if (value.GetArrayLength() > MaxMetadataFields)
+                {
+                    return (field, $"An array has at most {MaxMetadataFields} values.");
+                }
 
-            if (value.ValueKind == JsonValueKind.String && value.GetString()!.Length > MaxMetadataValue)
+                var i = 0;
+                foreach (var element in value.EnumerateArray())
+                {
+                    if (ScalarProblem(element) is { } problem)
+                    {
+                        return ($"{field}[{i}]", problem);
+                    }
+
+                    i++;
+                }
+            }
+            else if (value.ValueKind != JsonValueKind.Null && ScalarProblem(value) is { } problem)
             {
-                return (field, $"A string value has at most {MaxMetadataValue} characters.");
+                return (field, problem + " An array of them, or null, is also a value.");
             }
         }
 
         return null;
     }
 
-    /// <summary>Metadata as the index keeps it today: each value as text (a number in its JSON form, a boolean as true or false).</summary>
-    private static Dictionary<string, string>? MetadataOf(Dictionary<string, JsonElement>? metadata) =>
-        metadata is not { Count: > 0 }
-            ? null
-            : metadata.ToDictionary(
-                m => m.Key,
-                m => m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText(),
-                StringComparer.Ordinal);
+    private static string? ScalarProblem(JsonElement value) =>
+        value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False) ? "A value is a string, a number or a boolean."
+        : value.ValueKind == JsonValueKind.String && value.GetString()!.Length > MaxMetadataValue ? $"A string value has at most {MaxMetadataValue} characters."
+        : null;
+
+    private static Dictionary<string, JsonElement>? MetadataOf(Dictionary<string, JsonElement>? metadata) =>
+        metadata is not { Count: > 0 } ? null : metadata.ToDictionary(m => m.Key, m => m.Value.Clone(), StringComparer.Ordinal);
 }

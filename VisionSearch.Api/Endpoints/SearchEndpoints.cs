@@ -41,7 +41,9 @@ public static class SearchEndpoints
             .WithSummary("The k nearest items to a vector, a text, an indexed item or an uploaded image")
             .WithDescription(
                 "As JSON (`application/json`): exactly one of `vector`, `text` or `item_id`. As a form (`multipart/form-data`): the image file in the `image` field, " +
-                "with `dataset`, `k`, `ef`, `score_threshold` and `offset` as form fields (or `text` / `item_id` in place of the image). An image over `Api:MaxUploadBytes` is 413.")
+                "with `dataset`, `k`, `ef`, `score_threshold`, `offset` and `filter` (JSON) as form fields (or `text` / `item_id` in place of the image). An image over `Api:MaxUploadBytes` is 413. " +
+                "`filter` keeps only items that pass (Qdrant's shape: must / should / must_not of match, range and is_empty conditions on metadata keys, `id` and `kind`); " +
+                "a filter naming a key no item has, or a value of a type the key never holds, is 422 naming its path.")
             .Accepts<SearchRequest>("application/json", "multipart/form-data")
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -62,6 +64,7 @@ public static class SearchEndpoints
     /// <param name="ef">The HNSW candidate list size (default 64).</param>
     /// <param name="scoreThreshold">Only hits scoring at least this (cosine, ip) or within this squared distance (l2).</param>
     /// <param name="offset">Skip this many of the best hits (the next page: the response's <c>next_offset</c>).</param>
+    /// <param name="filter">A filter as JSON, as POST /search's <c>filter</c>: <c>{"must":[{"key":"color","match":{"value":"red"}}]}</c>.</param>
     private static Task<IResult> SearchByTextAsync(
         HttpContext http,
         IGrainFactory grains,
@@ -73,9 +76,15 @@ public static class SearchEndpoints
         string? dataset,
         int? ef,
         [FromQuery(Name = "score_threshold")] float? scoreThreshold,
-        int? offset)
+        int? offset,
+        string? filter)
     {
-        var input = new SearchInput(dataset, k, ef, scoreThreshold, offset) { Text = query ?? q, TextField = query is null && q is not null ? "q" : "query" };
+        var input = new SearchInput(dataset, k, ef, scoreThreshold, offset)
+        {
+            Text = query ?? q,
+            TextField = query is null && q is not null ? "q" : "query",
+            FilterText = filter,
+        };
         return RunAsync(http, grains, instruments, options.Value, input);
     }
 
@@ -96,6 +105,7 @@ public static class SearchEndpoints
                 Vector = request.Vector,
                 Text = request.Text,
                 ItemId = request.ItemId,
+                Filter = request.Filter,
             };
         }
         else if (http.Request.HasFormContentType)
@@ -178,9 +188,21 @@ public static class SearchEndpoints
 
         public byte[]? Image { get; init; }
 
+        /// <summary>The filter as a JSON body gives it.</summary>
+        public JsonElement? Filter { get; init; }
+
+        /// <summary>The filter as a query string or form field gives it: JSON text.</summary>
+        public string? FilterText { get; init; }
+
+        /// <summary>The filter as <see cref="Validate"/> read it.</summary>
+        private SearchFilter? _filter;
+
         public FieldErrors Validate(ApiOptions options)
         {
             var errors = new FieldErrors();
+            _filter = Filter is { ValueKind: not JsonValueKind.Null } body ? FilterReader.Read(body, "filter", errors)
+                : FilterText is { } text ? FilterReader.Read(text, "filter", errors)
+                : null;
             if (Dataset is not null && !DatasetNames.IsValid(Dataset))
             {
                 errors.Add("dataset", DatasetNames.Invalid);
@@ -243,7 +265,7 @@ public static class SearchEndpoints
             return errors;
         }
 
-        public SearchQuery ToQuery() => new(K ?? 10, Ef ?? 0, ScoreThreshold, Vector, Text, Image, ItemId, Offset: Offset ?? 0);
+        public SearchQuery ToQuery() => new(K ?? 10, Ef ?? 0, ScoreThreshold, Vector, Text, Image, ItemId, Offset: Offset ?? 0, Filter: _filter);
 
         /// <summary>The multipart form's fields; a number that does not parse is 422 naming it.</summary>
         public static async Task<(SearchInput? Input, IResult? Problem)> FromFormAsync(HttpRequest request, ApiOptions options)
@@ -260,6 +282,7 @@ public static class SearchEndpoints
             {
                 Text = Field(form, "text"),
                 ItemId = Field(form, "item_id"),
+                FilterText = Field(form, "filter"),
                 Image = form.Files.GetFile(ImageField) is { } file ? await RequestBodies.ReadFileAsync(file, request.HttpContext.RequestAborted) : null,
             };
             if (form.Files.Count > 0 && form.Files.GetFile(ImageField) is null)

@@ -23,12 +23,13 @@ public sealed record WriteItemsRequest(ItemInput[]? Items);
 /// <param name="Text">A text, embedded with the dataset's model (at most <c>Api:MaxTextLength</c> characters).</param>
 /// <param name="Image">An image (JPEG, PNG, GIF, WebP, BMP) as base64, embedded with the dataset's model.</param>
 /// <param name="Vector">A precomputed vector of the dataset's dimension.</param>
-/// <param name="Metadata">The item's fields: strings, numbers or booleans, shown with it in results.</param>
+/// <param name="Metadata">The item's fields: strings, numbers, booleans, arrays of them or null; shown with it in results, kept with their JSON types, and filtered on.</param>
 public sealed record ItemInput(string? Id, string? Text = null, byte[]? Image = null, float[]? Vector = null, Dictionary<string, JsonElement>? Metadata = null);
 
-/// <summary>Items to delete by id.</summary>
+/// <summary>Items to delete: by id, or every item a filter accepts.</summary>
 /// <param name="Ids">1 to 1000 item ids.</param>
-public sealed record DeleteItemsRequest(string[]? Ids);
+/// <param name="Filter">A filter, as <c>POST /search</c> takes it: the items it accepts when the delete starts are deleted.</param>
+public sealed record DeleteItemsRequest(string[]? Ids = null, JsonElement? Filter = null);
 
 /// <summary>What became of each item, in request order, and the counts.</summary>
 public sealed record WriteItemsResponse(ItemResult[] Items, int Indexed, int Replaced, int Deleted, int NotFound, int Invalid)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using VisionSearch.Contracts;
 
 namespace VisionSearch.Api.Models;
@@ -17,7 +18,7 @@ public sealed record ItemView(
     string? ImagePath,
     string Kind,
     string? Text,
-    IReadOnlyDictionary<string, string>? Metadata,
+    IReadOnlyDictionary<string, JsonElement>? Metadata,
     string Url,
     string? ImageUrl)
 {

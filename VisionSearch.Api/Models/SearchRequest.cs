@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace VisionSearch.Api.Models;
 
 /// <summary>
@@ -12,6 +14,12 @@ namespace VisionSearch.Api.Models;
 /// <param name="Ef">The HNSW candidate list size (1 to 10000, default 64, raised to k): larger is slower and more accurate.</param>
 /// <param name="ScoreThreshold">Only hits scoring at least this (cosine and ip), or within this squared distance (l2).</param>
 /// <param name="Offset">Skip this many of the best hits (a page: hits offset to offset + k); offset + k at most 10000.</param>
+/// <param name="Filter">
+/// Only items that pass, in Qdrant's shape: <c>{"must": [...], "should": [...], "must_not": [...]}</c> of
+/// <c>{"key": "color", "match": {"value": "red"}}</c> (or <c>any</c> / <c>except</c> lists),
+/// <c>{"key": "year", "range": {"gte": 2020, "lt": 2024}}</c> (numbers, or RFC 3339 dates),
+/// <c>{"is_empty": {"key": "tags"}}</c> or a nested filter; keys are metadata keys, <c>id</c> and <c>kind</c>.
+/// </param>
 public sealed record SearchRequest(
     string? Dataset,
     float[]? Vector = null,
@@ -20,4 +28,5 @@ public sealed record SearchRequest(
     int? K = null,
     int? Ef = null,
     float? ScoreThreshold = null,
-    int? Offset = null);
+    int? Offset = null,
+    JsonElement? Filter = null);

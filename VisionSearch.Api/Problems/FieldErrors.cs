@@ -12,6 +12,9 @@ internal sealed class FieldErrors
 
     public bool IsEmpty => _errors.Count == 0;
 
+    /// <summary>How many errors have been added.</summary>
+    public int Count => _errors.Values.Sum(m => m.Count);
+
     public FieldErrors Add(string field, string message)
     {
         if (!_errors.TryGetValue(field, out var messages))

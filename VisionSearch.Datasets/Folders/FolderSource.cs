@@ -7,8 +7,8 @@ namespace VisionSearch.Datasets.Folders;
 
 /// <summary>
 /// A folder of images, recursive, in ordinal order of their relative paths (the id, and the cursor).
-/// A caption comes from a sidecar <c>name.txt</c> or <c>name.json</c> (<c>text</c> or <c>caption</c>)
-/// beside the image, or from <paramref name="captions"/>, a CSV or JSONL with <c>file</c> and <c>text</c>
+/// A caption comes from a sidecar <c>name.txt</c> or <c>name.json</c> (<c>text</c> or <c>caption</c>; its other
+/// fields become the image's metadata, with their JSON types) beside the image, or from <paramref name="captions"/>, a CSV or JSONL with <c>file</c> and <c>text</c>
 /// columns. An empty, unreadable or over-large file is reported with its path and reading goes on. Only paths
 /// are held in memory; each image is read when its turn comes. A symbolic link is followed only where it stays
 /// in <paramref name="shared"/> (by default, in the folder itself): one that leads out is reported, not read.
@@ -69,10 +69,12 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
                 continue;
             }
 
+            var (caption, metadata) = Sidecar(path, inside);
             yield return DatasetEntry.Of(new DatasetItem(relative, ItemKind.Image, cursor)
             {
                 Bytes = bytes,
-                Text = captionTable?.GetValueOrDefault(relative) ?? Sidecar(path, inside),
+                Text = captionTable?.GetValueOrDefault(relative) ?? caption,
+                Metadata = metadata ?? new Dictionary<string, JsonElement>(),
             });
         }
     }
@@ -138,8 +140,11 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
             : throw new IOException($"the file is {stream.Length:N0} bytes, larger than the {_limits.MaxItemBytes:N0}-byte limit (Datasets:MaxItemBytes)");
     }
 
-    /// <summary>A caption beside the image: <c>name.txt</c>, or <c>name.json</c>'s <c>text</c>/<c>caption</c>; one that is a link out, too large or unreadable is no caption.</summary>
-    private string? Sidecar(string image, SharedFolders inside)
+    /// <summary>
+    /// A caption beside the image: <c>name.txt</c>, or <c>name.json</c>'s <c>text</c>/<c>caption</c> with its other fields as
+    /// metadata; one that is a link out, too large or unreadable gives neither.
+    /// </summary>
+    private (string? Caption, Dictionary<string, JsonElement>? Metadata) Sidecar(string image, SharedFolders inside)
     {
         var stem = Path.ChangeExtension(image, null);
         foreach (var candidate in new[] { stem + ".txt", stem + ".json" })
@@ -154,23 +159,29 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
             {
                 if (candidate.EndsWith(".txt", StringComparison.Ordinal))
                 {
-                    return File.ReadAllText(candidate).Trim();
+                    return (File.ReadAllText(candidate).Trim(), null);
                 }
 
                 using var document = JsonDocument.Parse(File.ReadAllBytes(candidate));
-                return document.RootElement.ValueKind == JsonValueKind.Object
-                    && (document.RootElement.TryGetProperty("text", out var text) || document.RootElement.TryGetProperty("caption", out text))
-                    && text.ValueKind == JsonValueKind.String
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    return (null, null);
+                }
+
+                var root = document.RootElement;
+                var caption = (root.TryGetProperty("text", out var text) || root.TryGetProperty("caption", out text)) && text.ValueKind == JsonValueKind.String
                     ? text.GetString()
                     : null;
+                var metadata = root.EnumerateObject().Where(p => p.Name is not ("text" or "caption")).ToDictionary(p => p.Name, p => p.Value.Clone());
+                return (caption, metadata.Count == 0 ? null : metadata);
             }
             catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
             {
-                return null;
+                return (null, null);
             }
         }
 
-        return null;
+        return (null, null);
     }
 
     private async Task<Dictionary<string, string>> CaptionTableAsync(string path, CancellationToken cancellationToken)
@@ -178,7 +189,7 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
         var table = new Dictionary<string, string>(StringComparer.Ordinal);
         await foreach (var entry in new TableTextSource(path, "text", _limits).ReadAsync(cancellationToken: cancellationToken))
         {
-            if (entry.Item is { } item && item.Metadata.TryGetValue("file", out var file))
+            if (entry.Item is { } item && item.Metadata.TryGetValue("file", out var cell) && cell.ValueKind == JsonValueKind.String && cell.GetString() is { } file)
             {
                 table[file.Replace('\\', '/')] = item.Text!;
             }

@@ -54,10 +54,10 @@ public sealed class ParquetSource(string path, string? column = null, string cur
             object?[] content = layout.Image is { } bytesField
                 ? await ReadColumnAsync<ReadOnlyMemory<byte>, byte[]>(rowGroup, bytesField, count, b => b.ToArray(), cancellationToken)
                 : await ReadColumnAsync<ReadOnlyMemory<char>, string>(rowGroup, layout.Text!, count, c => c.ToString(), cancellationToken);
-            var extras = new List<(string Name, string?[] Values)>();
+            var extras = new List<(string Name, object?[] Values)>();
             foreach (var field in layout.Extras)
             {
-                extras.Add((field.Name, await ReadColumnAsync<ReadOnlyMemory<char>, string>(rowGroup, field, count, c => c.ToString(), cancellationToken)));
+                extras.Add((field.Name, await ReadExtraAsync(rowGroup, field, count, cancellationToken)));
             }
 
             for (var i = 0; i < count; i++, row++)
@@ -70,14 +70,15 @@ public sealed class ParquetSource(string path, string? column = null, string cur
 
                 var id = (firstRow + row).ToString(CultureInfo.InvariantCulture);
                 var cursor = cursorPrefix + RowCursor.After(row);
-                var metadata = extras.Where(e => e.Values[i] is not null).ToDictionary(e => e.Name, e => e.Values[i]!);
+                var metadata = extras.Where(e => e.Values[i] is not null).ToDictionary(e => e.Name, e => (JsonElement)e.Values[i]!);
                 switch (content[i])
                 {
                     case byte[] { Length: > 0 } image:
                         yield return DatasetEntry.Of(new DatasetItem(id, ItemKind.Image, cursor)
                         {
                             Bytes = image,
-                            Text = TextNames.Select(metadata.GetValueOrDefault).FirstOrDefault(t => t is not null),
+                            Text = TextNames.Select(t => metadata.TryGetValue(t, out var caption) && caption.ValueKind == JsonValueKind.String ? caption.GetString() : null)
+                                .FirstOrDefault(t => t is not null),
                             Metadata = metadata,
                         });
                         break;
@@ -134,7 +135,7 @@ public sealed class ParquetSource(string path, string? column = null, string cur
 
         var chosen = fields.FirstOrDefault(f => f.Name == name)
             ?? throw new DatasetException($"Column '{name}' is not in '{path}'; it has {string.Join(", ", fields.Select(f => f.Name))}.", "column");
-        var extras = fields.OfType<DataField>().Where(f => f.Name != name && IsString(f)).ToList();
+        var extras = fields.OfType<DataField>().Where(f => f.Name != name && (IsString(f) || IsScalar(f))).ToList();
         return chosen switch
         {
             StructField image when BytesLeaf(image) => new Layout(name, image.Fields.OfType<DataField>().First(f => f.Name == "bytes"), null, extras),
@@ -142,6 +143,18 @@ public sealed class ParquetSource(string path, string? column = null, string cur
             _ => throw new DatasetException($"Column '{name}' of '{path}' is neither an image (struct with bytes) nor a string.", "column"),
         };
     }
+
+    /// <summary>An extra column's values as metadata, keeping their type: strings, integers, floating-point numbers, booleans.</summary>
+    private static async Task<object?[]> ReadExtraAsync(ParquetRowGroupReader rowGroup, DataField field, int count, CancellationToken cancellationToken) =>
+        field.ClrType switch
+        {
+            var t when t == typeof(int) => await ReadColumnAsync<int, object>(rowGroup, field, count, v => JsonSerializer.SerializeToElement(v), cancellationToken),
+            var t when t == typeof(long) => await ReadColumnAsync<long, object>(rowGroup, field, count, v => JsonSerializer.SerializeToElement(v), cancellationToken),
+            var t when t == typeof(float) => await ReadColumnAsync<float, object>(rowGroup, field, count, v => JsonSerializer.SerializeToElement((double)v), cancellationToken),
+            var t when t == typeof(double) => await ReadColumnAsync<double, object>(rowGroup, field, count, v => JsonSerializer.SerializeToElement(v), cancellationToken),
+            var t when t == typeof(bool) => await ReadColumnAsync<bool, object>(rowGroup, field, count, v => JsonSerializer.SerializeToElement(v), cancellationToken),
+            _ => await ReadColumnAsync<ReadOnlyMemory<char>, object>(rowGroup, field, count, c => JsonSerializer.SerializeToElement(c.ToString()), cancellationToken),
+        };
 
     /// <summary>
     /// One column of a row group, row-aligned: Parquet.Net returns only the non-null values, so the
@@ -198,8 +211,12 @@ public sealed class ParquetSource(string path, string? column = null, string cur
     private static bool BytesLeaf(StructField field) =>
         field.Fields.Any(f => f is DataField { Name: "bytes" } d && (d.ClrType == typeof(byte[]) || d.ClrType == typeof(ReadOnlyMemory<byte>)));
 
+    private static bool IsScalar(Field field) => field is DataField { IsArray: false } d && ScalarTypes.Contains(d.ClrType);
+
     private static bool IsString(Field field) =>
         field is DataField { IsArray: false } d && (d.ClrType == typeof(string) || d.ClrType == typeof(ReadOnlyMemory<char>));
+
+    private static readonly HashSet<Type> ScalarTypes = [typeof(int), typeof(long), typeof(float), typeof(double), typeof(bool)];
 
     private sealed record Layout(string Column, DataField? Image, DataField? Text, IReadOnlyList<DataField> Extras);
 }

@@ -36,12 +36,12 @@ public sealed class TableTextSource(string path, string textColumn, SourceLimits
             }
 
             var cursor = RowCursor.After(row);
-            var id = fields is not null && fields.TryGetValue("id", out var given) && given.Length > 0 ? given : row.ToString(CultureInfo.InvariantCulture);
+            var id = fields is not null && fields.TryGetValue("id", out var given) && TextOf(given) is { Length: > 0 } givenId ? givenId : row.ToString(CultureInfo.InvariantCulture);
             if (problem is not null || fields is null)
             {
                 yield return DatasetEntry.Failed(id, problem ?? "unreadable row", cursor);
             }
-            else if (!fields.TryGetValue(textColumn, out var text) || string.IsNullOrWhiteSpace(text))
+            else if (!fields.TryGetValue(textColumn, out var cell) || TextOf(cell) is not { } text || string.IsNullOrWhiteSpace(text))
             {
                 yield return DatasetEntry.Failed(id, $"row {row} has no text in column '{textColumn}'", cursor);
             }
@@ -56,7 +56,7 @@ public sealed class TableTextSource(string path, string textColumn, SourceLimits
         }
     }
 
-    private IEnumerable<(long Row, Dictionary<string, string>? Fields, string? Problem)> JsonRows(string file)
+    private IEnumerable<(long Row, Dictionary<string, JsonElement>? Fields, string? Problem)> JsonRows(string file)
     {
         var row = 0L;
         foreach (var (line, text, unreadable) in ByteLines.Read(file, _maxRecord))
@@ -72,13 +72,12 @@ public sealed class TableTextSource(string path, string textColumn, SourceLimits
                 continue;
             }
 
-            Dictionary<string, string>? fields = null;
+            Dictionary<string, JsonElement>? fields = null;
             string? problem = null;
             try
             {
                 using var document = JsonDocument.Parse(text);
-                fields = document.RootElement.EnumerateObject().ToDictionary(
-                    p => p.Name, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
+                fields = document.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone());
                 if (row == 0 && !fields.ContainsKey(textColumn))
                 {
                     throw new DatasetException($"Column '{textColumn}' is not in {file}; the first row has {string.Join(", ", fields.Keys)}.", "column");
@@ -93,7 +92,7 @@ public sealed class TableTextSource(string path, string textColumn, SourceLimits
         }
     }
 
-    private IEnumerable<(long Row, Dictionary<string, string>? Fields, string? Problem)> CsvRows(string file)
+    private IEnumerable<(long Row, Dictionary<string, JsonElement>? Fields, string? Problem)> CsvRows(string file)
     {
         using var reader = new StreamReader(file, detectEncodingFromByteOrderMarks: true);
         var (header, headerTooLong) = CsvRecord(reader, _maxRecord) ?? throw new DatasetException($"{file} is empty: a CSV needs a header row.", "location");
@@ -122,10 +121,18 @@ public sealed class TableTextSource(string path, string textColumn, SourceLimits
             }
 
             yield return record.Count == header.Count
-                ? (row++, header.Zip(record).ToDictionary(p => p.First, p => p.Second), null)
+                ? (row++, header.Zip(record).ToDictionary(p => p.First, p => JsonSerializer.SerializeToElement(p.Second)), null)
                 : (row++, null, $"row {row} has {record.Count} fields; the header has {header.Count}");
         }
     }
+
+    /// <summary>A cell as text: a string as it is, any other JSON value (a JSON Lines id of 7) in its JSON form.</summary>
+    private static string? TextOf(JsonElement cell) => cell.ValueKind switch
+    {
+        JsonValueKind.String => cell.GetString(),
+        JsonValueKind.Null => null,
+        _ => cell.GetRawText(),
+    };
 
     /// <summary>
     /// One RFC 4180 record, or null at the end. A record longer than <paramref name="maxChars"/> (separators and

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using VisionSearch.Contracts;
 using VisionSearch.Datasets;
@@ -188,8 +189,9 @@ public sealed partial class DatasetIndexGrain
             }
 
             var (shard, label) = ShardKeys.Locate(labels[i], record.Shards);
-            (perShard[shard] ??= new ShardBuffer()).Add(label, id, vector);
-            stored.Add(StoredItemOf(batch.Entries[i].Item!, labels[i], before, record.Spec));
+            var item = StoredItemOf(batch.Entries[i].Item!, labels[i], before, record.Spec);
+            (perShard[shard] ??= new ShardBuffer()).Add(label, item, vector);
+            stored.Add(item);
         }
 
         var spec = ShardSpecOf(record, dimension);
@@ -316,7 +318,7 @@ public sealed partial class DatasetIndexGrain
         _ => new StoredItem(item.Id, label, ItemKinds.Vector),
     };
 
-    private static Dictionary<string, string>? MetadataOf(DatasetItem item) => item.Metadata.Count == 0 ? null : new(item.Metadata);
+    private static Dictionary<string, JsonElement>? MetadataOf(DatasetItem item) => item.Metadata.Count == 0 ? null : new(item.Metadata);
 
     private static ShardSpec ShardSpecOf(BuildRecord record, int dimension) => ShardSpecOf(record.Spec, dimension);
 
@@ -373,20 +375,22 @@ public sealed partial class DatasetIndexGrain
         private readonly List<int> _labels = [];
         private readonly List<string> _ids = [];
         private readonly List<float> _vectors = [];
+        private readonly List<ItemPayload> _payloads = [];
         private readonly List<int> _deleted = [];
 
         public int Count => _labels.Count;
 
-        public void Add(int label, string id, float[] vector)
+        public void Add(int label, StoredItem item, float[] vector)
         {
             _labels.Add(label);
-            _ids.Add(id);
+            _ids.Add(item.Id);
             _vectors.AddRange(vector);
+            _payloads.Add(item.Payload());
         }
 
         public void Delete(int label) => _deleted.Add(label);
 
-        public ShardBatch ToBatch() => new([.. _labels], [.. _ids], [.. _vectors], _deleted.Count == 0 ? null : [.. _deleted]);
+        public ShardBatch ToBatch() => new([.. _labels], [.. _ids], [.. _vectors], _deleted.Count == 0 ? null : [.. _deleted], [.. _payloads]);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Build {Version} of {Dataset} resumed here at {Indexed} items (cursor {Cursor})")]

@@ -2,6 +2,7 @@ using VisionSearch.Contracts;
 using VisionSearch.Embeddings;
 using VisionSearch.Hnsw;
 using VisionSearch.ServiceDefaults;
+using VisionSearch.Silo.Filtering;
 using VisionSearch.Silo.Ingestion;
 using VisionSearch.Silo.Persistence;
 
@@ -14,6 +15,12 @@ namespace VisionSearch.Silo.Grains;
 /// </summary>
 public sealed partial class DatasetIndexGrain
 {
+    /// <summary>The served build's metadata keys as <see cref="SchemaAsync"/> last read them, and the writes applied before that read began.</summary>
+    private (long Version, long Writes, Dictionary<string, FieldTypes> Keys)? _schema;
+
+    /// <summary>Counts writes and deletes applied to shards, so that a schema read before one is read again.</summary>
+    private long _writesApplied;
+
     public async Task<SearchResult> SearchAsync(SearchQuery query)
     {
         using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("index.search");
@@ -28,6 +35,11 @@ public sealed partial class DatasetIndexGrain
                 : new SearchResult(SearchOutcome.NotFound, [], $"Dataset '{Dataset}' has not been built.");
         }
 
+        if (query.Filter is { } filter && FilterCheck.Problem(filter, await SchemaAsync(serving)) is { } invalid)
+        {
+            return new SearchResult(SearchOutcome.InvalidFilter, [], invalid.Message, invalid.Path);
+        }
+
         var metric = ParseMetric(serving.Spec.Metric)!.Value;
         var (vector, problem) = await QueryVectorAsync(serving, metric, query);
         if (problem is not null)
@@ -39,7 +51,7 @@ public sealed partial class DatasetIndexGrain
         // is its own nearest neighbour, and is left out.
         var k = query.Offset + query.K + (query.ItemId is null ? 0 : 1);
         activity?.SetTag("visionsearch.shards", serving.Shards);
-        var hits = await SearchShardsAsync(serving, new VectorQuery(vector!, k, query.Ef), metric);
+        var hits = await SearchShardsAsync(serving, new VectorQuery(vector!, k, query.Ef, query.Filter), metric);
         IEnumerable<SearchHit> kept = hits;
         if (query.ItemId is { } self)
         {
@@ -100,6 +112,29 @@ public sealed partial class DatasetIndexGrain
         return embedded.Vectors[0] is { } queryVector
             ? (queryVector, null)
             : (null, new SearchResult(SearchOutcome.InvalidQuery, [], $"The {query.Kind} could not be embedded: {embedded.Failures[0]}", query.Kind));
+    }
+
+    /// <summary>
+    /// The metadata keys of the served build's items, with their types: the union of its shards', kept until a write
+    /// or a new build changes them.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, FieldTypes>> SchemaAsync(ServingRecord serving)
+    {
+        if (_schema is { } cached && cached.Version == serving.Version && cached.Writes == _writesApplied)
+        {
+            return cached.Keys;
+        }
+
+        var writes = _writesApplied;
+        var perShard = await Task.WhenAll(Enumerable.Range(0, serving.Shards).Select(shard => Shard(serving.Version, shard).GetSchemaAsync()));
+        var keys = new Dictionary<string, FieldTypes>(StringComparer.Ordinal);
+        foreach (var (key, types) in perShard.SelectMany(s => s))
+        {
+            keys[key] = keys.GetValueOrDefault(key) | types;
+        }
+
+        _schema = (serving.Version, writes, keys);
+        return keys;
     }
 
     private async Task<float[]?> StoredVectorAsync(ServingRecord serving, string id)

@@ -1,7 +1,9 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using VisionSearch.Contracts;
 using VisionSearch.Datasets;
 using VisionSearch.Embeddings;
+using VisionSearch.Silo.Filtering;
 using VisionSearch.Silo.Persistence;
 
 namespace VisionSearch.Silo.Grains;
@@ -207,6 +209,36 @@ public sealed partial class DatasetIndexGrain
         return new WriteResult(WriteOutcome.Ok, [.. ids.Select(id => new ItemResult(id, deleted.Contains(id) ? ItemOutcome.Deleted : ItemOutcome.NotFound))]);
     }
 
+    public async Task<WriteResult> DeleteMatchingAsync(SearchFilter filter, bool searchable = true)
+    {
+        if (Unwritable() is { } refused)
+        {
+            return refused;
+        }
+
+        var serving = _published!;
+        if (FilterCheck.Problem(filter, await SchemaAsync(serving)) is { } problem)
+        {
+            return new WriteResult(WriteOutcome.InvalidFilter, [], problem.Message, problem.Path);
+        }
+
+        var matching = await Task.WhenAll(Enumerable.Range(0, serving.Shards).Select(shard => Shard(serving.Version, shard).MatchAsync(filter)));
+        var results = new List<ItemResult>();
+        foreach (var chunk in matching.SelectMany(ids => ids).Chunk(WriteEmbedBatch * 16))
+        {
+            var deleted = await DeleteItemsAsync(chunk, searchable);
+            if (deleted.Outcome != WriteOutcome.Ok)
+            {
+                return deleted; // the dataset went away meanwhile
+            }
+
+            // An item deleted by another call since the match is not this call's to report.
+            results.AddRange(deleted.Items.Where(i => i.Outcome == ItemOutcome.Deleted));
+        }
+
+        return new WriteResult(WriteOutcome.Ok, [.. results]);
+    }
+
     /// <summary>Why the dataset takes no writes now, or null when it does.</summary>
     private WriteResult? Unwritable() => _published is not null
         ? null
@@ -296,7 +328,7 @@ public sealed partial class DatasetIndexGrain
             var item = upserts[i].Item with { Label = existing[i]?.Label ?? next++ };
             stored.Add(item);
             var (shard, label) = ShardKeys.Locate(item.Label, target.Shards);
-            (perShard[shard] ??= new ShardBuffer()).Add(label, item.Id, upserts[i].Vector);
+            (perShard[shard] ??= new ShardBuffer()).Add(label, item, upserts[i].Vector);
         }
 
         var removed = new List<string>();
@@ -316,6 +348,7 @@ public sealed partial class DatasetIndexGrain
             ? Task.FromResult(0L)
             : _shardCalls.ExecuteAsync(async _ => await Shard(target.Version, shard).AppendAsync(spec, buffer.ToBatch(), searchable)).AsTask()));
         await items.RemoveAsync(Dataset, target.Version, removed);
+        _writesApplied++; // the metadata keys may have changed
         return (replaced, removed.Count, new Indexing(target.Version, sequences));
     }
 
@@ -419,7 +452,7 @@ public sealed partial class DatasetIndexGrain
 
     private static StoredItem StoredOf(JournalEntry entry) => new(entry.Id, 0, entry.Kind ?? ItemKinds.Vector, entry.Text, Metadata: entry.Metadata, Written: true);
 
-    private static Dictionary<string, string>? MetadataOf(ItemWrite write) => write.Metadata is { Count: > 0 } metadata ? new(metadata) : null;
+    private static Dictionary<string, JsonElement>? MetadataOf(ItemWrite write) => write.Metadata is { Count: > 0 } metadata ? new(metadata) : null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dataset {Dataset} created empty as build {Version} (model {Model})")]
     private static partial void LogCreated(ILogger logger, string dataset, long version, string model);

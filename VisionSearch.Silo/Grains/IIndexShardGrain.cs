@@ -8,19 +8,26 @@ namespace VisionSearch.Silo.Grains;
 public sealed record ShardSpec(string Metric, int Dimension, int M, int EfConstruction);
 
 /// <summary>
-/// Changes to one shard: items to add or replace (shard-local labels, the dataset's ids, and the vectors end to end),
-/// then labels to delete (items deleted through the API).
+/// Changes to one shard: items to add or replace (shard-local labels, the dataset's ids, the vectors end to end, and
+/// what filters read: each item's kind and metadata), then labels to delete (items deleted through the API).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("vs.ShardBatch")]
-public sealed record ShardBatch(int[] Labels, string[] Ids, float[] Vectors, int[]? Deleted = null)
+public sealed record ShardBatch(int[] Labels, string[] Ids, float[] Vectors, int[]? Deleted = null, ItemPayload[]? Payloads = null)
 {
     /// <summary>How many items the batch adds, replaces or deletes.</summary>
     public int Changes => Labels.Length + (Deleted?.Length ?? 0);
 }
 
-/// <summary>A shard's nearest-neighbour query: the vector, checked and embedded already, k and ef (0: the index default).</summary>
+/// <summary>What a shard's filters read of an item: its kind (<see cref="ItemKinds"/>) and its metadata as a JSON object.</summary>
+[GenerateSerializer, Immutable, Alias("vs.ItemPayload")]
+public sealed record ItemPayload(string Kind, string? Metadata);
+
+/// <summary>
+/// A shard's nearest-neighbour query: the vector, checked and embedded already, k and ef (0: the index default), and
+/// a filter the dataset's grain has checked against the shards' keys.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("vs.VectorQuery")]
-public sealed record VectorQuery(float[] Vector, int K, int Ef = 0);
+public sealed record VectorQuery(float[] Vector, int K, int Ef = 0, SearchFilter? Filter = null);
 
 /// <summary>What a shard holds: items, the native memory of its index, and the size of its last published snapshot.</summary>
 [GenerateSerializer, Immutable, Alias("vs.ShardStats")]
@@ -65,6 +72,16 @@ public interface IIndexShardGrain : IGrainWithStringKey
     [Alias("vector")]
     [AlwaysInterleave]
     Task<float[]?> GetVectorAsync(int label);
+
+    /// <summary>The metadata keys the shard's items hold, with the types of their values, to check filters against.</summary>
+    [Alias("schema")]
+    [AlwaysInterleave]
+    Task<Dictionary<string, FieldTypes>> GetSchemaAsync();
+
+    /// <summary>The ids of the items <paramref name="filter"/> accepts.</summary>
+    [Alias("match")]
+    [AlwaysInterleave]
+    Task<string[]> MatchAsync(SearchFilter filter);
 
     /// <summary>Items, memory and snapshot size, for the dataset's status.</summary>
     [Alias("stats")]

@@ -8,6 +8,7 @@ using Orleans.Placement;
 using VisionSearch.Contracts;
 using VisionSearch.Hnsw;
 using VisionSearch.ServiceDefaults;
+using VisionSearch.Silo.Filtering;
 using VisionSearch.Silo.Persistence;
 
 namespace VisionSearch.Silo.Grains;
@@ -24,13 +25,19 @@ public sealed partial class IndexShardGrain(
     SnapshotStore snapshots,
     ShardLog log,
     IOptions<SnapshotOptions> options,
-    ILogger<IndexShardGrain> logger) : Grain, IIndexShardGrain
+    ILogger<IndexShardGrain> logger) : Grain, IIndexShardGrain, IDisposable
 {
-    /// <summary>The ids before the HNSW snapshot: "VSSI" version 1; "VSSH" is the same layout from before it carried a version.</summary>
-    private static readonly FormatHeader SnapshotHeader = new("shard snapshot", Magic: 0x49535356, Version: 1, LegacyMagic: 0x48535356);
+    /// <summary>
+    /// The items before the HNSW snapshot: "VSSI" version 2 (ids with kinds and metadata); version 1 has ids only, and
+    /// "VSSH" is version 1's layout from before it carried a version.
+    /// </summary>
+    private static readonly FormatHeader SnapshotHeader = new("shard snapshot", Magic: 0x49535356, Version: 2, LegacyMagic: 0x48535356);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private volatile HnswIndex? _index;
+
+    /// <summary>What filters read: each item's id, kind and metadata values.</summary>
+    private readonly PayloadIndex _payloads = new();
 
     /// <summary>The indexing of a batch appended without waiting for it (completed otherwise).</summary>
     private Task _indexing = Task.CompletedTask;
@@ -57,7 +64,16 @@ public sealed partial class IndexShardGrain(
         {
             var sequence = JsonSerializer.Deserialize<ShardSnapshot>(manifest.Metadata, Json)?.LogSequence
                 ?? throw new InvalidDataException($"Snapshot {manifest.Version} of shard '{Owner}' has no metadata.");
-            (_ids, _index) = await snapshots.ReadAsync(Owner, manifest, ReadSnapshot, cancellationToken);
+            ItemPayload?[] payloads;
+            (_ids, payloads, _index) = await snapshots.ReadAsync(Owner, manifest, ReadSnapshot, cancellationToken);
+            for (var label = 0; label < _ids.Length; label++)
+            {
+                if (_ids[label] is { } id)
+                {
+                    _payloads.Set(label, id, payloads[label]);
+                }
+            }
+
             _logSequence = _snapshotSequence = sequence;
             _hasSnapshot = true;
             _snapshotBytes = manifest.Length;
@@ -84,6 +100,9 @@ public sealed partial class IndexShardGrain(
         _index?.Dispose();
         _index = null;
     }
+
+    /// <summary>Orleans disposes the activation once it is deactivated.</summary>
+    public void Dispose() => _payloads.Dispose();
 
     public async Task<long> AppendAsync(ShardSpec spec, ShardBatch batch, bool searchable = true)
     {
@@ -148,6 +167,14 @@ public sealed partial class IndexShardGrain(
             : Task.Factory.StartNew(() => Search(index, query), CancellationToken.None, TaskCreationOptions.PreferFairness, TaskScheduler.Default);
     }
 
+    public Task<Dictionary<string, FieldTypes>> GetSchemaAsync() => Task.FromResult(_payloads.Schema());
+
+    public Task<string[]> MatchAsync(SearchFilter filter)
+    {
+        var ids = _ids;
+        return Task.FromResult<string[]>([.. _payloads.Match(filter).ToArray().Where(l => l < ids.Length && ids[l] is not null).Select(l => ids[l]!)]);
+    }
+
     public Task<ShardStats> GetStatsAsync() => Task.FromResult(new ShardStats(_index?.Count ?? 0, _index?.MemoryBytes ?? 0, _snapshotBytes));
 
     public Task<float[]?> GetVectorAsync(int label) => Task.FromResult(_index?.GetVector(label));
@@ -163,7 +190,7 @@ public sealed partial class IndexShardGrain(
     {
         using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("shard.search");
         activity?.SetTag("visionsearch.shard", Owner);
-        var neighbors = index.Search(query.Vector, query.K, query.Ef);
+        var neighbors = query.Filter is { } filter ? FilteredSearch(index, query, filter, activity) : index.Search(query.Vector, query.K, query.Ef);
         var ids = _ids;
         var hits = new SearchHit[neighbors.Length];
         for (var i = 0; i < hits.Length; i++)
@@ -173,6 +200,19 @@ public sealed partial class IndexShardGrain(
         }
 
         return hits;
+    }
+
+    private Neighbor[] FilteredSearch(HnswIndex index, VectorQuery query, SearchFilter filter, Activity? activity)
+    {
+        var matching = _payloads.Match(filter);
+        var count = matching.Count();
+        var ef = Math.Max(query.Ef == 0 ? HnswIndex.DefaultEf : query.Ef, query.K);
+        var exact = FilterPlan.ScansExactly(count, index.Count, ef, index.Options.M);
+        activity?.SetTag("visionsearch.filter.matching", count);
+        activity?.SetTag("visionsearch.filter.plan", exact ? "scan" : "walk");
+        return count == 0 ? []
+            : exact ? index.SearchAmong(query.Vector, query.K, matching.ToArray())
+            : index.Search(query.Vector, query.K, FilterPlan.WalkEf(count, index.Count, ef), matching.Contains);
     }
 
     private void EnsureIndex(ShardSpec spec) =>
@@ -203,6 +243,7 @@ public sealed partial class IndexShardGrain(
         for (var i = 0; i < batch.Labels.Length; i++)
         {
             ids[batch.Labels[i]] = batch.Ids[i];
+            _payloads.Set(batch.Labels[i], batch.Ids[i], batch.Payloads?[i]);
         }
 
         _ids = ids;
@@ -211,6 +252,7 @@ public sealed partial class IndexShardGrain(
         {
             // Out of the graph first, then unnamed: a search that found the label a moment before still has its id.
             _index.Delete(label);
+            _payloads.Remove(label);
             if (label < ids.Length)
             {
                 ids[label] = null;
@@ -240,7 +282,7 @@ public sealed partial class IndexShardGrain(
         var ids = _ids;
         var sequence = _logSequence;
         var metadata = JsonSerializer.Serialize(new ShardSnapshot(sequence, index.Count), Json);
-        _snapshotBytes = (await snapshots.WriteAsync(Owner, metadata, stream => WriteSnapshot(stream, ids, index))).Length;
+        _snapshotBytes = (await snapshots.WriteAsync(Owner, metadata, stream => WriteSnapshot(stream, ids, _payloads, index))).Length;
         if (sequence > _snapshotSequence)
         {
             await log.TrimAsync(Owner, _snapshotSequence + 1, sequence);
@@ -252,18 +294,20 @@ public sealed partial class IndexShardGrain(
         _snapshotAt = Stopwatch.GetTimestamp();
     }
 
-    internal static void WriteSnapshot(Stream stream, string?[] ids, HnswIndex index)
+    internal static void WriteSnapshot(Stream stream, string?[] ids, PayloadIndex payloads, HnswIndex index)
     {
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             SnapshotHeader.Write(writer);
             writer.Write(ids.Length);
-            foreach (var id in ids)
+            for (var label = 0; label < ids.Length; label++)
             {
-                writer.Write(id is not null);
-                if (id is not null)
+                writer.Write(ids[label] is not null);
+                if (ids[label] is { } id)
                 {
                     writer.Write(id);
+                    var entry = payloads[label];
+                    ShardPayloads.Write(writer, new ItemPayload(entry?.Kind ?? "", entry?.Metadata));
                 }
             }
         }
@@ -271,20 +315,26 @@ public sealed partial class IndexShardGrain(
         index.WriteTo(stream);
     }
 
-    internal static (string?[] Ids, HnswIndex Index) ReadSnapshot(Stream stream)
+    internal static (string?[] Ids, ItemPayload?[] Payloads, HnswIndex Index) ReadSnapshot(Stream stream)
     {
         string?[] ids;
+        ItemPayload?[] payloads;
         using (var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true))
         {
-            SnapshotHeader.Read(reader);
+            var version = SnapshotHeader.Read(reader);
             ids = new string?[reader.ReadInt32()];
+            payloads = new ItemPayload?[ids.Length];
             for (var i = 0; i < ids.Length; i++)
             {
-                ids[i] = reader.ReadBoolean() ? reader.ReadString() : null;
+                if (reader.ReadBoolean())
+                {
+                    ids[i] = reader.ReadString();
+                    payloads[i] = version >= 2 ? ShardPayloads.Read(reader) : null;
+                }
             }
         }
 
-        return (ids, HnswIndex.ReadFrom(stream));
+        return (ids, payloads, HnswIndex.ReadFrom(stream));
     }
 
     /// <summary>What a shard's snapshot manifest says: the log sequence it includes.</summary>

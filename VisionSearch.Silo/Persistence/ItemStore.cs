@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using VisionSearch.Contracts;
+using VisionSearch.Silo.Grains;
 
 namespace VisionSearch.Silo.Persistence;
 
@@ -79,7 +80,10 @@ public sealed class ItemStore(IConnectionMultiplexer redis, IOptions<SnapshotOpt
 /// <param name="Metadata">The source's other fields.</param>
 /// <param name="Written">Written through the API: an image item's image is in the write journal, not in the source.</param>
 internal sealed record StoredItem(
-    string Id, long Label, string Kind, string? Text = null, string? Path = null, string? From = null, Dictionary<string, string>? Metadata = null, bool Written = false)
+    string Id, long Label, string Kind, string? Text = null, string? Path = null, string? From = null, Dictionary<string, JsonElement>? Metadata = null, bool Written = false)
 {
     public ItemRecord ToRecord() => new(Id, Kind, Text, Path, Metadata);
+
+    /// <summary>What the item's shard indexes for filters: its kind and metadata.</summary>
+    public ItemPayload Payload() => new(Kind, Metadata is { Count: > 0 } ? JsonSerializer.Serialize(Metadata) : null);
 }

@@ -6,12 +6,16 @@ namespace VisionSearch.Silo.Persistence;
 
 /// <summary>
 /// The binary form of one shard log record: the shard's spec, then the batch's labels, ids and vectors, then (from
-/// version 2, which API deletes brought) the labels it deletes.
+/// version 2, which API deletes brought) the labels it deletes, then (from version 3, which filters brought) each
+/// item's kind and metadata JSON.
 /// </summary>
 internal static class LogRecord
 {
-    /// <summary>"VSLR" version 2; version 1 has no deleted labels, and "VSGL" is version 1's layout from before records carried a version.</summary>
-    private static readonly FormatHeader Header = new("shard log record", Magic: 0x524C5356, Version: 2, LegacyMagic: 0x4C475356);
+    /// <summary>
+    /// "VSLR" version 3; version 2 has no payloads, version 1 no deleted labels either, and "VSGL" is version 1's
+    /// layout from before records carried a version.
+    /// </summary>
+    private static readonly FormatHeader Header = new("shard log record", Magic: 0x524C5356, Version: 3, LegacyMagic: 0x4C475356);
 
     public static byte[] Encode(ShardSpec spec, ShardBatch batch)
     {
@@ -35,6 +39,11 @@ internal static class LogRecord
             var deleted = batch.Deleted ?? [];
             writer.Write(deleted.Length);
             writer.Write(MemoryMarshal.AsBytes(deleted.AsSpan()));
+            writer.Write(batch.Payloads is not null);
+            foreach (var payload in batch.Payloads ?? [])
+            {
+                ShardPayloads.Write(writer, payload);
+            }
         }
 
         return memory.ToArray();
@@ -65,7 +74,17 @@ internal static class LogRecord
                 reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(deleted.AsSpan()));
             }
 
-            return (spec, new ShardBatch(labels, ids, vectors, deleted is { Length: > 0 } ? deleted : null));
+            ItemPayload[]? payloads = null;
+            if (version >= 3 && reader.ReadBoolean())
+            {
+                payloads = new ItemPayload[labels.Length];
+                for (var i = 0; i < payloads.Length; i++)
+                {
+                    payloads[i] = ShardPayloads.Read(reader);
+                }
+            }
+
+            return (spec, new ShardBatch(labels, ids, vectors, deleted is { Length: > 0 } ? deleted : null, payloads));
         }
         catch (Exception e) when (e is EndOfStreamException or OverflowException or ArgumentOutOfRangeException)
         {

@@ -70,7 +70,7 @@ public sealed class WriteJournal(IConnectionMultiplexer redis, IOptions<Snapshot
 /// <param name="Vector">The vector as float32 bytes (base64 in the JSON).</param>
 /// <param name="Model">What made the vector: the dataset's model, or precomputed; a build with another model embeds the item again.</param>
 internal sealed record JournalEntry(
-    string Id, bool Deleted, string? Kind = null, string? Text = null, Dictionary<string, string>? Metadata = null, byte[]? Vector = null, string? Model = null)
+    string Id, bool Deleted, string? Kind = null, string? Text = null, Dictionary<string, JsonElement>? Metadata = null, byte[]? Vector = null, string? Model = null)
 {
     public float[]? VectorValues => Vector is null ? null : MemoryMarshal.Cast<byte, float>(Vector).ToArray();
 

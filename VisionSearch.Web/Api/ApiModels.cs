@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace VisionSearch.Web.Api;
 
 /// <summary>A hit or an item, as the API writes it (snake_case, read by <see cref="ApiClient"/>'s options).</summary>
@@ -6,7 +8,7 @@ public sealed record ItemView(
     float? Score,
     string Kind,
     string? Text,
-    IReadOnlyDictionary<string, string>? Metadata,
+    IReadOnlyDictionary<string, JsonElement>? Metadata,
     string? ImageUrl)
 {
     public bool IsImage => Kind == "image";

@@ -18,7 +18,7 @@ public sealed class FolderSourceTests : IDisposable
         File.WriteAllBytes(_dir.File("a.jpg"), DatasetReading.Jpeg);
         File.WriteAllText(_dir.File("a.txt"), "  a landscape \n");
         File.WriteAllBytes(_dir.File("b/c.PNG"), DatasetReading.Png);
-        File.WriteAllText(_dir.File("b/c.json"), """{"caption": "a square"}""");
+        File.WriteAllText(_dir.File("b/c.json"), """{"caption": "a square", "year": 2021, "tags": ["red", "flat"]}""");
         File.WriteAllBytes(_dir.File("b/empty.webp"), []);
         File.CreateSymbolicLink(_dir.File("b/gone.gif"), _dir.File("nowhere.gif"));
         File.WriteAllText(_dir.File("notes.md"), "not an image");
@@ -28,6 +28,9 @@ public sealed class FolderSourceTests : IDisposable
         Assert.Equal(["a.jpg", "b/c.PNG", "b/deeper/z.png", "b/empty.webp", "b/gone.gif"], entries.Select(e => e.Id));
         Assert.Equal("a landscape", entries[0].Item!.Text);
         Assert.Equal("a square", entries[1].Item!.Text);
+        Assert.Equal( // the sidecar's other fields are metadata, with their JSON types
+            ["tags:[\"red\", \"flat\"]", "year:2021"],
+            entries[1].Item!.Metadata.Select(m => $"{m.Key}:{m.Value.GetRawText()}").Order(StringComparer.Ordinal));
         Assert.Null(entries[2].Item!.Text);
         Assert.Equal(DatasetReading.Png, entries[2].Item!.Bytes.ToArray());
         Assert.Equal("empty file (0 bytes)", entries[3].Failure);

@@ -1,3 +1,5 @@
+using Parquet;
+using Parquet.Schema;
 using VisionSearch.Datasets.Parquet;
 using VisionSearch.Testing;
 
@@ -5,6 +7,7 @@ namespace VisionSearch.Datasets.Tests;
 
 public sealed class ParquetSourceTests : IDisposable
 {
+    private static readonly string[] Texts = ["first", "second"];
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
@@ -34,6 +37,31 @@ public sealed class ParquetSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task Number_and_boolean_columns_are_metadata_with_their_types_and_a_null_is_left_out()
+    {
+        var path = _dir.File("typed.parquet");
+        var text = new DataField<string>("text");
+        var year = new DataField<int?>("year");
+        var score = new DataField<double>("score");
+        var ok = new DataField<bool>("ok");
+        await using (var stream = File.Create(path))
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(text, year, score, ok), stream))
+        using (var group = writer.CreateRowGroup())
+        {
+            await group.WriteAsync(text, Texts);
+            await group.WriteAsync<int>(year, new ReadOnlyMemory<int?>([2021, null]));
+            await group.WriteAsync<double>(score, new ReadOnlyMemory<double>([0.5, 2.0]));
+            await group.WriteAsync<bool>(ok, new ReadOnlyMemory<bool>([true, false]));
+        }
+
+        var entries = await DatasetReading.AllAsync(new ParquetSource(path));
+
+        Assert.Equal(
+            ["ok:true score:0.5 year:2021", "ok:false score:2"],
+            entries.Select(e => string.Join(" ", e.Item!.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}:{m.Value.GetRawText()}"))));
+    }
+
+    [Fact]
     public async Task A_cursor_resumes_after_the_last_item_read_and_limit_is_a_take()
     {
         var path = _dir.File("texts.parquet");
@@ -45,7 +73,7 @@ public sealed class ParquetSourceTests : IDisposable
 
         Assert.Equal(Enumerable.Range(0, 300).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), first.Concat(rest).Select(e => e.Id));
         Assert.Equal("sentence number 130", rest[0].Item!.Text);
-        Assert.Equal("l19", rest[0].Item!.Metadata["label"]);
+        Assert.Equal("l19", rest[0].Item!.Metadata["label"].GetString());
     }
 
     [Fact]

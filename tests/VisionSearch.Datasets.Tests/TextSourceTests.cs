@@ -1,3 +1,4 @@
+using System.Text.Json;
 using VisionSearch.Datasets.Text;
 using VisionSearch.Testing;
 
@@ -36,11 +37,12 @@ public sealed class TextSourceTests : IDisposable
         var fromCsv = await DatasetReading.AllAsync(new TableTextSource(csv, "text"));
         Assert.Equal(["x1", "x2"], fromCsv.Select(e => e.Id));
         Assert.Equal("hello, \"world\"\nsecond line", fromCsv[0].Item!.Text);
-        Assert.Equal("web", fromCsv[0].Item!.Metadata["source"]);
+        Assert.Equal("web", fromCsv[0].Item!.Metadata["source"].GetString());
 
         var fromJson = await DatasetReading.AllAsync(new TableTextSource(jsonl, "text"));
         Assert.Equal("one", fromJson[0].Item!.Text);
-        Assert.Equal("1", fromJson[0].Item!.Metadata["n"]);
+        Assert.Equal(JsonValueKind.Number, fromJson[0].Item!.Metadata["n"].ValueKind); // JSON Lines keep their types
+        Assert.Equal(1, fromJson[0].Item!.Metadata["n"].GetInt32());
         Assert.StartsWith("line 3 is not a JSON object", fromJson[1].Failure);
         Assert.Equal("three", fromJson[2].Item!.Text);
 

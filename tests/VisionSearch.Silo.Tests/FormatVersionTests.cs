@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using VisionSearch.Hnsw;
+using VisionSearch.Silo.Filtering;
 using VisionSearch.Silo.Grains;
 using VisionSearch.Silo.Persistence;
 
@@ -15,28 +16,31 @@ public sealed class FormatVersionTests
     private static readonly ShardSpec Spec = new("Cosine", 4, 8, 40);
     private static readonly ShardBatch Batch = new([3, 7], ["cat.jpg", "dog.jpg"], [1, 0, 0, 0, 0, 1, 0, 0]);
     private static readonly ShardBatch WithDeletes = Batch with { Deleted = [2, 5] };
+    private static readonly ItemPayload[] Payloads = [new("image", """{"color":"red","n":[1,2]}"""), new("image", null)];
 
     [Fact]
-    public void A_log_record_starts_with_its_magic_and_version_and_round_trips_with_its_deletes()
+    public void A_log_record_starts_with_its_magic_and_version_and_round_trips_with_its_deletes_and_payloads()
     {
-        var record = LogRecord.Encode(Spec, WithDeletes);
+        var record = LogRecord.Encode(Spec, WithDeletes with { Payloads = Payloads });
 
         Assert.Equal("VSLR", Encoding.ASCII.GetString(record, 0, 4));
-        Assert.Equal(2, BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(4)));
+        Assert.Equal(3, BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(4)));
         var (spec, batch) = LogRecord.Decode(record);
         Assert.Equal(Spec, spec);
         Assert.Equal(Batch.Labels, batch.Labels);
         Assert.Equal(Batch.Ids, batch.Ids);
         Assert.Equal(Batch.Vectors, batch.Vectors);
         Assert.Equal([2, 5], batch.Deleted!);
+        Assert.Equal(Payloads, batch.Payloads!);
         Assert.Null(LogRecord.Decode(LogRecord.Encode(Spec, Batch)).Batch.Deleted);
+        Assert.Null(LogRecord.Decode(LogRecord.Encode(Spec, Batch)).Batch.Payloads);
     }
 
     [Fact]
-    public void Log_records_of_version_1_and_from_before_versions_still_decode()
+    public void Log_records_of_versions_1_and_2_and_from_before_versions_still_decode()
     {
-        var version1 = VersionOne(LogRecord.Encode(Spec, Batch));
-        foreach (var record in new[] { version1, Legacy(version1, "VSGL") })
+        var version1 = Older(LogRecord.Encode(Spec, Batch), 1);
+        foreach (var record in new[] { version1, Legacy(version1, "VSGL"), Older(LogRecord.Encode(Spec, Batch), 2) })
         {
             var (spec, batch) = LogRecord.Decode(record);
 
@@ -44,6 +48,7 @@ public sealed class FormatVersionTests
             Assert.Equal(Batch.Ids, batch.Ids);
             Assert.Equal(Batch.Vectors, batch.Vectors);
             Assert.Null(batch.Deleted);
+            Assert.Null(batch.Payloads);
         }
     }
 
@@ -51,34 +56,47 @@ public sealed class FormatVersionTests
     public void A_log_record_of_a_newer_version_or_another_format_is_refused_by_name()
     {
         var newer = LogRecord.Encode(Spec, Batch);
-        BinaryPrimitives.WriteInt32LittleEndian(newer.AsSpan(4), 3);
+        BinaryPrimitives.WriteInt32LittleEndian(newer.AsSpan(4), 4);
         var other = LogRecord.Encode(Spec, Batch);
         other[0] = (byte)'X';
 
         Assert.Equal(
-            "shard log record format version 3 is not supported: this build reads 1 to 2. Was it written by a newer VisionSearch?",
+            "shard log record format version 4 is not supported: this build reads 1 to 3. Was it written by a newer VisionSearch?",
             Assert.Throws<InvalidDataException>(() => LogRecord.Decode(newer)).Message);
         Assert.StartsWith("Not a VisionSearch shard log record (magic 0x", Assert.Throws<InvalidDataException>(() => LogRecord.Decode(other)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_shard_snapshot_carries_its_version_reads_the_unversioned_layout_and_refuses_a_newer_one()
+    public void A_shard_snapshot_carries_its_version_and_payloads_reads_older_layouts_and_refuses_a_newer_one()
     {
         using var index = new HnswIndex(new HnswOptions { Dimension = 4, Metric = Metric.Cosine, M = 8, EfConstruction = 40 });
         index.AddRange(Batch.Labels, Batch.Vectors, 1);
         string?[] ids = [null, null, null, "cat.jpg", null, null, null, "dog.jpg"];
+        using var payloads = new PayloadIndex();
+        payloads.Set(3, "cat.jpg", Payloads[0]);
+        payloads.Set(7, "dog.jpg", Payloads[1]);
         using var written = new MemoryStream();
-        IndexShardGrain.WriteSnapshot(written, ids, index);
+        IndexShardGrain.WriteSnapshot(written, ids, payloads, index);
         var bytes = written.ToArray();
 
-        Assert.Equal(("VSSI", 1), (Encoding.ASCII.GetString(bytes, 0, 4), BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(4))));
-        foreach (var snapshot in new[] { bytes, Legacy(bytes, "VSSH") })
+        Assert.Equal(("VSSI", 2), (Encoding.ASCII.GetString(bytes, 0, 4), BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(4))));
+        var (readIds, readPayloads, readIndex) = IndexShardGrain.ReadSnapshot(new MemoryStream(bytes));
+        using (readIndex)
         {
-            var (readIds, readIndex) = IndexShardGrain.ReadSnapshot(new MemoryStream(snapshot));
-            using (readIndex)
+            Assert.Equal(ids, readIds);
+            Assert.Equal(new ItemPayload?[] { null, null, null, Payloads[0], null, null, null, Payloads[1] }, readPayloads);
+            Assert.Equal(7, readIndex.Search([0, 1, 0, 0], k: 1)[0].Label);
+        }
+
+        var version1 = SnapshotVersionOne(ids, index);
+        foreach (var snapshot in new[] { version1, Legacy(version1, "VSSH") })
+        {
+            var (oldIds, oldPayloads, oldIndex) = IndexShardGrain.ReadSnapshot(new MemoryStream(snapshot));
+            using (oldIndex)
             {
-                Assert.Equal(ids, readIds);
-                Assert.Equal(7, readIndex.Search([0, 1, 0, 0], k: 1)[0].Label);
+                Assert.Equal(ids, oldIds);
+                Assert.All(oldPayloads, Assert.Null);
+                Assert.Equal(7, oldIndex.Search([0, 1, 0, 0], k: 1)[0].Label);
             }
         }
 
@@ -86,12 +104,38 @@ public sealed class FormatVersionTests
         Assert.Contains("shard snapshot format version 9 is not supported", Assert.Throws<InvalidDataException>(() => IndexShardGrain.ReadSnapshot(new MemoryStream(bytes))).Message, StringComparison.Ordinal);
     }
 
-    /// <summary>A version 2 record without deletes in version 1's layout: the version field says 1, and the empty delete list is not there.</summary>
-    private static byte[] VersionOne(byte[] record)
+    /// <summary>
+    /// A record without deletes or payloads in an older layout: the version field says so, and what the older version
+    /// lacks is cut from the end (version 2: the payload flag; version 1: the empty delete list too).
+    /// </summary>
+    private static byte[] Older(byte[] record, int version)
     {
-        var bytes = record[..^sizeof(int)];
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), 1);
+        var bytes = record[..^(version == 1 ? sizeof(int) + sizeof(bool) : sizeof(bool))];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), version);
         return bytes;
+    }
+
+    /// <summary>A shard snapshot in version 1's layout: ids without payloads, then the index.</summary>
+    private static byte[] SnapshotVersionOne(string?[] ids, HnswIndex index)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Encoding.ASCII.GetBytes("VSSI"));
+            writer.Write(1);
+            writer.Write(ids.Length);
+            foreach (var id in ids)
+            {
+                writer.Write(id is not null);
+                if (id is not null)
+                {
+                    writer.Write(id);
+                }
+            }
+        }
+
+        index.WriteTo(stream);
+        return stream.ToArray();
     }
 
     /// <summary>The bytes as a build before versions wrote them: the old magic, no version field, the rest the same.</summary>

@@ -177,7 +177,7 @@ public abstract class ItemWriteTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.Equal(8, rebuilt.Spec!.M);
         Assert.Equal(3000 + 20 + 10 - 10, rebuilt.Count);
         await writes.AssertHoldsAsync(TestVectors.Clustered(15, Dimension, seed: 53));
-        Assert.Equal("replaced", (await index.GetItemAsync("7"))!.Metadata!["tag"]);
+        Assert.Equal("replaced", (await index.GetItemAsync("7"))!.Metadata!["tag"].GetString());
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using VisionSearch.Contracts;
 using VisionSearch.Testing;
 
@@ -9,12 +10,12 @@ namespace VisionSearch.Silo.Tests;
 /// </summary>
 internal sealed class Writes(IGrainFactory grains, string dataset)
 {
-    public Dictionary<string, (float[] Vector, IReadOnlyDictionary<string, string>? Metadata)> Expected { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, (float[] Vector, IReadOnlyDictionary<string, JsonElement>? Metadata)> Expected { get; } = new(StringComparer.Ordinal);
 
     private IDatasetIndexGrain Index => grains.GetGrain<IDatasetIndexGrain>(dataset);
 
     public static ItemWrite Item(string id, float[] vector, string? tag = null) =>
-        new(id, Vector: vector, Metadata: tag is null ? null : new Dictionary<string, string> { ["tag"] = tag });
+        new(id, Vector: vector, Metadata: tag is null ? null : new Dictionary<string, JsonElement> { ["tag"] = JsonSerializer.SerializeToElement(tag) });
 
     public async Task CreateAsync(int dimension, int shards = 1)
     {
@@ -55,7 +56,7 @@ internal sealed class Writes(IGrainFactory grains, string dataset)
         {
             var record = await Index.GetItemAsync(id);
             Assert.NotNull(record);
-            Assert.Equal(metadata?.ToArray(), record.Metadata?.ToArray());
+            Assert.Equal(metadata?.Select(m => (m.Key, m.Value.GetRawText())), record.Metadata?.Select(m => (m.Key, m.Value.GetRawText())));
         }
 
         foreach (var query in queries)
