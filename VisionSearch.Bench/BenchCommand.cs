@@ -45,6 +45,7 @@ internal static class BenchCommand
         command.Subcommands.Add(Datasets());
         command.Subcommands.Add(Cluster());
         command.Subcommands.Add(Writes());
+        command.Subcommands.Add(Filters());
         command.Subcommands.Add(Generate());
         command.Subcommands.Add(Truth());
         return command;
@@ -159,6 +160,35 @@ internal static class BenchCommand
                 new WriteBench.Settings(
                     result.GetValue(api)!, result.GetValue(apiKey), result.GetValue(basePath)!.FullName, result.GetValue(queryPath)!.FullName, result.GetValue(truthPath)!.FullName,
                     result.GetValue(batch), result.GetValue(inFlight), result.GetValue(ef), result.GetValue(k), result.GetValue(reinsert), result.GetValue(shards)),
+                Console.Out,
+                Console.Error);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Filters()
+    {
+        var api = new Option<Uri>("--api") { DefaultValueFactory = _ => new Uri("http://127.0.0.1:5080"), Description = "The running API (the AppHost's by default)." };
+        var apiKey = new Option<string?>("--api-key") { Description = "A read-write key, when the API has keys." };
+        var basePath = new Option<FileInfo>("--base") { Required = true, Description = "Vectors to write (.fvecs); row i is item i." };
+        var queryPath = new Option<FileInfo>("--query") { Required = true, Description = "Query vectors (.fvecs)." };
+        var callers = new Option<int>("--callers") { DefaultValueFactory = _ => 32, Description = "Searches at once." };
+        var seconds = new Option<int>("--seconds") { DefaultValueFactory = _ => 10, Description = "Seconds per variant and round." };
+        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 3 };
+        var ef = new Option<int>("--ef") { DefaultValueFactory = _ => 64 };
+        var k = new Option<int>("--k") { DefaultValueFactory = _ => 10 };
+        var shards = new Option<int>("--shards") { DefaultValueFactory = _ => 1 };
+        var command = new Command("filters", "Filtered search req/s through the API at 50 %, 5 % and 0.1 % of the items beside unfiltered, in interleaved rounds, with recall against the exact filtered top-k.")
+        {
+            api, apiKey, basePath, queryPath, callers, seconds, rounds, ef, k, shards,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            await FilterBench.RunAsync(
+                new FilterBench.Settings(
+                    result.GetValue(api)!, result.GetValue(apiKey), result.GetValue(basePath)!.FullName, result.GetValue(queryPath)!.FullName,
+                    result.GetValue(callers), result.GetValue(seconds), result.GetValue(rounds), result.GetValue(ef), result.GetValue(k), result.GetValue(shards)),
                 Console.Out,
                 Console.Error);
             return 0;

@@ -47,7 +47,7 @@ internal static class WriteBench
         try
         {
             var all = Enumerable.Range(0, count).ToArray();
-            var seconds = await WriteAsync(http, dataset, all, vectors, settings, log);
+            var seconds = await WriteAsync(http, dataset, all, vectors, settings.Batch, settings.InFlight, log);
             row["http_items_per_s"] = Math.Round(count / seconds);
             row["http_share_of_library"] = Math.Round((double)row["http_items_per_s"] / (double)row["library_items_per_s"], 2);
             row["count_after_writes"] = await CountAsync(http, dataset);
@@ -64,7 +64,7 @@ internal static class WriteBench
 
             row["deleted"] = deleted;
             row["count_after_deletes"] = await CountAsync(http, dataset);
-            await WriteAsync(http, dataset, again, vectors, settings, log);
+            await WriteAsync(http, dataset, again, vectors, settings.Batch, settings.InFlight, log);
             row["count_after_reinsert"] = await CountAsync(http, dataset);
             row["recall_after_reinsert"] = await RecallAsync(http, dataset, queries, truth, settings);
             log.WriteLine($"deleted and wrote again {deleted}: recall@{settings.K} {row["recall_after_reinsert"]}");
@@ -77,18 +77,22 @@ internal static class WriteBench
         output.WriteLine(JsonSerializer.Serialize(row));
     }
 
-    /// <summary>Writes these rows (id = row number) in batches, <see cref="Settings.InFlight"/> at once; returns the wall seconds.</summary>
-    private static async Task<double> WriteAsync(HttpClient http, string dataset, int[] rows, Memory<float>[] vectors, Settings settings, TextWriter log)
+    /// <summary>
+    /// Writes these rows (id = row number, with <paramref name="metadata"/> of the row when given) in batches,
+    /// <paramref name="inFlight"/> at once; returns the wall seconds.
+    /// </summary>
+    internal static async Task<double> WriteAsync(
+        HttpClient http, string dataset, int[] rows, Memory<float>[] vectors, int batch, int inFlight, TextWriter log, Func<int, object>? metadata = null)
     {
-        var batches = rows.Chunk(settings.Batch).ToArray();
+        var batches = rows.Chunk(batch).ToArray();
         var next = -1;
         var done = 0;
         var started = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, settings.InFlight).Select(async _ =>
+        await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async _ =>
         {
             while (Interlocked.Increment(ref next) is var b && b < batches.Length)
             {
-                var items = batches[b].Select(i => new { id = i.ToString(CultureInfo.InvariantCulture), vector = vectors[i] });
+                var items = batches[b].Select(i => new { id = i.ToString(CultureInfo.InvariantCulture), vector = vectors[i], metadata = metadata?.Invoke(i) });
                 var response = await http.PostAsJsonAsync($"/datasets/{dataset}/items?wait=true", new { items });
                 var body = JsonNode.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync())!;
                 if (body["invalid"]!.GetValue<int>() != 0)
@@ -98,7 +102,7 @@ internal static class WriteBench
 
                 if (Interlocked.Increment(ref done) % Math.Max(batches.Length / 10, 1) == 0)
                 {
-                    log.WriteLine($"  {Math.Min(done * settings.Batch, rows.Length)}/{rows.Length} written, {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+                    log.WriteLine($"  {Math.Min(done * batch, rows.Length)}/{rows.Length} written, {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
                 }
             }
         }));

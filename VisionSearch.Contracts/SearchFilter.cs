@@ -51,10 +51,6 @@ public sealed record FilterValue(string? Text = null, double? Number = null, boo
 [GenerateSerializer, Immutable, Alias("vs.FilterRange")]
 public sealed record FilterRange(double? Gt, double? Gte, double? Lt, double? Lte, bool Dates)
 {
-    /// <summary>Whether <paramref name="value"/> lies within every bound given.</summary>
-    public bool Contains(double value) =>
-        (Gt is not { } gt || value > gt) && (Gte is not { } gte || value >= gte) && (Lt is not { } lt || value < lt) && (Lte is not { } lte || value <= lte);
-
     /// <summary>The name of the first bound given, for messages that point at the range.</summary>
     public string FirstBound => Gt is not null ? "gt" : Gte is not null ? "gte" : Lt is not null ? "lt" : "lte";
 }

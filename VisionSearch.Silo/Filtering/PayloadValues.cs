@@ -1,71 +1,89 @@
 using System.Globalization;
 using System.Text.Json;
 using VisionSearch.Contracts;
+using VisionSearch.Hnsw.Payloads;
+using VisionSearch.Silo.Grains;
 
 namespace VisionSearch.Silo.Filtering;
 
-/// <summary>One indexed value of an item's metadata key: a token to match, and a number or date to range over.</summary>
-internal readonly record struct PayloadValue(string Key, FieldTypes Type, string? Token = null, double Number = 0);
-
-/// <summary>How metadata values and filter values become the tokens and numbers a <see cref="PayloadIndex"/> keeps.</summary>
+/// <summary>
+/// What a shard indexes of an item for filters, and the tokens a filter looks up: the id and the kind as fields of
+/// their own, and each metadata key as a field named <c>m:{key}</c>, so that no metadata key can stand for them.
+/// </summary>
 internal static class PayloadValues
 {
-    /// <summary>The indexed values of a metadata object's JSON: scalars and the scalars of arrays; objects are kept as <see cref="FieldTypes.Other"/>.</summary>
-    public static List<PayloadValue> Of(string? metadata)
+    public const string IdField = "id", KindField = "kind";
+
+    /// <summary>The field a filter condition's key names.</summary>
+    public static string Field(string key) => key is FilterKeys.Id ? IdField : key is FilterKeys.Kind ? KindField : "m:" + key;
+
+    /// <summary>The metadata key of a field, or null for the id and the kind.</summary>
+    public static string? Key(string field) => field.StartsWith("m:", StringComparison.Ordinal) ? field[2..] : null;
+
+    /// <summary>
+    /// The indexed values of an item: its id and kind, and its metadata's scalars and the scalars of its arrays
+    /// (objects are kept as <see cref="PayloadTypes.Other"/>; null is no value).
+    /// </summary>
+    public static PayloadValue[] Of(string id, ItemPayload? payload)
     {
-        var values = new List<PayloadValue>();
-        if (string.IsNullOrEmpty(metadata))
+        var values = new List<PayloadValue>
         {
-            return values;
+            new(IdField, PayloadTypes.Text, StringToken(id)),
+            new(KindField, PayloadTypes.Text, StringToken(payload?.Kind ?? "")),
+        };
+        if (string.IsNullOrEmpty(payload?.Metadata))
+        {
+            return [.. values];
         }
 
-        using var document = JsonDocument.Parse(metadata);
-        foreach (var field in document.RootElement.EnumerateObject())
+        using var document = JsonDocument.Parse(payload.Metadata);
+        foreach (var property in document.RootElement.EnumerateObject())
         {
-            if (field.Value.ValueKind == JsonValueKind.Array)
+            var field = "m:" + property.Name;
+            if (property.Value.ValueKind == JsonValueKind.Array)
             {
-                foreach (var element in field.Value.EnumerateArray())
+                foreach (var element in property.Value.EnumerateArray())
                 {
-                    AddScalar(values, field.Name, element);
+                    AddScalar(values, field, element);
                 }
             }
             else
             {
-                AddScalar(values, field.Name, field.Value);
+                AddScalar(values, field, property.Value);
             }
         }
 
-        return values;
+        return [.. values];
     }
 
     /// <summary>The token a filter's match value looks up: the same as a metadata value of its type and content.</summary>
     public static string Token(FilterValue value) =>
         value.Text is { } text ? StringToken(text) : value.Number is { } number ? NumberToken(number) : BoolToken(value.Flag!.Value);
 
-    private static void AddScalar(List<PayloadValue> values, string key, JsonElement element)
+    private static void AddScalar(List<PayloadValue> values, string field, JsonElement element)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
                 var text = element.GetString()!;
-                values.Add(new PayloadValue(key, FieldTypes.Text, StringToken(text)));
+                values.Add(new PayloadValue(field, PayloadTypes.Text, StringToken(text)));
                 if (FilterDates.TryParse(text, out var date))
                 {
-                    values.Add(new PayloadValue(key, FieldTypes.Date, Number: date));
+                    values.Add(new PayloadValue(field, PayloadTypes.Date, Number: date));
                 }
 
                 break;
             case JsonValueKind.Number:
                 var number = element.GetDouble();
-                values.Add(new PayloadValue(key, FieldTypes.Number, NumberToken(number), number));
+                values.Add(new PayloadValue(field, PayloadTypes.Number, NumberToken(number), number));
                 break;
             case JsonValueKind.True or JsonValueKind.False:
-                values.Add(new PayloadValue(key, FieldTypes.Flag, BoolToken(element.GetBoolean())));
+                values.Add(new PayloadValue(field, PayloadTypes.Flag, BoolToken(element.GetBoolean())));
                 break;
             case JsonValueKind.Null:
                 break; // null is no value: the key is empty
             default:
-                values.Add(new PayloadValue(key, FieldTypes.Other));
+                values.Add(new PayloadValue(field, PayloadTypes.Other));
                 break;
         }
     }

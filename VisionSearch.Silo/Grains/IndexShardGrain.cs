@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using VisionSearch.Contracts;
 using VisionSearch.Hnsw;
+using VisionSearch.Hnsw.Payloads;
 using VisionSearch.ServiceDefaults;
 using VisionSearch.Silo.Filtering;
 using VisionSearch.Silo.Persistence;
@@ -34,10 +35,12 @@ public sealed partial class IndexShardGrain(
     private static readonly FormatHeader SnapshotHeader = new("shard snapshot", Magic: 0x49535356, Version: 2, LegacyMagic: 0x48535356);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    private static readonly ItemPayload Unknown = new("", null);
+
     private volatile HnswIndex? _index;
 
     /// <summary>What filters read: each item's id, kind and metadata values.</summary>
-    private readonly PayloadIndex _payloads = new();
+    private readonly PayloadIndex<ItemPayload> _payloads = new();
 
     /// <summary>The indexing of a batch appended without waiting for it (completed otherwise).</summary>
     private Task _indexing = Task.CompletedTask;
@@ -70,7 +73,7 @@ public sealed partial class IndexShardGrain(
             {
                 if (_ids[label] is { } id)
                 {
-                    _payloads.Set(label, id, payloads[label]);
+                    SetPayload(label, id, payloads[label]);
                 }
             }
 
@@ -167,12 +170,12 @@ public sealed partial class IndexShardGrain(
             : Task.Factory.StartNew(() => Search(index, query), CancellationToken.None, TaskCreationOptions.PreferFairness, TaskScheduler.Default);
     }
 
-    public Task<Dictionary<string, FieldTypes>> GetSchemaAsync() => Task.FromResult(_payloads.Schema());
+    public Task<Dictionary<string, FieldTypes>> GetSchemaAsync() => Task.FromResult(FilterMatcher.Schema(_payloads));
 
     public Task<string[]> MatchAsync(SearchFilter filter)
     {
         var ids = _ids;
-        return Task.FromResult<string[]>([.. _payloads.Match(filter).ToArray().Where(l => l < ids.Length && ids[l] is not null).Select(l => ids[l]!)]);
+        return Task.FromResult<string[]>([.. FilterMatcher.Match(_payloads, filter).ToArray().Where(l => l < ids.Length && ids[l] is not null).Select(l => ids[l]!)]);
     }
 
     public Task<ShardStats> GetStatsAsync() => Task.FromResult(new ShardStats(_index?.Count ?? 0, _index?.MemoryBytes ?? 0, _snapshotBytes));
@@ -204,7 +207,7 @@ public sealed partial class IndexShardGrain(
 
     private Neighbor[] FilteredSearch(HnswIndex index, VectorQuery query, SearchFilter filter, Activity? activity)
     {
-        var matching = _payloads.Match(filter);
+        var matching = FilterMatcher.Match(_payloads, filter);
         var count = matching.Count();
         var ef = Math.Max(query.Ef == 0 ? HnswIndex.DefaultEf : query.Ef, query.K);
         var exact = FilterPlan.ScansExactly(count, index.Count, ef, index.Options.M);
@@ -212,7 +215,7 @@ public sealed partial class IndexShardGrain(
         activity?.SetTag("visionsearch.filter.plan", exact ? "scan" : "walk");
         return count == 0 ? []
             : exact ? index.SearchAmong(query.Vector, query.K, matching.ToArray())
-            : index.Search(query.Vector, query.K, FilterPlan.WalkEf(count, index.Count, ef), matching.Contains);
+            : index.Search(query.Vector, query.K, ef, matching.Contains);
     }
 
     private void EnsureIndex(ShardSpec spec) =>
@@ -243,7 +246,7 @@ public sealed partial class IndexShardGrain(
         for (var i = 0; i < batch.Labels.Length; i++)
         {
             ids[batch.Labels[i]] = batch.Ids[i];
-            _payloads.Set(batch.Labels[i], batch.Ids[i], batch.Payloads?[i]);
+            SetPayload(batch.Labels[i], batch.Ids[i], batch.Payloads?[i]);
         }
 
         _ids = ids;
@@ -259,6 +262,10 @@ public sealed partial class IndexShardGrain(
             }
         }
     }
+
+    /// <summary>Indexes an item's id, kind and metadata for filters; an item logged before payloads existed has no kind.</summary>
+    private void SetPayload(int label, string id, ItemPayload? payload) =>
+        _payloads.Set(label, payload ?? Unknown, PayloadValues.Of(id, payload));
 
     private async Task SnapshotIfDueAsync()
     {
@@ -294,7 +301,7 @@ public sealed partial class IndexShardGrain(
         _snapshotAt = Stopwatch.GetTimestamp();
     }
 
-    internal static void WriteSnapshot(Stream stream, string?[] ids, PayloadIndex payloads, HnswIndex index)
+    internal static void WriteSnapshot(Stream stream, string?[] ids, PayloadIndex<ItemPayload> payloads, HnswIndex index)
     {
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
@@ -306,8 +313,7 @@ public sealed partial class IndexShardGrain(
                 if (ids[label] is { } id)
                 {
                     writer.Write(id);
-                    var entry = payloads[label];
-                    ShardPayloads.Write(writer, new ItemPayload(entry?.Kind ?? "", entry?.Metadata));
+                    ShardPayloads.Write(writer, payloads[label] ?? Unknown);
                 }
             }
         }

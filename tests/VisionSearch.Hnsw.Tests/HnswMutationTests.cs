@@ -115,4 +115,25 @@ public sealed class HnswMutationTests
         Assert.Equal([97 * 2], index.Search(Rows[194], 5, filter: label => label == 194).Select(h => h.Label));
         Assert.Empty(index.Search(Rows[0], 5, filter: _ => false));
     }
+
+    [Theory]
+    [InlineData(Quantization.None, Metric.Cosine)]
+    [InlineData(Quantization.Sq8, Metric.L2)]
+    public void SearchAmong_is_the_exact_top_k_of_the_given_labels_and_passes_over_absent_ones(Quantization quantization, Metric metric)
+    {
+        using var index = HnswFixtures.Build(Rows, quantization, metric);
+        index.Delete(300);
+        static bool Given(int label) => label % 10 == 0;
+        var labels = Enumerable.Range(0, Rows.Length).Where(Given).Append(Rows.Length + 5).ToArray(); // 300 deleted, one never added
+        var truth = HnswFixtures.Exact(Rows, Queries, 10, metric, accept: label => Given(label) && label != 300);
+
+        foreach (var (query, expected) in Queries.Zip(truth))
+        {
+            var hits = index.SearchAmong(query, 10, labels);
+            Assert.Equal(expected, hits.Select(h => h.Label));
+            Assert.Equal(index.Search(query, 10, ef: Rows.Length, filter: l => Given(l)).Select(h => h.Distance), hits.Select(h => h.Distance), (a, b) => Math.Abs(a - b) < 1e-5);
+        }
+
+        Assert.Empty(index.SearchAmong(Queries[0], 5, [300, Rows.Length + 1]));
+    }
 }

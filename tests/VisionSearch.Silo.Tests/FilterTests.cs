@@ -41,7 +41,7 @@ public abstract class FilterTests(RedisServerFixture redis) : IAsyncLifetime
         var index = Grains.GetGrain<IDatasetIndexGrain>("sel");
 
         // 10,000 per shard (item i has label i, in shard i mod 2): half of them is more than a scan should measure (a
-        // walk, at twice the ef), a twentieth or less is scanned.
+        // walk), a twentieth or less is scanned.
         foreach (var (filter, matches, exact) in new (SearchFilter, Func<int, bool>, bool)[]
         {
             (Must(Match("color", new FilterValue(Text: "red"))), IsRed, false),

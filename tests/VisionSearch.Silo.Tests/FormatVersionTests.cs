@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using VisionSearch.Hnsw;
+using VisionSearch.Hnsw.Payloads;
 using VisionSearch.Silo.Filtering;
 using VisionSearch.Silo.Grains;
 using VisionSearch.Silo.Persistence;
@@ -72,9 +73,9 @@ public sealed class FormatVersionTests
         using var index = new HnswIndex(new HnswOptions { Dimension = 4, Metric = Metric.Cosine, M = 8, EfConstruction = 40 });
         index.AddRange(Batch.Labels, Batch.Vectors, 1);
         string?[] ids = [null, null, null, "cat.jpg", null, null, null, "dog.jpg"];
-        using var payloads = new PayloadIndex();
-        payloads.Set(3, "cat.jpg", Payloads[0]);
-        payloads.Set(7, "dog.jpg", Payloads[1]);
+        using var payloads = new PayloadIndex<ItemPayload>();
+        payloads.Set(3, Payloads[0], PayloadValues.Of("cat.jpg", Payloads[0]));
+        payloads.Set(7, Payloads[1], PayloadValues.Of("dog.jpg", Payloads[1]));
         using var written = new MemoryStream();
         IndexShardGrain.WriteSnapshot(written, ids, payloads, index);
         var bytes = written.ToArray();

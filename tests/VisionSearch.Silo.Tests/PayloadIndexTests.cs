@@ -1,4 +1,5 @@
 using VisionSearch.Contracts;
+using VisionSearch.Hnsw.Payloads;
 using VisionSearch.Silo.Filtering;
 using VisionSearch.Silo.Grains;
 
@@ -10,7 +11,8 @@ namespace VisionSearch.Silo.Tests;
 /// </summary>
 public sealed class PayloadIndexTests : IDisposable
 {
-    private readonly PayloadIndex _index = new();
+    private readonly PayloadIndex<ItemPayload> _index = new();
+    private readonly Dictionary<int, string> _ids = [];
 
     public PayloadIndexTests()
     {
@@ -83,9 +85,9 @@ public sealed class PayloadIndexTests : IDisposable
         Assert.Equal(["a"], Ids(Must(Match("color", "value", Text("blue")))));
         Assert.Empty(Ids(Must(Match(FilterKeys.Id, "value", Text("c")))));
         Assert.Equal(["b"], Ids(Must(Range("year", gte: 2000))));
-        Assert.False(_index.Schema().ContainsKey("ok")); // only a and c held it
+        Assert.False(FilterMatcher.Schema(_index).ContainsKey("ok")); // only a and c held it
 
-        var schema = _index.Schema();
+        var schema = FilterMatcher.Schema(_index);
         Assert.Equal(FieldTypes.Text, schema["color"]);
         Assert.Equal(FieldTypes.Number | FieldTypes.Text, schema["year"]);
         Assert.Equal(FieldTypes.Text | FieldTypes.Date, schema["taken"]);
@@ -113,9 +115,14 @@ public sealed class PayloadIndexTests : IDisposable
         Assert.True(FilterPlan.ScansExactly(100, 100_000, 10, 16));
     }
 
-    private string[] Ids(SearchFilter filter) => [.. _index.Match(filter).ToArray().Select(l => _index[l]!.Id).Order(StringComparer.Ordinal)];
+    private string[] Ids(SearchFilter filter) => [.. FilterMatcher.Match(_index, filter).ToArray().Select(l => _ids[l]).Order(StringComparer.Ordinal)];
 
-    private void Set(int label, string id, string kind, string? metadata) => _index.Set(label, id, new ItemPayload(kind, metadata));
+    private void Set(int label, string id, string kind, string? metadata)
+    {
+        var payload = new ItemPayload(kind, metadata);
+        _index.Set(label, payload, PayloadValues.Of(id, payload));
+        _ids[label] = id;
+    }
 
     private static SearchFilter Must(params FilterCondition[] conditions) => new(conditions, [], []);
 

@@ -1,15 +1,17 @@
 using System.Numerics;
 
-namespace VisionSearch.Silo.Filtering;
+namespace VisionSearch.Hnsw.Payloads;
 
-/// <summary>A set of shard-local labels as a bitmap: what a filter matches, combined word by word.</summary>
-internal sealed class LabelSet(int capacity)
+/// <summary>A set of labels as a bitmap: what a filter matches, combined word by word, and asked per node in a walk.</summary>
+/// <param name="capacity">The labels it holds at first: 0 to capacity − 1; adding a larger one grows it.</param>
+public sealed class LabelSet(int capacity)
 {
     private ulong[] _words = new ulong[(capacity + 63) / 64];
 
     /// <summary>The labels it can hold: 0 to Capacity − 1.</summary>
     public int Capacity => _words.Length * 64;
 
+    /// <summary>Whether the set holds <paramref name="label"/>.</summary>
     public bool Contains(int label) => (uint)label < (uint)(_words.Length * 64) && (_words[label >> 6] & (1UL << label)) != 0;
 
     /// <summary>Adds a label, growing the bitmap (at least doubling it) when the label lies beyond it.</summary>
@@ -23,6 +25,7 @@ internal sealed class LabelSet(int capacity)
         _words[label >> 6] |= 1UL << label;
     }
 
+    /// <summary>Removes a label, if held.</summary>
     public void Remove(int label)
     {
         if (label < Capacity)
@@ -31,6 +34,7 @@ internal sealed class LabelSet(int capacity)
         }
     }
 
+    /// <summary>How many labels the set holds (a count of bits).</summary>
     public int Count()
     {
         var count = 0;
@@ -42,7 +46,7 @@ internal sealed class LabelSet(int capacity)
         return count;
     }
 
-    // The set operations take a set of any capacity: labels beyond the other's are not in it.
+    /// <summary>Keeps the labels <paramref name="other"/> holds too (any capacity: labels beyond it are not in it).</summary>
     public void IntersectWith(LabelSet other)
     {
         for (var i = 0; i < _words.Length; i++)
@@ -51,6 +55,7 @@ internal sealed class LabelSet(int capacity)
         }
     }
 
+    /// <summary>Adds the labels of <paramref name="other"/>.</summary>
     public void UnionWith(LabelSet other)
     {
         if (other._words.Length > _words.Length)
@@ -64,6 +69,7 @@ internal sealed class LabelSet(int capacity)
         }
     }
 
+    /// <summary>Removes the labels of <paramref name="other"/>.</summary>
     public void ExceptWith(LabelSet other)
     {
         for (var i = 0; i < Math.Min(_words.Length, other._words.Length); i++)
