@@ -32,57 +32,44 @@ internal static class FilterBench
         var (queryValues, _, queryCount) = BenchRunner.ReadAll(settings.QueryPath);
         var vectors = Enumerable.Range(0, count).Select(i => values.AsMemory(i * dimension, dimension)).ToArray();
         var queries = Enumerable.Range(0, queryCount).Select(i => queryValues.AsSpan(i * dimension, dimension).ToArray()).ToArray();
-        using var http = new HttpClient { BaseAddress = settings.Api, Timeout = TimeSpan.FromMinutes(5) };
-        if (settings.ApiKey is { } key)
+        await using var target = await BenchDataset.CreateAsync(settings.Api, settings.ApiKey, "bench-filters", dimension, settings.Shards);
+        var (http, dataset) = (target.Http, target.Name);
+        log.WriteLine($"writing {count} items with a bucket each");
+        await WriteBench.WriteAsync(http, dataset, [.. Enumerable.Range(0, count)], vectors, 256, 4, log, i => new { bucket = Bucket(i) });
+        foreach (var (_, filter, _) in Variants)
         {
-            http.DefaultRequestHeaders.Add("X-API-Key", key);
+            await LoadAsync(http, dataset, queries, filter, settings with { Seconds = 3 }); // warm-up, not counted
         }
 
-        var dataset = "bench-filters-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-        (await http.PutAsJsonAsync($"/datasets/{dataset}", new { dimension, metric = "ip", m = 16, ef_construction = 200, shards = settings.Shards })).EnsureSuccessStatusCode();
-        try
+        var rates = Variants.ToDictionary(v => v.Name, _ => new List<double>());
+        for (var round = 0; round < settings.Rounds; round++)
         {
-            log.WriteLine($"writing {count} items with a bucket each");
-            await WriteBench.WriteAsync(http, dataset, [.. Enumerable.Range(0, count)], vectors, 256, 4, log, i => new { bucket = Bucket(i) });
-            foreach (var (_, filter, _) in Variants)
+            foreach (var (name, filter, _) in Variants)
             {
-                await LoadAsync(http, dataset, queries, filter, settings with { Seconds = 3 }); // warm-up, not counted
-            }
-
-            var rates = Variants.ToDictionary(v => v.Name, _ => new List<double>());
-            for (var round = 0; round < settings.Rounds; round++)
-            {
-                foreach (var (name, filter, _) in Variants)
-                {
-                    var rate = await LoadAsync(http, dataset, queries, filter, settings);
-                    rates[name].Add(rate);
-                    log.WriteLine($"round {round + 1}: {name} {rate:F0} req/s at {settings.Callers} callers");
-                }
-            }
-
-            var unfiltered = Median(rates["unfiltered"]);
-            foreach (var (name, filter, passes) in Variants)
-            {
-                var recall = await RecallAsync(http, dataset, values, dimension, count, queries, filter, passes, settings);
-                var row = new Dictionary<string, object>
-                {
-                    ["variant"] = name,
-                    ["matching"] = Enumerable.Range(0, count).Count(i => passes(Bucket(i))),
-                    ["items"] = count,
-                    ["shards"] = settings.Shards,
-                    ["callers"] = settings.Callers,
-                    ["ef"] = settings.Ef,
-                    ["req_per_s"] = Math.Round(Median(rates[name])),
-                    ["req_per_s_rounds"] = rates[name].Select(r => Math.Round(r)).ToArray(),
-                    ["share_of_unfiltered"] = Math.Round(Median(rates[name]) / unfiltered, 2),
-                    ["recall"] = recall,
-                };
-                output.WriteLine(JsonSerializer.Serialize(row));
+                var rate = await LoadAsync(http, dataset, queries, filter, settings);
+                rates[name].Add(rate);
+                log.WriteLine($"round {round + 1}: {name} {rate:F0} req/s at {settings.Callers} callers");
             }
         }
-        finally
+
+        var unfiltered = Median(rates["unfiltered"]);
+        foreach (var (name, filter, passes) in Variants)
         {
-            await http.DeleteAsync($"/datasets/{dataset}");
+            var recall = await RecallAsync(http, dataset, values, dimension, count, queries, filter, passes, settings);
+            var row = new Dictionary<string, object>
+            {
+                ["variant"] = name,
+                ["matching"] = Enumerable.Range(0, count).Count(i => passes(Bucket(i))),
+                ["items"] = count,
+                ["shards"] = settings.Shards,
+                ["callers"] = settings.Callers,
+                ["ef"] = settings.Ef,
+                ["req_per_s"] = Math.Round(Median(rates[name])),
+                ["req_per_s_rounds"] = rates[name].Select(r => Math.Round(r)).ToArray(),
+                ["share_of_unfiltered"] = Math.Round(Median(rates[name]) / unfiltered, 2),
+                ["recall"] = recall,
+            };
+            output.WriteLine(JsonSerializer.Serialize(row));
         }
     }
 

@@ -36,43 +36,30 @@ internal static class WriteBench
         }
 
         GC.Collect();
-        using var http = new HttpClient { BaseAddress = settings.Api, Timeout = TimeSpan.FromMinutes(5) };
-        if (settings.ApiKey is { } key)
+        await using var target = await BenchDataset.CreateAsync(settings.Api, settings.ApiKey, "bench-writes", dimension, settings.Shards);
+        var (http, dataset) = (target.Http, target.Name);
+        var all = Enumerable.Range(0, count).ToArray();
+        var seconds = await WriteAsync(http, dataset, all, vectors, settings.Batch, settings.InFlight, log);
+        row["http_items_per_s"] = Math.Round(count / seconds);
+        row["http_share_of_library"] = Math.Round((double)row["http_items_per_s"] / (double)row["library_items_per_s"], 2);
+        row["count_after_writes"] = await CountAsync(http, dataset);
+        row["recall"] = await RecallAsync(http, dataset, queries, truth, settings);
+        log.WriteLine($"HTTP: {row["http_items_per_s"]} items/s ({row["http_share_of_library"]}x the library), recall@{settings.K} {row["recall"]}");
+
+        var again = all.OrderBy(_ => Random.Shared.Next()).Take((int)(count * settings.Reinsert)).ToArray();
+        var deleted = 0;
+        foreach (var chunk in again.Chunk(1000))
         {
-            http.DefaultRequestHeaders.Add("X-API-Key", key);
+            var response = await http.PostAsJsonAsync($"/datasets/{dataset}/items/delete", new { ids = chunk.Select(i => i.ToString(CultureInfo.InvariantCulture)) });
+            deleted += JsonNode.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync())!["deleted"]!.GetValue<int>();
         }
 
-        var dataset = "bench-writes-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-        (await http.PutAsJsonAsync($"/datasets/{dataset}", new { dimension, metric = "ip", m = 16, ef_construction = 200, shards = settings.Shards })).EnsureSuccessStatusCode();
-        try
-        {
-            var all = Enumerable.Range(0, count).ToArray();
-            var seconds = await WriteAsync(http, dataset, all, vectors, settings.Batch, settings.InFlight, log);
-            row["http_items_per_s"] = Math.Round(count / seconds);
-            row["http_share_of_library"] = Math.Round((double)row["http_items_per_s"] / (double)row["library_items_per_s"], 2);
-            row["count_after_writes"] = await CountAsync(http, dataset);
-            row["recall"] = await RecallAsync(http, dataset, queries, truth, settings);
-            log.WriteLine($"HTTP: {row["http_items_per_s"]} items/s ({row["http_share_of_library"]}x the library), recall@{settings.K} {row["recall"]}");
-
-            var again = all.OrderBy(_ => Random.Shared.Next()).Take((int)(count * settings.Reinsert)).ToArray();
-            var deleted = 0;
-            foreach (var chunk in again.Chunk(1000))
-            {
-                var response = await http.PostAsJsonAsync($"/datasets/{dataset}/items/delete", new { ids = chunk.Select(i => i.ToString(CultureInfo.InvariantCulture)) });
-                deleted += JsonNode.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync())!["deleted"]!.GetValue<int>();
-            }
-
-            row["deleted"] = deleted;
-            row["count_after_deletes"] = await CountAsync(http, dataset);
-            await WriteAsync(http, dataset, again, vectors, settings.Batch, settings.InFlight, log);
-            row["count_after_reinsert"] = await CountAsync(http, dataset);
-            row["recall_after_reinsert"] = await RecallAsync(http, dataset, queries, truth, settings);
-            log.WriteLine($"deleted and wrote again {deleted}: recall@{settings.K} {row["recall_after_reinsert"]}");
-        }
-        finally
-        {
-            await http.DeleteAsync($"/datasets/{dataset}");
-        }
+        row["deleted"] = deleted;
+        row["count_after_deletes"] = await CountAsync(http, dataset);
+        await WriteAsync(http, dataset, again, vectors, settings.Batch, settings.InFlight, log);
+        row["count_after_reinsert"] = await CountAsync(http, dataset);
+        row["recall_after_reinsert"] = await RecallAsync(http, dataset, queries, truth, settings);
+        log.WriteLine($"deleted and wrote again {deleted}: recall@{settings.K} {row["recall_after_reinsert"]}");
 
         output.WriteLine(JsonSerializer.Serialize(row));
     }

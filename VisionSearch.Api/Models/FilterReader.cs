@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VisionSearch.Api.Endpoints;
 using VisionSearch.Api.Problems;
 using VisionSearch.Contracts;
 
@@ -21,7 +22,8 @@ internal static class FilterReader
     /// <summary>The most values an <c>any</c> or <c>except</c> lists.</summary>
     public const int MaxValues = 1000;
 
-    private const int MaxKey = 256, MaxString = 4096;
+    // A key or a string value is bounded as metadata is: nothing longer can match.
+    private const int MaxKey = DatasetWriteEndpoints.MaxMetadataKey, MaxString = DatasetWriteEndpoints.MaxMetadataValue;
 
     private static readonly string[] Clauses = ["must", "should", "must_not"];
 

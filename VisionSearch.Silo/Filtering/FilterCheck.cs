@@ -1,4 +1,5 @@
 using VisionSearch.Contracts;
+using VisionSearch.Hnsw.Payloads;
 
 namespace VisionSearch.Silo.Filtering;
 
@@ -11,7 +12,7 @@ internal static class FilterCheck
     private static readonly string[] Kinds = [ItemKinds.Image, ItemKinds.Text, ItemKinds.Vector];
 
     /// <summary>The first problem as (path, message), or null when the filter fits <paramref name="schema"/>.</summary>
-    public static (string Path, string Message)? Problem(SearchFilter filter, IReadOnlyDictionary<string, FieldTypes> schema)
+    public static (string Path, string Message)? Problem(SearchFilter filter, IReadOnlyDictionary<string, PayloadTypes> schema)
     {
         foreach (var condition in filter.Must.Concat(filter.Should).Concat(filter.MustNot))
         {
@@ -24,7 +25,7 @@ internal static class FilterCheck
         return null;
     }
 
-    private static (string Path, string Message)? Problem(FilterCondition condition, IReadOnlyDictionary<string, FieldTypes> schema)
+    private static (string Path, string Message)? Problem(FilterCondition condition, IReadOnlyDictionary<string, PayloadTypes> schema)
     {
         if (condition.Nested is { } nested)
         {
@@ -67,11 +68,11 @@ internal static class FilterCheck
 
         if (condition.Range is { } range)
         {
-            var needed = range.Dates ? FieldTypes.Date : FieldTypes.Number;
+            var needed = range.Dates ? PayloadTypes.Date : PayloadTypes.Number;
             return types.HasFlag(needed)
                 ? null
                 : ($"{condition.Path}.range.{range.FirstBound}",
-                    $"'{condition.Key}' holds {FieldTypeNames.Describe(types)}; a range over {(range.Dates ? "dates" : "numbers")} needs {(range.Dates ? "RFC 3339 dates" : "numbers")}.");
+                    $"'{condition.Key}' holds {Describe(types)}; a range over {(range.Dates ? "dates" : "numbers")} needs {(range.Dates ? "RFC 3339 dates" : "numbers")}.");
         }
 
         if (condition.Match is { } byValue)
@@ -79,15 +80,23 @@ internal static class FilterCheck
             for (var i = 0; i < byValue.Values.Length; i++)
             {
                 var value = byValue.Values[i];
-                var needed = value.Text is not null ? FieldTypes.Text : value.Number is not null ? FieldTypes.Number : FieldTypes.Flag;
+                var needed = value.Text is not null ? PayloadTypes.Text : value.Number is not null ? PayloadTypes.Number : PayloadTypes.Flag;
                 if (!types.HasFlag(needed))
                 {
-                    return (ValuePath(condition, i), $"'{condition.Key}' holds {FieldTypeNames.Describe(types)}; the value is a {value.Type}.");
+                    return (ValuePath(condition, i), $"'{condition.Key}' holds {Describe(types)}; the value is a {value.Type}.");
                 }
             }
         }
 
         return null;
+    }
+
+    /// <summary>Every type a key holds, for a message: "strings and numbers".</summary>
+    private static string Describe(PayloadTypes types)
+    {
+        var names = new[] { (PayloadTypes.Text, "strings"), (PayloadTypes.Date, "dates"), (PayloadTypes.Number, "numbers"), (PayloadTypes.Flag, "booleans"), (PayloadTypes.Other, "objects") }
+            .Where(t => types.HasFlag(t.Item1)).Select(t => t.Item2).ToList();
+        return names.Count == 0 ? "nothing" : string.Join(" and ", names);
     }
 
     private static string ValuePath(FilterCondition condition, int index) =>

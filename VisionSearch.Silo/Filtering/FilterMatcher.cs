@@ -19,10 +19,8 @@ internal static class FilterMatcher
     }
 
     /// <summary>Every metadata key the index's items hold, with the types of its values.</summary>
-    public static Dictionary<string, FieldTypes> Schema(PayloadIndex<ItemPayload> index) =>
-        index.Fields()
-            .Where(f => PayloadValues.Key(f.Key) is not null)
-            .ToDictionary(f => PayloadValues.Key(f.Key)!, f => (FieldTypes)(int)f.Value, StringComparer.Ordinal); // the two enums share their values
+    public static Dictionary<string, PayloadTypes> Schema(PayloadIndex<ItemPayload> index) =>
+        index.Fields().Where(f => PayloadValues.Key(f.Key) is not null).ToDictionary(f => PayloadValues.Key(f.Key)!, f => f.Value, StringComparer.Ordinal);
 
     private static LabelSet Match(PayloadIndex<ItemPayload>.Reader reader, SearchFilter filter)
     {

@@ -1,4 +1,5 @@
 using VisionSearch.Contracts;
+using VisionSearch.Hnsw.Payloads;
 using VisionSearch.Embeddings;
 using VisionSearch.Hnsw;
 using VisionSearch.ServiceDefaults;
@@ -16,7 +17,7 @@ namespace VisionSearch.Silo.Grains;
 public sealed partial class DatasetIndexGrain
 {
     /// <summary>The served build's metadata keys as <see cref="SchemaAsync"/> last read them, and the writes applied before that read began.</summary>
-    private (long Version, long Writes, Dictionary<string, FieldTypes> Keys)? _schema;
+    private (long Version, long Writes, Dictionary<string, PayloadTypes> Keys)? _schema;
 
     /// <summary>Counts writes and deletes applied to shards, so that a schema read before one is read again.</summary>
     private long _writesApplied;
@@ -118,7 +119,7 @@ public sealed partial class DatasetIndexGrain
     /// The metadata keys of the served build's items, with their types: the union of its shards', kept until a write
     /// or a new build changes them.
     /// </summary>
-    private async Task<IReadOnlyDictionary<string, FieldTypes>> SchemaAsync(ServingRecord serving)
+    private async Task<IReadOnlyDictionary<string, PayloadTypes>> SchemaAsync(ServingRecord serving)
     {
         if (_schema is { } cached && cached.Version == serving.Version && cached.Writes == _writesApplied)
         {
@@ -127,7 +128,7 @@ public sealed partial class DatasetIndexGrain
 
         var writes = _writesApplied;
         var perShard = await Task.WhenAll(Enumerable.Range(0, serving.Shards).Select(shard => Shard(serving.Version, shard).GetSchemaAsync()));
-        var keys = new Dictionary<string, FieldTypes>(StringComparer.Ordinal);
+        var keys = new Dictionary<string, PayloadTypes>(StringComparer.Ordinal);
         foreach (var (key, types) in perShard.SelectMany(s => s))
         {
             keys[key] = keys.GetValueOrDefault(key) | types;

@@ -1,5 +1,6 @@
 using Orleans.Concurrency;
 using VisionSearch.Contracts;
+using VisionSearch.Hnsw.Payloads;
 
 namespace VisionSearch.Silo.Grains;
 
@@ -76,7 +77,7 @@ public interface IIndexShardGrain : IGrainWithStringKey
     /// <summary>The metadata keys the shard's items hold, with the types of their values, to check filters against.</summary>
     [Alias("schema")]
     [AlwaysInterleave]
-    Task<Dictionary<string, FieldTypes>> GetSchemaAsync();
+    Task<Dictionary<string, PayloadTypes>> GetSchemaAsync();
 
     /// <summary>The ids of the items <paramref name="filter"/> accepts.</summary>
     [Alias("match")]

@@ -170,7 +170,7 @@ public sealed partial class IndexShardGrain(
             : Task.Factory.StartNew(() => Search(index, query), CancellationToken.None, TaskCreationOptions.PreferFairness, TaskScheduler.Default);
     }
 
-    public Task<Dictionary<string, FieldTypes>> GetSchemaAsync() => Task.FromResult(FilterMatcher.Schema(_payloads));
+    public Task<Dictionary<string, PayloadTypes>> GetSchemaAsync() => Task.FromResult(FilterMatcher.Schema(_payloads));
 
     public Task<string[]> MatchAsync(SearchFilter filter)
     {

@@ -88,10 +88,10 @@ public sealed class PayloadIndexTests : IDisposable
         Assert.False(FilterMatcher.Schema(_index).ContainsKey("ok")); // only a and c held it
 
         var schema = FilterMatcher.Schema(_index);
-        Assert.Equal(FieldTypes.Text, schema["color"]);
-        Assert.Equal(FieldTypes.Number | FieldTypes.Text, schema["year"]);
-        Assert.Equal(FieldTypes.Text | FieldTypes.Date, schema["taken"]);
-        Assert.Equal(FieldTypes.Other, schema["nested"]);
+        Assert.Equal(PayloadTypes.Text, schema["color"]);
+        Assert.Equal(PayloadTypes.Number | PayloadTypes.Text, schema["year"]);
+        Assert.Equal(PayloadTypes.Text | PayloadTypes.Date, schema["taken"]);
+        Assert.Equal(PayloadTypes.Other, schema["nested"]);
     }
 
     [Fact]
