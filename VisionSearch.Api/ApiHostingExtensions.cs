@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using VisionSearch.Api.Access;
+using VisionSearch.Api.Models;
 using VisionSearch.Api.Problems;
 using VisionSearch.ServiceDefaults;
 
@@ -105,6 +106,7 @@ public static class ApiHostingExtensions
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.DictionaryKeyPolicy = null;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        options.Converters.Add(new VectorJsonConverter());
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
     }
 }

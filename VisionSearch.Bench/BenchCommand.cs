@@ -150,16 +150,17 @@ internal static class BenchCommand
         var k = new Option<int>("--k") { DefaultValueFactory = _ => 10 };
         var reinsert = new Option<double>("--reinsert") { DefaultValueFactory = _ => 0.1, Description = "The share of items deleted and written again." };
         var shards = new Option<int>("--shards") { DefaultValueFactory = _ => 1 };
+        var base64 = new Option<bool>("--base64") { Description = "Send vectors as base64 float32 strings instead of JSON numbers." };
         var command = new Command("writes", "Upserts of precomputed vectors through the API beside the library's insert rate; recall before and after deleting and rewriting a share.")
         {
-            api, apiKey, basePath, queryPath, truthPath, batch, inFlight, ef, k, reinsert, shards,
+            api, apiKey, basePath, queryPath, truthPath, batch, inFlight, ef, k, reinsert, shards, base64,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             await WriteBench.RunAsync(
                 new WriteBench.Settings(
                     result.GetValue(api)!, result.GetValue(apiKey), result.GetValue(basePath)!.FullName, result.GetValue(queryPath)!.FullName, result.GetValue(truthPath)!.FullName,
-                    result.GetValue(batch), result.GetValue(inFlight), result.GetValue(ef), result.GetValue(k), result.GetValue(reinsert), result.GetValue(shards)),
+                    result.GetValue(batch), result.GetValue(inFlight), result.GetValue(ef), result.GetValue(k), result.GetValue(reinsert), result.GetValue(shards), result.GetValue(base64)),
                 Console.Out,
                 Console.Error);
             return 0;

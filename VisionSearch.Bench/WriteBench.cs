@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using VisionSearch.Hnsw;
@@ -16,7 +17,7 @@ namespace VisionSearch.Bench;
 internal static class WriteBench
 {
     public sealed record Settings(
-        Uri Api, string? ApiKey, string BasePath, string QueryPath, string TruthPath, int Batch, int InFlight, int Ef, int K, double Reinsert, int Shards);
+        Uri Api, string? ApiKey, string BasePath, string QueryPath, string TruthPath, int Batch, int InFlight, int Ef, int K, double Reinsert, int Shards, bool Base64);
 
     public static async Task RunAsync(Settings settings, TextWriter output, TextWriter log)
     {
@@ -25,7 +26,11 @@ internal static class WriteBench
         var truth = BenchRunner.ReadTruth(settings.TruthPath, settings.K);
         var vectors = Enumerable.Range(0, count).Select(i => values.AsMemory(i * dimension, dimension)).ToArray();
         var queries = Enumerable.Range(0, queryCount).Select(i => queryValues.AsSpan(i * dimension, dimension).ToArray()).ToArray();
-        var row = new Dictionary<string, object> { ["items"] = count, ["dimension"] = dimension, ["batch"] = settings.Batch, ["in_flight"] = settings.InFlight, ["cores"] = Environment.ProcessorCount };
+        var row = new Dictionary<string, object>
+        {
+            ["items"] = count, ["dimension"] = dimension, ["batch"] = settings.Batch, ["in_flight"] = settings.InFlight, ["cores"] = Environment.ProcessorCount,
+            ["vectors_as"] = settings.Base64 ? "base64" : "json",
+        };
 
         using (var index = new HnswIndex(new HnswOptions { Dimension = dimension, Metric = Metric.InnerProduct }))
         {
@@ -39,7 +44,7 @@ internal static class WriteBench
         await using var target = await BenchDataset.CreateAsync(settings.Api, settings.ApiKey, "bench-writes", dimension, settings.Shards);
         var (http, dataset) = (target.Http, target.Name);
         var all = Enumerable.Range(0, count).ToArray();
-        var seconds = await WriteAsync(http, dataset, all, vectors, settings.Batch, settings.InFlight, log);
+        var seconds = await WriteAsync(http, dataset, all, vectors, settings.Batch, settings.InFlight, log, base64: settings.Base64);
         row["http_items_per_s"] = Math.Round(count / seconds);
         row["http_share_of_library"] = Math.Round((double)row["http_items_per_s"] / (double)row["library_items_per_s"], 2);
         row["count_after_writes"] = await CountAsync(http, dataset);
@@ -56,7 +61,7 @@ internal static class WriteBench
 
         row["deleted"] = deleted;
         row["count_after_deletes"] = await CountAsync(http, dataset);
-        await WriteAsync(http, dataset, again, vectors, settings.Batch, settings.InFlight, log);
+        await WriteAsync(http, dataset, again, vectors, settings.Batch, settings.InFlight, log, base64: settings.Base64);
         row["count_after_reinsert"] = await CountAsync(http, dataset);
         row["recall_after_reinsert"] = await RecallAsync(http, dataset, queries, truth, settings);
         log.WriteLine($"deleted and wrote again {deleted}: recall@{settings.K} {row["recall_after_reinsert"]}");
@@ -65,11 +70,11 @@ internal static class WriteBench
     }
 
     /// <summary>
-    /// Writes these rows (id = row number, with <paramref name="metadata"/> of the row when given) in batches,
-    /// <paramref name="inFlight"/> at once; returns the wall seconds.
+    /// Writes these rows (id = row number, with <paramref name="metadata"/> of the row when given; vectors as JSON numbers,
+    /// or as base64 float32) in batches, <paramref name="inFlight"/> at once; returns the wall seconds.
     /// </summary>
     internal static async Task<double> WriteAsync(
-        HttpClient http, string dataset, int[] rows, Memory<float>[] vectors, int batch, int inFlight, TextWriter log, Func<int, object>? metadata = null)
+        HttpClient http, string dataset, int[] rows, Memory<float>[] vectors, int batch, int inFlight, TextWriter log, Func<int, object>? metadata = null, bool base64 = false)
     {
         var batches = rows.Chunk(batch).ToArray();
         var next = -1;
@@ -79,7 +84,12 @@ internal static class WriteBench
         {
             while (Interlocked.Increment(ref next) is var b && b < batches.Length)
             {
-                var items = batches[b].Select(i => new { id = i.ToString(CultureInfo.InvariantCulture), vector = vectors[i], metadata = metadata?.Invoke(i) });
+                var items = batches[b].Select(i => new
+                {
+                    id = i.ToString(CultureInfo.InvariantCulture),
+                    vector = base64 ? (object)Convert.ToBase64String(MemoryMarshal.AsBytes(vectors[i].Span)) : vectors[i],
+                    metadata = metadata?.Invoke(i),
+                });
                 var response = await http.PostAsJsonAsync($"/datasets/{dataset}/items?wait=true", new { items });
                 var body = JsonNode.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync())!;
                 if (body["invalid"]!.GetValue<int>() != 0)

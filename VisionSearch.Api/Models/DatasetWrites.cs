@@ -22,7 +22,7 @@ public sealed record WriteItemsRequest(ItemInput[]? Items);
 /// <param name="Id">The item's id: 1 to 1024 characters.</param>
 /// <param name="Text">A text, embedded with the dataset's model (at most <c>Api:MaxTextLength</c> characters).</param>
 /// <param name="Image">An image (JPEG, PNG, GIF, WebP, BMP) as base64, embedded with the dataset's model.</param>
-/// <param name="Vector">A precomputed vector of the dataset's dimension.</param>
+/// <param name="Vector">A precomputed vector of the dataset's dimension: an array of numbers, or a base64 string of little-endian float32 (a third smaller, no number parsing).</param>
 /// <param name="Metadata">The item's fields: strings, numbers, booleans, arrays of them or null; shown with it in results, kept with their JSON types, and filtered on.</param>
 public sealed record ItemInput(string? Id, string? Text = null, byte[]? Image = null, float[]? Vector = null, Dictionary<string, JsonElement>? Metadata = null);
 

@@ -7,7 +7,7 @@ namespace VisionSearch.Api.Models;
 /// multipart form with the same fields).
 /// </summary>
 /// <param name="Dataset">The dataset to search; may be left out while only one dataset exists.</param>
-/// <param name="Vector">A query embedding; its length must equal the dataset's dimension.</param>
+/// <param name="Vector">A query embedding, as an array of numbers or a base64 string of little-endian float32; its length must equal the dataset's dimension.</param>
 /// <param name="Text">A text, embedded with the model that built the dataset (at most <c>Api:MaxTextLength</c> characters).</param>
 /// <param name="ItemId">"More like this": an indexed item whose vector is the query; the item itself is left out.</param>
 /// <param name="K">How many results (1 to 1000, default 10).</param>

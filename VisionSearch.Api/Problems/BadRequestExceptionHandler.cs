@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using VisionSearch.Api.Models;
 
 namespace VisionSearch.Api.Problems;
 
@@ -47,7 +48,9 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
     /// <summary>A body that does not deserialize: a value of the wrong type names its field; broken syntax is a problem of the whole body.</summary>
     internal static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult FromJson(JsonException json)
     {
-        var (field, message) = json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)
+        var (field, message) = json is VectorFormatException
+            ? (FieldFromPath(json.Path), json.Message)
+            : json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)
             ? (FieldFromPath(json.Path), "Has the wrong type for this field (see the schema at /docs).")
             : ("body", $"Not valid JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine + 1}).");
         return FieldErrors.Single(field, message);

@@ -67,6 +67,23 @@ public sealed class ItemWriteApiTests(ApiCluster cluster) : IClassFixture<ApiClu
     }
 
     [Fact]
+    public async Task Vectors_may_be_sent_as_base64_float32_and_a_bad_one_is_named()
+    {
+        Assert.Equal(HttpStatusCode.Created, (await PutAsync("/datasets/b64", new { dimension = 8 })).StatusCode);
+        static string Base64(float[] vector) => Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan()));
+
+        var written = await WriteAsync("b64", new object[] { new { id = "red", vector = Base64(Red) }, new { id = "green", vector = Green } });
+        Assert.Equal(2, (int)written["indexed"]!);
+        var found = await (await cluster.Client.PostJsonAsync("/search", new { dataset = "b64", vector = Base64(Green), k = 2 })).ReadJsonAsync();
+
+        Assert.Equal(["green", "red"], found["results"]!.AsArray().Select(r => (string)r!["id"]!));
+        Assert.Equal(1f, (float)found["results"]![0]!["score"]!, 5); // the same vector, to the bit
+        var errors = await AssertProblemAsync(await cluster.Client.PostJsonAsync("/search", new { dataset = "b64", vector = "AAAA" }), 422); // 3 bytes
+        Assert.NotNull(errors["vector"]);
+        Assert.NotNull((await AssertProblemAsync(await cluster.Client.PostJsonAsync("/search", new { dataset = "b64", vector = "not base64!" }), 422))["vector"]);
+    }
+
+    [Fact]
     public async Task Writes_to_what_does_not_exist_or_with_no_items_are_refused_with_the_field()
     {
         await AssertProblemAsync(await cluster.Client.PostJsonAsync("/datasets/nowhere/items", new { items = new[] { new { id = "a", vector = Red } } }), 404);
