@@ -69,8 +69,11 @@ public sealed partial class DatasetIndexGrain
         hits = [.. kept];
         if (query.WithItems && hits.Length > 0 && (serving.Spec.Source != SourceKinds.Vectors || serving.Written))
         {
+            // Every item of such a build has a record, so a hit without one is in passing: an item being deleted (its
+            // record goes once the delete is logged, its node once the shard has indexed it) or a build's batch whose
+            // records are still being written. It is not shown.
             var stored = await items.GetAsync(Dataset, serving.Version, [.. hits.Select(h => h.Id)]);
-            hits = [.. hits.Select((h, i) => h with { Item = stored[i]?.ToRecord() })];
+            hits = [.. hits.Select((h, i) => h with { Item = stored[i]?.ToRecord() }).Where(h => h.Item is not null)];
         }
 
         return new SearchResult(SearchOutcome.Ok, hits);

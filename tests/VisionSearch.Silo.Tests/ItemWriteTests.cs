@@ -100,6 +100,26 @@ public abstract class ItemWriteTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_hit_whose_record_is_gone_is_an_item_being_deleted_and_is_not_shown()
+    {
+        var writes = new Writes(Grains, "going");
+        await writes.CreateAsync(4);
+        var index = Grains.GetGrain<IDatasetIndexGrain>("going");
+        await writes.WriteAsync([Writes.Item("a", [1, 0, 0, 0], "kept"), Writes.Item("b", [0.9f, 0.1f, 0, 0], "going"), Writes.Item("c", [0, 1, 0, 0], "kept")]);
+
+        // The moment of a delete between its record's removal and its shard's indexing, held still: the record goes alone.
+        var version = (await index.GetStatusAsync()).SnapshotVersion;
+        await using (var redisClient = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            Assert.True(await redisClient.GetDatabase().HashDeleteAsync($"vs:{{going}}:items:{version}", "b"));
+        }
+
+        var hits = (await index.SearchAsync(new SearchQuery(3, Vector: [1, 0, 0, 0]))).Hits;
+        Assert.Equal(["a", "c"], hits.Select(h => h.Id));
+        Assert.All(hits, h => Assert.Equal("kept", h.Item!.Metadata!["tag"].GetString()));
+    }
+
+    [Fact]
     public async Task Concurrent_writers_beside_searchers_end_with_every_item_once()
     {
         // Writes interleave and wait to be searchable outside the dataset's write lock: an answer that waited still
