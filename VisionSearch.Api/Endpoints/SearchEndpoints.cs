@@ -129,8 +129,8 @@ public static class SearchEndpoints
     private static async Task<IResult> RunAsync(HttpContext http, IGrainFactory grains, SearchInstruments instruments, ApiOptions options, SearchInput input)
     {
         var started = Stopwatch.GetTimestamp();
-        var errors = input.Validate(options);
-        if (!errors.IsEmpty)
+        var (query, errors) = input.Read(options);
+        if (query is null)
         {
             return errors.ToProblem();
         }
@@ -141,7 +141,6 @@ public static class SearchEndpoints
             return missing;
         }
 
-        var query = input.ToQuery();
         var result = await grains.GetGrain<IDatasetIndexGrain>(dataset!).SearchAsync(query).WaitAsync(http.RequestAborted);
         instruments.Record(dataset!, query.Kind, result.Outcome, Stopwatch.GetElapsedTime(started));
         return result.Outcome switch
@@ -194,13 +193,11 @@ public static class SearchEndpoints
         /// <summary>The filter as a query string or form field gives it: JSON text.</summary>
         public string? FilterText { get; init; }
 
-        /// <summary>The filter as <see cref="Validate"/> read it.</summary>
-        private SearchFilter? _filter;
-
-        public FieldErrors Validate(ApiOptions options)
+        /// <summary>The query, when every field is valid; else the errors, each naming its field.</summary>
+        public (SearchQuery? Query, FieldErrors Errors) Read(ApiOptions options)
         {
             var errors = new FieldErrors();
-            _filter = Filter is { ValueKind: not JsonValueKind.Null } body ? FilterReader.Read(body, "filter", errors)
+            var filter = Filter is { ValueKind: not JsonValueKind.Null } body ? FilterReader.Read(body, "filter", errors)
                 : FilterText is { } text ? FilterReader.Read(text, "filter", errors)
                 : null;
             if (Dataset is not null && !DatasetNames.IsValid(Dataset))
@@ -262,10 +259,10 @@ public static class SearchEndpoints
                 errors.Add("score_threshold", "Must be a finite number.");
             }
 
-            return errors;
+            return errors.IsEmpty
+                ? (new SearchQuery(K ?? 10, Ef ?? 0, ScoreThreshold, Vector, Text, Image, ItemId, Offset: Offset ?? 0, Filter: filter), errors)
+                : (null, errors);
         }
-
-        public SearchQuery ToQuery() => new(K ?? 10, Ef ?? 0, ScoreThreshold, Vector, Text, Image, ItemId, Offset: Offset ?? 0, Filter: _filter);
 
         /// <summary>The multipart form's fields; a number that does not parse is 422 naming it.</summary>
         public static async Task<(SearchInput? Input, IResult? Problem)> FromFormAsync(HttpRequest request, ApiOptions options)
