@@ -1,7 +1,7 @@
 using VisionSearch.Contracts;
-using VisionSearch.Hnsw.Payloads;
 using VisionSearch.Embeddings;
 using VisionSearch.Hnsw;
+using VisionSearch.Hnsw.Payloads;
 using VisionSearch.ServiceDefaults;
 using VisionSearch.Silo.Filtering;
 using VisionSearch.Silo.Ingestion;

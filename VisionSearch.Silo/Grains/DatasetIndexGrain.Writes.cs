@@ -21,6 +21,9 @@ public sealed partial class DatasetIndexGrain
     /// <summary>Texts and images embedded per worker call of a write.</summary>
     private const int WriteEmbedBatch = 64;
 
+    /// <summary>Ids a delete by filter deletes per call of <see cref="DeleteItemsAsync"/>: one journal append and one logged batch per shard, about the size of a write.</summary>
+    private const int DeletesPerCall = 1024;
+
     private readonly SemaphoreSlim _writes = new(1, 1);
 
     public async Task<BuildResult> CreateAsync(BuildSpec spec, int? dimension)
@@ -224,7 +227,7 @@ public sealed partial class DatasetIndexGrain
 
         var matching = await Task.WhenAll(Enumerable.Range(0, serving.Shards).Select(shard => Shard(serving.Version, shard).MatchAsync(filter)));
         var results = new List<ItemResult>();
-        foreach (var chunk in matching.SelectMany(ids => ids).Chunk(WriteEmbedBatch * 16))
+        foreach (var chunk in matching.SelectMany(ids => ids).Chunk(DeletesPerCall))
         {
             var deleted = await DeleteItemsAsync(chunk, searchable);
             if (deleted.Outcome != WriteOutcome.Ok)
