@@ -137,10 +137,14 @@ internal static class BenchCommand
         return command;
     }
 
+    /// <summary>Where the benches that go through HTTP find the API: <c>--api</c> and <c>--api-key</c>.</summary>
+    private static (Option<Uri> Api, Option<string?> Key) ApiOptions() => (
+        new Option<Uri>("--api") { DefaultValueFactory = _ => new Uri("http://127.0.0.1:5080"), Description = "The running API (the AppHost's by default)." },
+        new Option<string?>("--api-key") { Description = "A read-write key, when the API has keys." });
+
     private static Command Writes()
     {
-        var api = new Option<Uri>("--api") { DefaultValueFactory = _ => new Uri("http://127.0.0.1:5080"), Description = "The running API (the AppHost's by default)." };
-        var apiKey = new Option<string?>("--api-key") { Description = "A read-write key, when the API has keys." };
+        var (api, apiKey) = ApiOptions();
         var basePath = new Option<FileInfo>("--base") { Required = true, Description = "Vectors to write (.fvecs); row i is item i." };
         var queryPath = new Option<FileInfo>("--query") { Required = true, Description = "Query vectors (.fvecs)." };
         var truthPath = new Option<FileInfo>("--gt") { Required = true, Description = "Exact neighbours per query among all of --base (.ivecs), best first." };
@@ -170,8 +174,7 @@ internal static class BenchCommand
 
     private static Command Filters()
     {
-        var api = new Option<Uri>("--api") { DefaultValueFactory = _ => new Uri("http://127.0.0.1:5080"), Description = "The running API (the AppHost's by default)." };
-        var apiKey = new Option<string?>("--api-key") { Description = "A read-write key, when the API has keys." };
+        var (api, apiKey) = ApiOptions();
         var basePath = new Option<FileInfo>("--base") { Required = true, Description = "Vectors to write (.fvecs); row i is item i." };
         var queryPath = new Option<FileInfo>("--query") { Required = true, Description = "Query vectors (.fvecs)." };
         var callers = new Option<int>("--callers") { DefaultValueFactory = _ => 32, Description = "Searches at once." };
