@@ -13,11 +13,11 @@ namespace VisionSearch.Silo.Tests;
 public abstract class FilterTests(RedisServerFixture redis) : IAsyncLifetime
 {
     private const int Dimension = 48;
-    private readonly List<SiloHost> _silos = [];
+    private static readonly Dictionary<string, string?> Settings = new() { ["Snapshots:EveryItems"] = "2000" };
     private string _clusterId = "";
-    private ClusterClient _client = null!;
+    private TwoSilos _cluster = null!;
 
-    private IGrainFactory Grains => _client.Grains;
+    private IGrainFactory Grains => _cluster.Grains;
 
     public async ValueTask InitializeAsync()
     {
@@ -158,29 +158,9 @@ public abstract class FilterTests(RedisServerFixture redis) : IAsyncLifetime
         return rows;
     }
 
-    private async Task StartClusterAsync()
-    {
-        var settings = new Dictionary<string, string?> { ["Snapshots:EveryItems"] = "2000" };
-        for (var i = 0; i < 2; i++)
-        {
-            var silo = new SiloHost(redis.ConnectionString, _clusterId, settings);
-            await silo.StartAsync();
-            _silos.Add(silo);
-        }
+    private async Task StartClusterAsync() => _cluster = await TwoSilos.StartAsync(redis.ConnectionString, _clusterId, Settings);
 
-        _client = await ClusterClient.StartAsync(redis.ConnectionString, _clusterId);
-    }
-
-    private async Task StopClusterAsync()
-    {
-        await _client.DisposeAsync();
-        foreach (var silo in _silos)
-        {
-            await silo.DisposeAsync();
-        }
-
-        _silos.Clear();
-    }
+    private ValueTask StopClusterAsync() => _cluster.DisposeAsync();
 
     /// <summary>The exact top-k by cosine of the items that pass <paramref name="matches"/>.</summary>
     private static string[] Exact(float[][] rows, float[] query, Func<int, bool> matches, int k) =>

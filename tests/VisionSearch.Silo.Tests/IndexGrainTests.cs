@@ -12,38 +12,25 @@ namespace VisionSearch.Silo.Tests;
 /// </summary>
 public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
 {
-    private readonly List<SiloHost> _silos = [];
-    private ClusterClient _client = null!;
+    private TwoSilos _cluster = null!;
     private ConnectionMultiplexer _redis = null!;
 
     protected TempDirectory Data { get; } = new();
 
-    private IGrainFactory Grains => _client.Grains;
+    private IGrainFactory Grains => _cluster.Grains;
 
     public async ValueTask InitializeAsync()
     {
         await redis.InitializeAsync();
         var clusterId = $"test-{Guid.NewGuid():N}";
-        var settings = new Dictionary<string, string?> { ["Ingestion:VectorBatchSize"] = "1000" };
-        for (var i = 0; i < 2; i++)
-        {
-            var silo = new SiloHost(redis.ConnectionString, clusterId, settings);
-            await silo.StartAsync();
-            _silos.Add(silo);
-        }
-
-        _client = await ClusterClient.StartAsync(redis.ConnectionString, clusterId);
+        _cluster = await TwoSilos.StartAsync(redis.ConnectionString, clusterId, new Dictionary<string, string?> { ["Ingestion:VectorBatchSize"] = "1000" });
         _redis = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
     }
 
     public async ValueTask DisposeAsync()
     {
         await _redis.DisposeAsync();
-        await _client.DisposeAsync();
-        foreach (var silo in _silos)
-        {
-            await silo.DisposeAsync();
-        }
+        await _cluster.DisposeAsync();
 
         await redis.DisposeAsync();
         Data.Dispose();

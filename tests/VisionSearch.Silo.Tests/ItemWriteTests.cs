@@ -10,36 +10,22 @@ namespace VisionSearch.Silo.Tests;
 public abstract class ItemWriteTests(RedisServerFixture redis) : IAsyncLifetime
 {
     private const int Dimension = 16;
-    private readonly List<SiloHost> _silos = [];
-    private ClusterClient _client = null!;
+    private TwoSilos _cluster = null!;
 
     protected TempDirectory Data { get; } = new();
 
-    private IGrainFactory Grains => _client.Grains;
+    private IGrainFactory Grains => _cluster.Grains;
 
     public async ValueTask InitializeAsync()
     {
         await redis.InitializeAsync();
-        var clusterId = $"test-{Guid.NewGuid():N}";
         var settings = new Dictionary<string, string?> { ["Ingestion:VectorBatchSize"] = "100", ["Snapshots:EveryItems"] = "400" };
-        for (var i = 0; i < 2; i++)
-        {
-            var silo = new SiloHost(redis.ConnectionString, clusterId, settings);
-            await silo.StartAsync();
-            _silos.Add(silo);
-        }
-
-        _client = await ClusterClient.StartAsync(redis.ConnectionString, clusterId);
+        _cluster = await TwoSilos.StartAsync(redis.ConnectionString, $"test-{Guid.NewGuid():N}", settings);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _client.DisposeAsync();
-        foreach (var silo in _silos)
-        {
-            await silo.DisposeAsync();
-        }
-
+        await _cluster.DisposeAsync();
         await redis.DisposeAsync();
         Data.Dispose();
         GC.SuppressFinalize(this);
