@@ -396,7 +396,7 @@ public sealed partial class DatasetIndexGrain
     private async Task<(int Replayed, int Deleted)> ReplayAsync(ServingRecord target, List<JournalEntry> entries, List<SkippedItem> skips)
     {
         var kept = entries.Where(e => !e.Deleted).ToList();
-        var vectors = kept.Select(e => e.Model == target.Model || e.Kind == ItemKinds.Vector ? e.VectorValues : null).ToArray();
+        var vectors = kept.Select(e => e.Model == target.Model || e.Kind == ItemKinds.Vector ? e.Floats() : null).ToArray();
         var again = Enumerable.Range(0, kept.Count).Where(i => vectors[i] is null && target.Model != Precomputed).ToList();
         var toEmbed = new List<EmbedItem>();
         foreach (var i in again)

@@ -72,7 +72,8 @@ public sealed class WriteJournal(IConnectionMultiplexer redis, IOptions<Snapshot
 internal sealed record JournalEntry(
     string Id, bool Deleted, string? Kind = null, string? Text = null, Dictionary<string, JsonElement>? Metadata = null, byte[]? Vector = null, string? Model = null)
 {
-    public float[]? VectorValues => Vector is null ? null : MemoryMarshal.Cast<byte, float>(Vector).ToArray();
+    /// <summary>The vector as floats. A method, not a property: the serializer would store a property beside <see cref="Vector"/>.</summary>
+    public float[]? Floats() => Vector is null ? null : MemoryMarshal.Cast<byte, float>(Vector).ToArray();
 
     public static byte[] Bytes(float[] vector) => MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
 }

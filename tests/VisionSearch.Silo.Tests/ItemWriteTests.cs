@@ -106,6 +106,20 @@ public abstract class ItemWriteTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_journal_holds_each_written_vector_once_as_float32_bytes()
+    {
+        var writes = new Writes(Grains, "journal");
+        await writes.CreateAsync(4);
+        float[] vector = [0.5f, -0.25f, 1e-7f, 3];
+        await writes.WriteAsync([Writes.Item("a", vector, "kept")]);
+
+        await using var redisClient = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        using var stored = System.Text.Json.JsonDocument.Parse((string)(await redisClient.GetDatabase().HashGetAsync("vs:{journal}:writes", "a"))!);
+        Assert.Equal(["id", "deleted", "kind", "metadata", "vector", "model"], stored.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(vector, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(stored.RootElement.GetProperty("vector").GetBytesFromBase64()).ToArray());
+    }
+
+    [Fact]
     public async Task Concurrent_writers_beside_searchers_end_with_every_item_once()
     {
         // Writes interleave and wait to be searchable outside the dataset's write lock: an answer that waited still
