@@ -43,7 +43,8 @@ internal static class ClusterBench
             row["library_qps_8"] = await QpsAsync(queries, 8, q => Sync(index.Search(q, k, ef)));
 
             await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
-            var store = new SnapshotStore(mux, Options.Create(new SnapshotOptions()), NullLogger<SnapshotStore>.Instance);
+            var store = new SnapshotStore(
+                mux, Options.Create(new SnapshotOptions()), new RedisOutageRetry(Options.Create(new RedisOutageOptions()), NullLogger<RedisOutageRetry>.Instance, TimeProvider.System), NullLogger<SnapshotStore>.Instance);
             started = Stopwatch.GetTimestamp();
             var manifest = await store.WriteAsync("bench", "{}", index.WriteTo);
             var write = Seconds(started);

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -22,6 +23,9 @@ public static class SiloHostingExtensions
             .BindConfiguration(SnapshotOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<RedisOutageOptions>().BindConfiguration(RedisOutageOptions.SectionName);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RedisOutageRetry>();
         builder.Services.AddSingleton<SnapshotStore>();
         builder.Services.AddSingleton<ShardLog>();
         builder.Services.AddSingleton<BuildRecordStore>();

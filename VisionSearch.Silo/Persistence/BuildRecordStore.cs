@@ -1,13 +1,11 @@
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using VisionSearch.Silo.Grains;
 
 namespace VisionSearch.Silo.Persistence;
 
 /// <summary>A dataset's build and serving records in Redis, each one JSON string, every call retried through an outage.</summary>
-public sealed class BuildRecordStore(IConnectionMultiplexer redis, IOptions<SnapshotOptions> options, ILogger<BuildRecordStore> logger)
+public sealed class BuildRecordStore(IConnectionMultiplexer redis, RedisOutageRetry retry)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -55,5 +53,5 @@ public sealed class BuildRecordStore(IConnectionMultiplexer redis, IOptions<Snap
     }
 
     private Task<T> RunAsync<T>(string what, Func<IDatabase, Task<T>> operation) =>
-        RedisRetry.RunAsync(() => operation(redis.GetDatabase()), options.Value.RedisOutage, logger, what);
+        retry.RunAsync(() => operation(redis.GetDatabase()), what);
 }

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using VisionSearch.Contracts;
 using VisionSearch.Silo.Grains;
@@ -13,7 +11,7 @@ namespace VisionSearch.Silo.Persistence;
 /// item id). Search results read their hits' records in one HMGET; "more like this" and the item endpoints
 /// read one. Writes are idempotent (a resumed build writes the same fields again) and wait out an outage.
 /// </summary>
-public sealed class ItemStore(IConnectionMultiplexer redis, IOptions<SnapshotOptions> options, ILogger<ItemStore> logger)
+public sealed class ItemStore(IConnectionMultiplexer redis, RedisOutageRetry retry)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -28,14 +26,12 @@ public sealed class ItemStore(IConnectionMultiplexer redis, IOptions<SnapshotOpt
         }
 
         var fields = items.Select(i => new HashEntry(i.Id, JsonSerializer.SerializeToUtf8Bytes(i, Json))).ToArray();
-        return RedisRetry.RunAsync(
+        return retry.RunAsync(
             async () =>
             {
                 await redis.GetDatabase().HashSetAsync(RedisKeys.Items(dataset, version), fields);
                 return true;
             },
-            options.Value.RedisOutage,
-            logger,
             "item records");
     }
 
@@ -46,28 +42,25 @@ public sealed class ItemStore(IConnectionMultiplexer redis, IOptions<SnapshotOpt
     }
 
     /// <summary>Deletes the records of items deleted through the API.</summary>
-    internal Task RemoveAsync(string dataset, long version, IReadOnlyList<string> ids) => ids.Count == 0 ? Task.CompletedTask : RedisRetry.RunAsync(
-        () => redis.GetDatabase().HashDeleteAsync(RedisKeys.Items(dataset, version), [.. ids.Select(id => (RedisValue)id)]),
-        options.Value.RedisOutage,
-        logger,
-        "item records delete");
+    internal Task RemoveAsync(string dataset, long version, IReadOnlyList<string> ids) => ids.Count == 0 ? Task.CompletedTask : retry.RunAsync(
+        () => redis.GetDatabase().HashDeleteAsync(RedisKeys.Items(dataset, version), [.. ids.Select(id => (RedisValue)id)]), "item records delete");
 
     /// <summary>
     /// Sets where build <paramref name="version"/>'s labels for API-written items start: after its source's last label. Only the
     /// build itself calls it, once, before it takes writes.
     /// </summary>
-    internal Task StartLabelsAsync(string dataset, long version, long next) => RedisRetry.RunAsync(
-        () => redis.GetDatabase().StringSetAsync(RedisKeys.Labels(dataset, version), next), options.Value.RedisOutage, logger, "label counter");
+    internal Task StartLabelsAsync(string dataset, long version, long next) => retry.RunAsync(
+        () => redis.GetDatabase().StringSetAsync(RedisKeys.Labels(dataset, version), next), "label counter");
 
     /// <summary>
     /// Hands out <paramref name="count"/> fresh labels of build <paramref name="version"/> and returns the first. A retry after a
     /// lost reply skips some labels, which is harmless: labels only need to be unique.
     /// </summary>
-    internal async Task<long> AllocateLabelsAsync(string dataset, long version, int count) => await RedisRetry.RunAsync(
-        () => redis.GetDatabase().StringIncrementAsync(RedisKeys.Labels(dataset, version), count), options.Value.RedisOutage, logger, "label counter") - count;
+    internal async Task<long> AllocateLabelsAsync(string dataset, long version, int count) => await retry.RunAsync(
+        () => redis.GetDatabase().StringIncrementAsync(RedisKeys.Labels(dataset, version), count), "label counter") - count;
 
-    internal Task DeleteAsync(string dataset, long version) => RedisRetry.RunAsync(
-        () => redis.GetDatabase().KeyDeleteAsync([RedisKeys.Items(dataset, version), RedisKeys.Labels(dataset, version)]), options.Value.RedisOutage, logger, "item records drop");
+    internal Task DeleteAsync(string dataset, long version) => retry.RunAsync(
+        () => redis.GetDatabase().KeyDeleteAsync([RedisKeys.Items(dataset, version), RedisKeys.Labels(dataset, version)]), "item records drop");
 }
 
 /// <summary>One item's record: its label in the build (which shard holds it, and where), what it is, and where its source has it.</summary>

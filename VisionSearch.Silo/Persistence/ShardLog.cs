@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using VisionSearch.Silo.Grains;
 
@@ -10,13 +8,12 @@ namespace VisionSearch.Silo.Persistence;
 /// sequence numbers (a stream would do, but Garnet has none). Appending is a SET of a fixed key, so a retry
 /// after a lost reply is harmless; replay reads upward from the snapshot's sequence until a key is missing.
 /// </summary>
-public sealed class ShardLog(IConnectionMultiplexer redis, IOptions<SnapshotOptions> options, ILogger<ShardLog> logger)
+public sealed class ShardLog(IConnectionMultiplexer redis, RedisOutageRetry retry)
 {
     public Task AppendAsync(string owner, long sequence, ShardSpec spec, ShardBatch batch, CancellationToken cancellationToken = default)
     {
         var record = LogRecord.Encode(spec, batch);
-        return RedisRetry.RunAsync(() => redis.GetDatabase().StringSetAsync(RedisKeys.Log(owner, sequence), record),
-            options.Value.RedisOutage, logger, "log append", cancellationToken);
+        return retry.RunAsync(() => redis.GetDatabase().StringSetAsync(RedisKeys.Log(owner, sequence), record), "log append", cancellationToken);
     }
 
     /// <summary>The records after <paramref name="after"/>, in order, with their sequence numbers.</summary>
@@ -25,7 +22,7 @@ public sealed class ShardLog(IConnectionMultiplexer redis, IOptions<SnapshotOpti
         var db = redis.GetDatabase();
         for (var sequence = after + 1; ; sequence++)
         {
-            var value = await RedisRetry.RunAsync(() => db.StringGetAsync(RedisKeys.Log(owner, sequence)), options.Value.RedisOutage, logger, "log replay");
+            var value = await retry.RunAsync(() => db.StringGetAsync(RedisKeys.Log(owner, sequence)), "log replay");
             if (value.IsNull)
             {
                 yield break;
@@ -48,7 +45,7 @@ public sealed class ShardLog(IConnectionMultiplexer redis, IOptions<SnapshotOpti
                 keys[i] = RedisKeys.Log(owner, from + i);
             }
 
-            await RedisRetry.RunAsync(() => db.KeyDeleteAsync(keys), options.Value.RedisOutage, logger, "log trim");
+            await retry.RunAsync(() => db.KeyDeleteAsync(keys), "log trim");
         }
     }
 }

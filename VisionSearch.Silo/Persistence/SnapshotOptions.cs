@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace VisionSearch.Silo.Persistence;
 
-/// <summary>How snapshots are cut into Redis values, how often they are taken, and how long Redis may be away. Section <c>Snapshots</c>.</summary>
+/// <summary>How snapshots are cut into Redis values and how often they are taken. Section <c>Snapshots</c>.</summary>
 public sealed class SnapshotOptions
 {
     public const string SectionName = "Snapshots";
@@ -30,7 +30,4 @@ public sealed class SnapshotOptions
 
     /// <summary>...or when this much time has passed since the last snapshot, whichever comes first.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>How long a Redis outage (a restart, a failover) is waited out before a build fails.</summary>
-    public TimeSpan RedisOutage { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -12,22 +12,22 @@ namespace VisionSearch.Silo.Persistence;
 /// old one under a fresh version, published by replacing the manifest (one atomic SET), and only then are
 /// older versions' chunks deleted, by their keys (no SCAN: its cost grows with every key in Redis): a crash at any
 /// point leaves the last published snapshot intact, and what it left undeleted the manifest names. Manifest
-/// reads, writes and drops wait out a Redis outage (<see cref="SnapshotOptions.RedisOutage"/>); a write
+/// reads, writes and drops wait out a Redis outage (<see cref="RedisOutageRetry"/>); a write
 /// interrupted by one starts over under a new version.
 /// </summary>
-public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions<SnapshotOptions> options, ILogger<SnapshotStore> logger)
+public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions<SnapshotOptions> options, RedisOutageRetry retry, ILogger<SnapshotStore> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>The manifest of the owner's published snapshot, or null when it has none.</summary>
-    public Task<SnapshotManifest?> GetManifestAsync(string owner) => RetryAsync(() => ReadManifestAsync(redis.GetDatabase(), owner), "manifest read");
+    public Task<SnapshotManifest?> GetManifestAsync(string owner) => retry.RunAsync(() => ReadManifestAsync(redis.GetDatabase(), owner), "manifest read");
 
     /// <summary>
     /// Writes a new snapshot with <paramref name="write"/> (called on a pool thread with a stream that blocks
     /// while Redis catches up) and publishes it.
     /// </summary>
     public Task<SnapshotManifest> WriteAsync(string owner, string metadata, Action<Stream> write, CancellationToken cancellationToken = default) =>
-        RetryAsync(() => WriteOnceAsync(owner, metadata, write, cancellationToken), "snapshot write", cancellationToken);
+        retry.RunAsync(() => WriteOnceAsync(owner, metadata, write, cancellationToken), "snapshot write", cancellationToken);
 
     private async Task<SnapshotManifest> WriteOnceAsync(string owner, string metadata, Action<Stream> write, CancellationToken cancellationToken)
     {
@@ -81,7 +81,7 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
     }
 
     /// <summary>Deletes every key of <paramref name="owner"/>: snapshots, manifest and log (a replaced build's shard).</summary>
-    public Task<int> DropAsync(string owner) => RetryAsync(() => DeleteMatchingAsync(RedisKeys.AllOf(owner)), "drop");
+    public Task<int> DropAsync(string owner) => retry.RunAsync(() => DeleteMatchingAsync(RedisKeys.AllOf(owner)), "drop");
 
     /// <summary>
     /// Deletes the chunks of versions <paramref name="from"/> up to (not including) <paramref name="to"/>, by key. A
@@ -149,9 +149,6 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
 
         return stale.Count;
     }
-
-    private Task<T> RetryAsync<T>(Func<Task<T>> operation, string what, CancellationToken cancellationToken = default) =>
-        RedisRetry.RunAsync(operation, options.Value.RedisOutage, logger, what, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Snapshot {Version} of {Owner} published: {Bytes} bytes in {Chunks} chunks, {Seconds:F2} s; {Swept} stale chunks deleted")]

@@ -2,8 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace VisionSearch.Silo.Persistence;
@@ -14,7 +12,7 @@ namespace VisionSearch.Silo.Persistence;
 /// API-written items are part of the dataset and a rebuild neither loses them nor brings deleted items back.
 /// Both hashes are plain HSET/HSCAN, which Redis and Garnet serve alike.
 /// </summary>
-public sealed class WriteJournal(IConnectionMultiplexer redis, IOptions<SnapshotOptions> options, ILogger<WriteJournal> logger)
+public sealed class WriteJournal(IConnectionMultiplexer redis, RedisOutageRetry retry)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -22,7 +20,7 @@ public sealed class WriteJournal(IConnectionMultiplexer redis, IOptions<Snapshot
     };
 
     /// <summary>Records writes (with the images of image items) in one transaction: all of them or none.</summary>
-    internal Task RecordAsync(string dataset, IReadOnlyList<JournalEntry> entries, IReadOnlyDictionary<string, byte[]> images) => RedisRetry.RunAsync(
+    internal Task RecordAsync(string dataset, IReadOnlyList<JournalEntry> entries, IReadOnlyDictionary<string, byte[]> images) => retry.RunAsync(
         () =>
         {
             var transaction = redis.GetDatabase().CreateTransaction();
@@ -39,10 +37,7 @@ public sealed class WriteJournal(IConnectionMultiplexer redis, IOptions<Snapshot
             }
 
             return transaction.ExecuteAsync();
-        },
-        options.Value.RedisOutage,
-        logger,
-        "write journal");
+        }, "write journal");
 
     /// <summary>Every item's latest write, in no particular order (each id once).</summary>
     internal async IAsyncEnumerable<JournalEntry> ReadAsync(string dataset, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -57,8 +52,8 @@ public sealed class WriteJournal(IConnectionMultiplexer redis, IOptions<Snapshot
     internal async Task<byte[]?> GetImageAsync(string dataset, string id) => await redis.GetDatabase().HashGetAsync(RedisKeys.WrittenImages(dataset), id);
 
     /// <summary>Deletes the journal (the dataset is deleted).</summary>
-    internal Task DeleteAsync(string dataset) => RedisRetry.RunAsync(
-        () => redis.GetDatabase().KeyDeleteAsync([RedisKeys.Writes(dataset), RedisKeys.WrittenImages(dataset)]), options.Value.RedisOutage, logger, "write journal drop");
+    internal Task DeleteAsync(string dataset) => retry.RunAsync(
+        () => redis.GetDatabase().KeyDeleteAsync([RedisKeys.Writes(dataset), RedisKeys.WrittenImages(dataset)]), "write journal drop");
 }
 
 /// <summary>An item's latest write through the API: a delete, or the item with the vector it was indexed with.</summary>

@@ -22,7 +22,8 @@ public abstract class SnapshotStoreTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString + ",allowAdmin=true");
-        _store = new SnapshotStore(_mux, Options.Create(new SnapshotOptions { ChunkSize = 1024, WritesInFlight = 3 }), NullLogger<SnapshotStore>.Instance);
+        _store = new SnapshotStore(_mux, Options.Create(new SnapshotOptions { ChunkSize = 1024, WritesInFlight = 3 }),
+            new RedisOutageRetry(Options.Create(new RedisOutageOptions()), NullLogger<RedisOutageRetry>.Instance, TimeProvider.System), NullLogger<SnapshotStore>.Instance);
     }
 
     public async ValueTask DisposeAsync()
