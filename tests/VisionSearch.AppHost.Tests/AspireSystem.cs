@@ -14,7 +14,7 @@ namespace VisionSearch.AppHost.Tests;
 public class AspireSystem : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
-    private readonly Dictionary<string, string?> _savedEnvironment = [];
+    private readonly EnvironmentScope _environment = new();
     private DistributedApplication? _app;
     private Task? _watching;
     private readonly CancellationTokenSource _stop = new();
@@ -37,12 +37,12 @@ public class AspireSystem : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         // Passed through from the AppHost's environment to every service: HTTP for this collector, and sent often.
-        SetEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
-        SetEnvironment("OTEL_BSP_SCHEDULE_DELAY", "200");
-        SetEnvironment("OTEL_METRIC_EXPORT_INTERVAL", "500");
+        _environment.Set("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+        _environment.Set("OTEL_BSP_SCHEDULE_DELAY", "200");
+        _environment.Set("OTEL_METRIC_EXPORT_INTERVAL", "500");
         foreach (var (key, value) in ServiceSettings)
         {
-            SetEnvironment(key, value);
+            _environment.Set(key, value);
         }
 
         using var timeout = new CancellationTokenSource(StartTimeout);
@@ -89,10 +89,7 @@ public class AspireSystem : IAsyncLifetime
         await DisposeAppAsync();
         Collector.Dispose();
         Folder.Dispose();
-        foreach (var (key, value) in _savedEnvironment)
-        {
-            Environment.SetEnvironmentVariable(key, value);
-        }
+        _environment.Dispose();
     }
 
     private async Task DisposeAppAsync()
@@ -121,11 +118,5 @@ public class AspireSystem : IAsyncLifetime
                 Processes[update.ResourceId] = id;
             }
         }
-    }
-
-    private void SetEnvironment(string key, string value)
-    {
-        _savedEnvironment.TryAdd(key, Environment.GetEnvironmentVariable(key));
-        Environment.SetEnvironmentVariable(key, value);
     }
 }

@@ -125,8 +125,7 @@ public sealed class DeployTests : IAsyncLifetime
     [Fact]
     public async Task The_command_line_deploys_reports_status_and_deletes_with_credentials_from_the_environment()
     {
-        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", S3rverProcess.AccessKey);
-        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", S3rverProcess.SecretKey);
+        using var environment = new EnvironmentScope().Set("AWS_ACCESS_KEY_ID", S3rverProcess.AccessKey).Set("AWS_SECRET_ACCESS_KEY", S3rverProcess.SecretKey);
         string[] common = ["--region", Region, "--endpoint", "vs-cli", "--sagemaker-url", _sageMaker.ServiceUrl.ToString(), "--s3-url", _s3.Url.ToString()];
 
         Assert.Equal(1, await RunAsync(["status", .. common]));

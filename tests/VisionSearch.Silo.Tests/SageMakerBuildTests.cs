@@ -14,6 +14,7 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
 {
     private readonly RedisServerFixture _redis = new();
     private readonly TempDirectory _data = new();
+    private readonly EnvironmentScope _environment = new();
     private readonly ClipEmbedder _model = ClipEmbedder.Open(new ClipModelFolder(TestFiles.Fixture("clip-tiny")), new ClipOptions());
     private SageMakerStandIn _sageMaker = null!;
     private SiloHost _silo = null!;
@@ -22,9 +23,7 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         // The silo takes credentials from the default chain, as in production; its first link is the environment.
-        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", SageMakerStandIn.AccessKey);
-        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", SageMakerStandIn.SecretKey);
-        Environment.SetEnvironmentVariable("AWS_SESSION_TOKEN", SageMakerStandIn.SessionToken);
+        _environment.Set("AWS_ACCESS_KEY_ID", SageMakerStandIn.AccessKey).Set("AWS_SECRET_ACCESS_KEY", SageMakerStandIn.SecretKey).Set("AWS_SESSION_TOKEN", SageMakerStandIn.SessionToken);
         await _redis.InitializeAsync();
         _sageMaker = await SageMakerStandIn.StartAsync(_model);
         var clusterId = $"test-{Guid.NewGuid():N}";
@@ -48,6 +47,7 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
         await _redis.DisposeAsync();
         _model.Dispose();
         _data.Dispose();
+        _environment.Dispose();
     }
 
     [Fact]
