@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using VisionSearch.HuggingFace;
 
 // The Hub names commits and small files by git object ids, which are SHA-1: the stand-in mimics them.
 #pragma warning disable CA5350
@@ -58,6 +60,12 @@ public sealed class HubStandIn : IAsyncDisposable
         await app.StartAsync();
         return hub;
     }
+
+    /// <summary>A Hub client of this stand-in with its own cache folder; its back-off is 10 ms, so retries cost the tests little.</summary>
+    public HubClient Client(string cacheDirectory, string? token = null, bool offline = false) => new(
+        new HttpClient(HubClient.CreateHandler()),
+        new HubOptions { Endpoint = Endpoint, CacheDirectory = cacheDirectory, Token = token, Offline = offline, RetryBaseDelay = TimeSpan.FromMilliseconds(10) },
+        NullLogger<HubClient>.Instance);
 
     /// <summary>Replaces (or adds) a file: its ETag and the repository's commit change.</summary>
     public void Replace(string path, byte[] content)

@@ -1,20 +1,23 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using VisionSearch.Embeddings.Clip;
 using VisionSearch.HuggingFace;
 using VisionSearch.Testing;
 
-namespace VisionSearch.Embeddings.Tests;
+namespace VisionSearch.HuggingFace.Tests;
 
+/// <summary>
+/// The Hub client against a stand-in speaking the Hub's HTTP protocol: the cache layout of huggingface_hub, ETags and
+/// commits, resumed downloads, tokens kept from the CDN, back-off on 429 and 5xx, and offline use.
+/// </summary>
 public sealed class HubClientTests : IAsyncLifetime
 {
     private const string RepoId = "Xenova/clip-vit-base-patch32";
     private static readonly HubRepository Repo = new(RepoId);
+    private static readonly string Model = TestFiles.Fixture("clip-tiny");
     private static readonly string[] Files = ["tokenizer.json", "preprocessor_config.json", "onnx/text_model.onnx", "onnx/vision_model.onnx"];
 
     private readonly TempDirectory _cache = new();
     private HubStandIn _hub = null!;
 
-    public async ValueTask InitializeAsync() => _hub = await HubStandIn.StartAsync(RepoId, ClipGoldens.Folder);
+    public async ValueTask InitializeAsync() => _hub = await HubStandIn.StartAsync(RepoId, Model);
 
     public async ValueTask DisposeAsync()
     {
@@ -33,7 +36,7 @@ public sealed class HubClientTests : IAsyncLifetime
         Assert.Equal(_hub.Commit, File.ReadAllText(Path.Combine(root, "refs", "main")));
         foreach (var file in Files)
         {
-            Assert.Equal(File.ReadAllBytes(Path.Combine(ClipGoldens.Folder, file)), File.ReadAllBytes(Path.Combine(snapshot, file)));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(Model, file)), File.ReadAllBytes(Path.Combine(snapshot, file)));
         }
 
         Assert.Equal(4, Directory.GetFiles(Path.Combine(root, "blobs")).Length);
@@ -67,7 +70,7 @@ public sealed class HubClientTests : IAsyncLifetime
 
         var snapshot = await Client().DownloadAsync(Repo, "main", ["onnx/vision_model.onnx"]);
 
-        Assert.Equal(File.ReadAllBytes(Path.Combine(ClipGoldens.Folder, "onnx/vision_model.onnx")), File.ReadAllBytes(Path.Combine(snapshot, "onnx/vision_model.onnx")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Model, "onnx/vision_model.onnx")), File.ReadAllBytes(Path.Combine(snapshot, "onnx/vision_model.onnx")));
         // The second GET asks only for the rest: whatever reached the disk before the cut (at most 100,000 bytes).
         var gets = _hub.Requests.Where(r => r.StartsWith("GET /cdn/", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, gets.Count);
@@ -134,26 +137,10 @@ public sealed class HubClientTests : IAsyncLifetime
 
         await _hub.DisposeAsync();
         Assert.Equal(online, await Client().DownloadAsync(Repo, "main", Files)); // unreachable: falls back to the cache
-        _hub = await HubStandIn.StartAsync(RepoId, ClipGoldens.Folder);
+        _hub = await HubStandIn.StartAsync(RepoId, Model);
     }
 
-    [Fact]
-    public async Task A_located_model_embeds_like_the_local_folder()
-    {
-        var folder = await ClipModelFolder.LocateAsync(new ClipOptions { Model = RepoId }, Client());
-        using var embedder = ClipEmbedder.Open(folder, new ClipOptions());
-
-        var golden = ClipGoldens.Text("cat_photo");
-        var vector = (await embedder.EmbedTextsAsync(["a photo of a cat"]))[0];
-        Assert.Equal(ClipGoldens.Floats(golden.GetProperty("text_embeds_normalized")), vector, (a, b) => Math.Abs(a - b) < 2e-6);
-
-        var local = await ClipModelFolder.LocateAsync(new ClipOptions { Model = ClipGoldens.Folder }, Client());
-        Assert.Equal(Path.GetFullPath(ClipGoldens.Folder), local.Path);
-        await Assert.ThrowsAsync<HubException>(() => ClipModelFolder.LocateAsync(new ClipOptions { Model = "./no/such/folder" }, Client()));
-    }
-
-    private HubClient Client(string? token = null, bool offline = false) =>
-        new(new HttpClient(HubClient.CreateHandler()), new HubOptions { Endpoint = _hub.Endpoint, CacheDirectory = _cache.Path, Token = token, Offline = offline, RetryBaseDelay = TimeSpan.FromMilliseconds(10) }, NullLogger<HubClient>.Instance);
+    private HubClient Client(string? token = null, bool offline = false) => _hub.Client(_cache.Path, token, offline);
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and race the assertions).</summary>
     private sealed class SynchronousProgress(Action<HubDownloadProgress> report) : IProgress<HubDownloadProgress>

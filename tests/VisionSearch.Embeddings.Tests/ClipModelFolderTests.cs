@@ -1,0 +1,37 @@
+using VisionSearch.Embeddings.Clip;
+using VisionSearch.HuggingFace;
+using VisionSearch.Testing;
+
+namespace VisionSearch.Embeddings.Tests;
+
+/// <summary>Where the CLIP embedder finds its model: a Hub repository downloaded into the cache, or a local folder.</summary>
+public sealed class ClipModelFolderTests : IAsyncLifetime
+{
+    private const string RepoId = "Xenova/clip-vit-base-patch32";
+
+    private readonly TempDirectory _cache = new();
+    private HubStandIn _hub = null!;
+
+    public async ValueTask InitializeAsync() => _hub = await HubStandIn.StartAsync(RepoId, ClipGoldens.Folder);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _hub.DisposeAsync();
+        _cache.Dispose();
+    }
+
+    [Fact]
+    public async Task A_located_model_embeds_like_the_local_folder()
+    {
+        var folder = await ClipModelFolder.LocateAsync(new ClipOptions { Model = RepoId }, _hub.Client(_cache.Path));
+        using var embedder = ClipEmbedder.Open(folder, new ClipOptions());
+
+        var golden = ClipGoldens.Text("cat_photo");
+        var vector = (await embedder.EmbedTextsAsync(["a photo of a cat"]))[0];
+        Assert.Equal(ClipGoldens.Floats(golden.GetProperty("text_embeds_normalized")), vector, (a, b) => Math.Abs(a - b) < 2e-6);
+
+        var local = await ClipModelFolder.LocateAsync(new ClipOptions { Model = ClipGoldens.Folder }, _hub.Client(_cache.Path));
+        Assert.Equal(Path.GetFullPath(ClipGoldens.Folder), local.Path);
+        await Assert.ThrowsAsync<HubException>(() => ClipModelFolder.LocateAsync(new ClipOptions { Model = "./no/such/folder" }, _hub.Client(_cache.Path)));
+    }
+}
