@@ -54,10 +54,10 @@ public sealed class HubStandIn : IAsyncDisposable
 
     public static async Task<HubStandIn> StartAsync(string repo, string folder)
     {
-        var app = LoopbackServer.CreateBuilder(out var url).Build();
-        var hub = new HubStandIn(app, repo, folder) { Endpoint = url };
+        var app = LoopbackServer.CreateBuilder().Build();
+        var hub = new HubStandIn(app, repo, folder);
         app.MapMethods("/{**path}", ["GET", "HEAD"], hub.HandleAsync);
-        await app.StartAsync();
+        hub.Endpoint = await LoopbackServer.StartAsync(app);
         return hub;
     }
 

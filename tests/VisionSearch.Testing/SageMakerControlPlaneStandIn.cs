@@ -47,10 +47,10 @@ public sealed class SageMakerControlPlaneStandIn : IAsyncDisposable
 
     public static async Task<SageMakerControlPlaneStandIn> StartAsync(string accessKey, string secretKey, string region)
     {
-        var app = LoopbackServer.CreateBuilder(out var url).Build();
-        var standIn = new SageMakerControlPlaneStandIn(app, accessKey, secretKey, region) { ServiceUrl = url };
+        var app = LoopbackServer.CreateBuilder().Build();
+        var standIn = new SageMakerControlPlaneStandIn(app, accessKey, secretKey, region);
         app.MapPost("/", standIn.HandleAsync);
-        await app.StartAsync();
+        standIn.ServiceUrl = await LoopbackServer.StartAsync(app);
         return standIn;
     }
 

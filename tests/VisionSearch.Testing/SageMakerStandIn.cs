@@ -53,12 +53,12 @@ public sealed class SageMakerStandIn : IAsyncDisposable
 
     public static async Task<SageMakerStandIn> StartAsync(ClipEmbedder model, string endpoint = "visionsearch-clip")
     {
-        var builder = LoopbackServer.CreateBuilder(out var url);
+        var builder = LoopbackServer.CreateBuilder();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 2L * PayloadLimit);
         var app = builder.Build();
-        var standIn = new SageMakerStandIn(app, model, endpoint) { ServiceUrl = url };
+        var standIn = new SageMakerStandIn(app, model, endpoint);
         app.MapPost("/endpoints/{name}/invocations", standIn.InvokeAsync);
-        await app.StartAsync();
+        standIn.ServiceUrl = await LoopbackServer.StartAsync(app);
         return standIn;
     }
 
