@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using VisionSearch.Embeddings;
 using VisionSearch.Embeddings.Clip;
 
@@ -25,9 +26,11 @@ internal static class EmbeddingBench
         var imageItems = Enumerable.Range(0, items).Select(i => images[i % images.Count]).ToList();
 
         using var runTime = new RunTimeListener();
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider(); // the prepare time is read from the embedder's meter
+        var instruments = new EmbeddingInstruments(meters.GetRequiredService<IMeterFactory>());
         foreach (var batch in batches)
         {
-            using var embedder = ClipEmbedder.Open(new ClipModelFolder(model), new ClipOptions { MaxBatchSize = batch });
+            using var embedder = ClipEmbedder.Open(new ClipModelFolder(model), new ClipOptions { MaxBatchSize = batch }, instruments);
             Measure("text", batch, items, () => embedder.EmbedTextsAsync(texts).GetAwaiter().GetResult(), runTime, output, log);
             Measure("image", batch, items, () => embedder.EmbedImagesAsync(imageItems).GetAwaiter().GetResult(), runTime, output, log);
         }

@@ -62,6 +62,7 @@ public static class SiloHostingExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<DatasetSources>();
+        builder.Services.AddSingleton<EmbeddingInstruments>();
         builder.Services.AddSingleton<EmbedderProvider>();
         builder.Services.AddSingleton<Grains.ThumbnailCache>();
         builder.Services.AddHostedService<BuildResumer>();

@@ -19,12 +19,15 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
     /// <summary>The fewest texts handed to the pool at once (see <see cref="EmbedAsync"/>).</summary>
     private const int TextsPerChunk = 64;
 
-    private ClipEmbedder(ClipModelFolder folder, ClipOptions options)
+    private readonly EmbeddingInstruments? _instruments;
+
+    private ClipEmbedder(ClipModelFolder folder, ClipOptions options, EmbeddingInstruments? instruments)
     {
+        _instruments = instruments;
         Tokenizer = ClipTokenizer.FromFolder(folder.Path);
         ImageProcessor = ClipImageProcessor.FromFolder(folder.Path);
-        _text = new OnnxModel(folder.TextModel, options, "text_embeds");
-        _vision = new OnnxModel(folder.VisionModel, options, "image_embeds");
+        _text = new OnnxModel(folder.TextModel, options, "text_embeds", instruments);
+        _vision = new OnnxModel(folder.VisionModel, options, "image_embeds", instruments);
         _batchSize = options.MaxBatchSize;
         if (_text.Dimension != _vision.Dimension)
         {
@@ -43,12 +46,15 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
 
     int? IMultimodalEmbedder.Dimension => Dimension;
 
-    /// <summary>Loads both towers, the tokenizer and the preprocessor settings from <paramref name="folder"/>.</summary>
-    public static ClipEmbedder Open(ClipModelFolder folder, ClipOptions options)
+    /// <summary>
+    /// Loads both towers, the tokenizer and the preprocessor settings from <paramref name="folder"/>; its metrics go to
+    /// <paramref name="instruments"/> (none without).
+    /// </summary>
+    public static ClipEmbedder Open(ClipModelFolder folder, ClipOptions options, EmbeddingInstruments? instruments = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(options);
-        return new ClipEmbedder(folder, options);
+        return new ClipEmbedder(folder, options, instruments);
     }
 
     /// <summary>One unit-length vector per text, in order.</summary>
@@ -177,7 +183,7 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
                 : OrtValue.CreateTensorValueFromMemory(values, [count, length]));
         }
 
-        EmbeddingInstruments.RecordPrepare("text", Stopwatch.GetElapsedTime(start), count);
+        _instruments?.RecordPrepare("text", Stopwatch.GetElapsedTime(start), count);
         return batch;
     }
 
@@ -209,7 +215,7 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
 
         batch.Add(_vision.Inputs[0], OrtValue.CreateTensorValueFromMemory(
             OrtMemoryInfo.DefaultInstance, pixels, [count, 3, ImageProcessor.CropHeight, ImageProcessor.CropWidth]));
-        EmbeddingInstruments.RecordPrepare("image", Stopwatch.GetElapsedTime(start), count);
+        _instruments?.RecordPrepare("image", Stopwatch.GetElapsedTime(start), count);
         return batch;
     }
 

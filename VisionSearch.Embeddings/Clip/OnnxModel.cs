@@ -16,9 +16,11 @@ internal sealed class OnnxModel : IDisposable
     private readonly RunOptions _runOptions = new();
 
     private readonly string[] _outputNames;
+    private readonly EmbeddingInstruments? _instruments;
 
-    public OnnxModel(string path, ClipOptions options, string preferredOutput)
+    public OnnxModel(string path, ClipOptions options, string preferredOutput, EmbeddingInstruments? instruments)
     {
+        _instruments = instruments;
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"The ONNX model '{path}' does not exist.", path);
@@ -66,7 +68,7 @@ internal sealed class OnnxModel : IDisposable
             activity?.SetTag("visionsearch.output", Output);
             var start = Stopwatch.GetTimestamp();
             _session.Run(_runOptions, names, values, _outputNames, [output]);
-            EmbeddingInstruments.RecordRun(Output, Stopwatch.GetElapsedTime(start));
+            _instruments?.RecordRun(Output, Stopwatch.GetElapsedTime(start));
         }
         finally
         {

@@ -16,12 +16,15 @@ public sealed class SageMakerEmbedder(SageMakerRuntime runtime, string endpoint,
 
     public string Endpoint { get; } = endpoint;
 
-    /// <summary>An embedder on <paramref name="endpoint"/> in the configured region (or AWS_REGION's) with <paramref name="credentials"/>.</summary>
-    public static SageMakerEmbedder Create(HttpClient http, SageMakerOptions options, AWSCredentials credentials, string endpoint)
+    /// <summary>
+    /// An embedder on <paramref name="endpoint"/> in the configured region (or AWS_REGION's) with <paramref name="credentials"/>;
+    /// its metrics go to <paramref name="instruments"/> (none without).
+    /// </summary>
+    public static SageMakerEmbedder Create(HttpClient http, SageMakerOptions options, AWSCredentials credentials, string endpoint, EmbeddingInstruments? instruments = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var signer = new AwsRequestSigner(credentials, AwsEnvironment.Region(options.Region), "sagemaker");
-        return new SageMakerEmbedder(new SageMakerRuntime(http, signer, options), endpoint, options);
+        return new SageMakerEmbedder(new SageMakerRuntime(http, signer, options, instruments), endpoint, options);
     }
 
     public string Provider => "aws.sagemaker";

@@ -16,9 +16,12 @@ public sealed class SageMakerRuntime
     private readonly Uri _baseUrl;
     private readonly TimeSpan _timeout;
     private readonly AwsRetryPolicy _retry;
+    private readonly EmbeddingInstruments? _instruments;
 
-    public SageMakerRuntime(HttpClient http, AwsRequestSigner signer, SageMakerOptions options)
+    /// <summary>A runtime client whose calls are counted on <paramref name="instruments"/> (not at all without).</summary>
+    public SageMakerRuntime(HttpClient http, AwsRequestSigner signer, SageMakerOptions options, EmbeddingInstruments? instruments = null)
     {
+        _instruments = instruments;
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(signer);
         ArgumentNullException.ThrowIfNull(options);
@@ -35,7 +38,7 @@ public sealed class SageMakerRuntime
         var url = new Uri(_baseUrl, $"endpoints/{Uri.EscapeDataString(endpoint)}/invocations");
         return _retry.ExecuteAsync(
             ct => AttemptAsync(url, endpoint, contentType, body, items, ct),
-            (retry, error, delay) => EmbeddingInstruments.RecordSageMakerRetry(endpoint, error),
+            (retry, error, delay) => _instruments?.RecordSageMakerRetry(endpoint, error),
             cancellationToken);
     }
 
@@ -79,7 +82,7 @@ public sealed class SageMakerRuntime
         }
         finally
         {
-            EmbeddingInstruments.RecordSageMakerCall(endpoint, outcome, items, Stopwatch.GetElapsedTime(start));
+            _instruments?.RecordSageMakerCall(endpoint, outcome, items, Stopwatch.GetElapsedTime(start));
         }
     }
 }

@@ -15,7 +15,8 @@ namespace VisionSearch.Silo.Ingestion;
 /// AWS chain). One that fails to load is tried again by the next build rather than remembered as failed.
 /// </summary>
 public sealed class EmbedderProvider(
-    IOptions<EmbeddingsOptions> embeddings, IOptions<ClipOptions> clip, IOptions<SageMakerOptions> sageMaker, HubClient hub, DatasetSources sources) : IDisposable
+    IOptions<EmbeddingsOptions> embeddings, IOptions<ClipOptions> clip, IOptions<SageMakerOptions> sageMaker, HubClient hub, DatasetSources sources,
+    EmbeddingInstruments instruments) : IDisposable
 {
     private readonly ConcurrentDictionary<(string Embedder, string Model), Lazy<Task<IMultimodalEmbedder>>> _embedders = new();
     private readonly HttpClient _sageMakerHttp = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
@@ -63,7 +64,7 @@ public sealed class EmbedderProvider(
     {
         if (embedder == EmbedderKinds.SageMaker)
         {
-            return SageMakerEmbedder.Create(_sageMakerHttp, sageMaker.Value, await AwsEnvironment.CredentialsAsync(), model);
+            return SageMakerEmbedder.Create(_sageMakerHttp, sageMaker.Value, await AwsEnvironment.CredentialsAsync(), model, instruments);
         }
 
         var settings = clip.Value;
@@ -76,7 +77,7 @@ public sealed class EmbedderProvider(
             IntraOpThreads = settings.IntraOpThreads,
         };
         var folder = await ClipModelFolder.LocateAsync(located, hub);
-        return await Task.Run(() => ClipEmbedder.Open(folder, located));
+        return await Task.Run(() => ClipEmbedder.Open(folder, located, instruments));
     }
 
     public void Dispose()

@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using VisionSearch.Embeddings.Clip;
 using VisionSearch.Testing;
 
@@ -24,6 +26,41 @@ public sealed class ClipEmbedderTests : IDisposable
             AssertClose(expected, alone, texts[i].GetProperty("name").GetString()!);
             AssertClose(expected, batched[i], texts[i].GetProperty("name").GetString()!);
         }
+    }
+
+    [Fact]
+    public async Task Items_are_counted_on_the_meter_of_the_hosts_instruments_and_not_at_all_without()
+    {
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = meters.GetRequiredService<IMeterFactory>();
+        var counted = new List<(bool OnHostMeter, long Items, string Kind)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == EmbeddingInstruments.Name && instrument.Name == "visionsearch.embedding.items")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            lock (counted)
+            {
+                counted.Add((instrument.Meter.Scope == factory, value, (string)tags.ToArray().Single(t => t.Key == "visionsearch.kind").Value!));
+            }
+        });
+        listener.Start();
+
+        await _embedder.EmbedTextsAsync(["opened without instruments"]);
+        using (var embedder = ClipEmbedder.Open(new ClipModelFolder(ClipGoldens.Folder), new ClipOptions(), new EmbeddingInstruments(factory)))
+        {
+            await embedder.EmbedTextsAsync(["a cat", "a dog", "a bird"]);
+            await embedder.EmbedImagesAsync([.. ClipGoldens.Images.Take(2).Select(i => (ReadOnlyMemory<byte>)ClipGoldens.ImageBytes(i))]);
+        }
+
+        Assert.Equal([(true, 3L, "text"), (true, 2L, "image")], counted);
     }
 
     [Fact]
