@@ -5,7 +5,7 @@ window.visionSearch = {
     const input = () => document.getElementById(inputId);
     const hand = (files) => {
       const image = [...files].find(f => f.type.startsWith('image/'));
-      if (!image || !input()) return;
+      if (!image || !input() || input().disabled) return; // disabled: the page is still loading
       const transfer = new DataTransfer();
       transfer.items.add(image);
       input().files = transfer.files;

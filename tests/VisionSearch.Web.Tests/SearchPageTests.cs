@@ -44,7 +44,7 @@ public sealed class SearchPageTests(WebSystem system) : IClassFixture<WebSystem>
         await BuildThroughTheFormAsync();
         var page = await system.OpenAsync();
         await page.GotoAsync($"/?dataset={Dataset}&k=4");
-        await page.WaitForSelectorAsync("#image", new() { State = WaitForSelectorState.Attached });
+        await page.WaitForSelectorAsync("#image:enabled", new() { State = WaitForSelectorState.Attached }); // a file chosen before the page has loaded is refused
 
         await page.SetInputFilesAsync("#image", TestFiles.Fixture("clip-tiny", "images", "landscape_321x240.jpg"));
 
@@ -171,10 +171,21 @@ public sealed class SearchPageTests(WebSystem system) : IClassFixture<WebSystem>
 
     private static async Task AssertGridLoadedAsync(IPage page, int k)
     {
-        await page.WaitForFunctionAsync(
-            "k => document.querySelectorAll('.grid li').length === k && [...document.querySelectorAll('.grid img')].every(i => i.complete && i.naturalWidth > 0)",
-            k,
-            new() { Timeout = 30_000 });
+        try
+        {
+            await page.WaitForFunctionAsync(
+                "k => document.querySelectorAll('.grid li').length === k && [...document.querySelectorAll('.grid img')].every(i => i.complete && i.naturalWidth > 0)",
+                k,
+                new() { Timeout = 30_000 });
+        }
+        catch (TimeoutException e)
+        {
+            // What the page showed instead (a problem, "Searching…", fewer cards, a broken image) is what to fix.
+            var shown = await page.EvaluateAsync<string>(
+                "() => `${document.querySelector('main')?.innerText} | images: ${[...document.querySelectorAll('.grid img')].map(i => `${i.src} ${i.complete}/${i.naturalWidth}`).join(', ')}`");
+            throw new TimeoutException($"{k} loaded results never showed at {page.Url}; the page showed: {shown}", e);
+        }
+
         Assert.Equal(k, await page.Locator(".grid li").CountAsync());
         foreach (var alt in await page.Locator(".grid img").EvaluateAllAsync<string[]>("images => images.map(i => i.alt)"))
         {
