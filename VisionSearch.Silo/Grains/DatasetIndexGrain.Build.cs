@@ -72,7 +72,7 @@ public sealed partial class DatasetIndexGrain
             var nextLabel = record.NextLabel;
             var inFlight = new Queue<(EntryBatch Batch, long[] Labels, Task<EmbedResult> Embedding)>();
             var remaining = record.Spec.Limit - record.Read;
-            await foreach (var batch in EntryBatcher.ReadAsync(source, record.Cursor, remaining, options, run.Cancellation))
+            await foreach (var batch in EntryBatcher.ReadAsync(source, record.Cursor, remaining, options, time, run.Cancellation))
             {
                 run.Read += batch.Entries.Count;
                 var labels = new long[batch.Entries.Count];

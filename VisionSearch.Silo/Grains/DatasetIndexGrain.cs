@@ -25,6 +25,7 @@ public sealed partial class DatasetIndexGrain(
     BuildInstruments instruments,
     IOptions<IngestionOptions> ingestion,
     IGrainFactory grains,
+    TimeProvider time,
     ILogger<DatasetIndexGrain> logger) : Grain, IDatasetIndexGrain
 {
     /// <summary>What status and records say produced the vectors of a vectors source.</summary>

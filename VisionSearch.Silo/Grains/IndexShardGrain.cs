@@ -26,6 +26,7 @@ public sealed partial class IndexShardGrain(
     SnapshotStore snapshots,
     ShardLog log,
     IOptions<SnapshotOptions> options,
+    TimeProvider time,
     ILogger<IndexShardGrain> logger) : Grain, IIndexShardGrain, IDisposable
 {
     /// <summary>
@@ -56,7 +57,7 @@ public sealed partial class IndexShardGrain(
     private bool _hasSnapshot;
     private long _snapshotBytes;
     private long _sinceSnapshot;
-    private long _snapshotAt = Stopwatch.GetTimestamp();
+    private long _snapshotAt = time.GetTimestamp();
 
     private string Owner => this.GetPrimaryKeyString();
 
@@ -269,7 +270,7 @@ public sealed partial class IndexShardGrain(
 
     private async Task SnapshotIfDueAsync()
     {
-        if (_sinceSnapshot >= options.Value.EveryItems || Stopwatch.GetElapsedTime(_snapshotAt) >= options.Value.Interval)
+        if (_sinceSnapshot >= options.Value.EveryItems || time.GetElapsedTime(_snapshotAt) >= options.Value.Interval)
         {
             await SnapshotAsync();
         }
@@ -298,7 +299,7 @@ public sealed partial class IndexShardGrain(
         _snapshotSequence = sequence;
         _hasSnapshot = true;
         _sinceSnapshot = 0;
-        _snapshotAt = Stopwatch.GetTimestamp();
+        _snapshotAt = time.GetTimestamp();
     }
 
     internal static void WriteSnapshot(Stream stream, string?[] ids, PayloadIndex<ItemPayload> payloads, HnswIndex index)

@@ -11,13 +11,13 @@ internal sealed record EntryBatch(IReadOnlyList<DatasetEntry> Entries, string Cu
 /// Reads a source on a pool thread into a small bounded channel and groups what arrives into batches:
 /// a batch closes at its kind's size (<see cref="IngestionOptions.BatchSize"/> images or texts,
 /// <see cref="IngestionOptions.VectorBatchSize"/> vectors), at <see cref="IngestionOptions.MaxBatchBytes"/>
-/// of images, or <see cref="IngestionOptions.BatchWindow"/> after its first entry. The reader blocks when
-/// the consumer falls behind, so nothing is read far ahead.
+/// of images, or <see cref="IngestionOptions.BatchWindow"/> after its first entry (on <c>time</c>'s clock). The
+/// reader blocks when the consumer falls behind, so nothing is read far ahead.
 /// </summary>
 internal static class EntryBatcher
 {
     public static async IAsyncEnumerable<EntryBatch> ReadAsync(
-        IDatasetSource source, string? after, long? limit, IngestionOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IDatasetSource source, string? after, long? limit, IngestionOptions options, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var channel = Channel.CreateBounded<DatasetEntry>(new BoundedChannelOptions(options.BatchSize * 2)
         {
@@ -34,7 +34,7 @@ internal static class EntryBatcher
                 var entries = new List<DatasetEntry>();
                 var bytes = 0L;
                 var capacity = 0;
-                var deadline = DateTime.UtcNow + options.BatchWindow;
+                var opened = time.GetTimestamp();
                 while (true)
                 {
                     if (reader.TryRead(out var entry))
@@ -52,7 +52,7 @@ internal static class EntryBatcher
                         continue;
                     }
 
-                    if (!await WaitUntilAsync(reader, deadline, cancellationToken))
+                    if (!await WaitAsync(reader, options.BatchWindow - time.GetElapsedTime(opened), time, cancellationToken))
                     {
                         break;
                     }
@@ -71,24 +71,27 @@ internal static class EntryBatcher
         }
     }
 
-    /// <summary>Waits for the next entry until <paramref name="deadline"/>; false when none comes by then or the source ended.</summary>
-    private static async Task<bool> WaitUntilAsync(ChannelReader<DatasetEntry> reader, DateTime deadline, CancellationToken cancellationToken)
+    /// <summary>Waits up to <paramref name="remaining"/> for the next entry; false when none comes by then or the source ended.</summary>
+    private static async Task<bool> WaitAsync(ChannelReader<DatasetEntry> reader, TimeSpan remaining, TimeProvider time, CancellationToken cancellationToken)
     {
-        var remaining = deadline - DateTime.UtcNow;
         if (remaining <= TimeSpan.Zero)
         {
             return false;
         }
 
-        using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        window.CancelAfter(remaining);
+        using var window = new CancellationTokenSource(remaining, time);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, window.Token);
         try
         {
-            return await reader.WaitToReadAsync(window.Token);
+            return await reader.WaitToReadAsync(wait.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return false;
+        }
+        catch (Exception) when (reader.Completion.IsFaulted)
+        {
+            return false; // the batch so far is complete; the read failure surfaces when the next one is awaited
         }
     }
 
