@@ -34,8 +34,6 @@ public sealed partial class IndexShardGrain(
     /// "VSSH" is version 1's layout from before it carried a version.
     /// </summary>
     private static readonly FormatHeader SnapshotHeader = new("shard snapshot", Magic: 0x49535356, Version: 2, LegacyMagic: 0x48535356);
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     private static readonly ItemPayload Unknown = new("", null);
 
     private volatile HnswIndex? _index;
@@ -66,7 +64,7 @@ public sealed partial class IndexShardGrain(
         var manifest = await snapshots.GetManifestAsync(Owner);
         if (manifest is not null)
         {
-            var sequence = JsonSerializer.Deserialize<ShardSnapshot>(manifest.Metadata, Json)?.LogSequence
+            var sequence = JsonSerializer.Deserialize<ShardSnapshot>(manifest.Metadata, RedisJson.Options)?.LogSequence
                 ?? throw new InvalidDataException($"Snapshot {manifest.Version} of shard '{Owner}' has no metadata.");
             ItemPayload?[] payloads;
             (_ids, payloads, _index) = await snapshots.ReadAsync(Owner, manifest, ReadSnapshot, cancellationToken);
@@ -289,7 +287,7 @@ public sealed partial class IndexShardGrain(
         var index = _index!;
         var ids = _ids;
         var sequence = _logSequence;
-        var metadata = JsonSerializer.Serialize(new ShardSnapshot(sequence, index.Count), Json);
+        var metadata = JsonSerializer.Serialize(new ShardSnapshot(sequence, index.Count), RedisJson.Options);
         _snapshotBytes = (await snapshots.WriteAsync(Owner, metadata, stream => WriteSnapshot(stream, ids, _payloads, index))).Length;
         if (sequence > _snapshotSequence)
         {

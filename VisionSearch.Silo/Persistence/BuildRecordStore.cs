@@ -7,8 +7,6 @@ namespace VisionSearch.Silo.Persistence;
 /// <summary>A dataset's build and serving records in Redis, each one JSON string, every call retried through an outage.</summary>
 public sealed class BuildRecordStore(IConnectionMultiplexer redis, RedisOutageRetry retry)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     internal Task<BuildRecord?> GetBuildAsync(string dataset) => GetAsync<BuildRecord>(RedisKeys.Build(dataset));
 
     internal Task<ServingRecord?> GetServingAsync(string dataset) => GetAsync<ServingRecord>(RedisKeys.Serving(dataset));
@@ -17,7 +15,7 @@ public sealed class BuildRecordStore(IConnectionMultiplexer redis, RedisOutageRe
     internal Task SaveBuildAsync(string dataset, BuildRecord record) => RunAsync("build checkpoint", db =>
     {
         var transaction = db.CreateTransaction();
-        _ = transaction.StringSetAsync(RedisKeys.Build(dataset), JsonSerializer.Serialize(record, Json));
+        _ = transaction.StringSetAsync(RedisKeys.Build(dataset), JsonSerializer.Serialize(record, RedisJson.Options));
         _ = record.IsRunning
             ? transaction.SetAddAsync(RedisKeys.Building, dataset)
             : transaction.SetRemoveAsync(RedisKeys.Building, dataset);
@@ -25,7 +23,7 @@ public sealed class BuildRecordStore(IConnectionMultiplexer redis, RedisOutageRe
     });
 
     internal Task SaveServingAsync(string dataset, ServingRecord record) =>
-        RunAsync("serving record", db => db.StringSetAsync(RedisKeys.Serving(dataset), JsonSerializer.Serialize(record, Json)));
+        RunAsync("serving record", db => db.StringSetAsync(RedisKeys.Serving(dataset), JsonSerializer.Serialize(record, RedisJson.Options)));
 
     /// <summary>Deletes the build and serving records (a deleted dataset); the version counter stays, so a new build never reuses an old build's keys.</summary>
     internal Task DeleteAsync(string dataset) => RunAsync("records drop", db =>
@@ -49,7 +47,7 @@ public sealed class BuildRecordStore(IConnectionMultiplexer redis, RedisOutageRe
     private async Task<T?> GetAsync<T>(RedisKey key) where T : class
     {
         var value = await RunAsync("record read", db => db.StringGetAsync(key));
-        return value.IsNull ? null : JsonSerializer.Deserialize<T>((string)value!, Json);
+        return value.IsNull ? null : JsonSerializer.Deserialize<T>((string)value!, RedisJson.Options);
     }
 
     private Task<T> RunAsync<T>(string what, Func<IDatabase, Task<T>> operation) =>

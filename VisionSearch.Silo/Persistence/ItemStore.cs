@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using StackExchange.Redis;
 using VisionSearch.Contracts;
 using VisionSearch.Silo.Grains;
@@ -13,11 +12,6 @@ namespace VisionSearch.Silo.Persistence;
 /// </summary>
 public sealed class ItemStore(IConnectionMultiplexer redis, RedisOutageRetry retry)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     internal Task WriteAsync(string dataset, long version, IReadOnlyList<StoredItem> items)
     {
         if (items.Count == 0)
@@ -25,7 +19,7 @@ public sealed class ItemStore(IConnectionMultiplexer redis, RedisOutageRetry ret
             return Task.CompletedTask;
         }
 
-        var fields = items.Select(i => new HashEntry(i.Id, JsonSerializer.SerializeToUtf8Bytes(i, Json))).ToArray();
+        var fields = items.Select(i => new HashEntry(i.Id, JsonSerializer.SerializeToUtf8Bytes(i, RedisJson.Options))).ToArray();
         return retry.RunAsync(
             async () =>
             {
@@ -38,7 +32,7 @@ public sealed class ItemStore(IConnectionMultiplexer redis, RedisOutageRetry ret
     internal async Task<StoredItem?[]> GetAsync(string dataset, long version, IReadOnlyList<string> ids)
     {
         var values = await redis.GetDatabase().HashGetAsync(RedisKeys.Items(dataset, version), [.. ids.Select(id => (RedisValue)id)]);
-        return [.. values.Select(v => v.IsNull ? null : JsonSerializer.Deserialize<StoredItem>((byte[])v!, Json))];
+        return [.. values.Select(v => v.IsNull ? null : JsonSerializer.Deserialize<StoredItem>((byte[])v!, RedisJson.Options))];
     }
 
     /// <summary>Deletes the records of items deleted through the API.</summary>

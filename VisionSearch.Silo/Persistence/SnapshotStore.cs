@@ -17,8 +17,6 @@ namespace VisionSearch.Silo.Persistence;
 /// </summary>
 public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions<SnapshotOptions> options, RedisOutageRetry retry, ILogger<SnapshotStore> logger)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     /// <summary>The manifest of the owner's published snapshot, or null when it has none.</summary>
     public Task<SnapshotManifest?> GetManifestAsync(string owner) => retry.RunAsync(() => ReadManifestAsync(redis.GetDatabase(), owner), "manifest read");
 
@@ -115,12 +113,12 @@ public sealed partial class SnapshotStore(IConnectionMultiplexer redis, IOptions
     }
 
     private static Task<bool> PublishAsync(IDatabase db, string owner, SnapshotManifest manifest) =>
-        db.StringSetAsync(RedisKeys.Manifest(owner), JsonSerializer.Serialize(manifest, Json));
+        db.StringSetAsync(RedisKeys.Manifest(owner), JsonSerializer.Serialize(manifest, RedisJson.Options));
 
     private static async Task<SnapshotManifest?> ReadManifestAsync(IDatabase db, string owner)
     {
         var value = await db.StringGetAsync(RedisKeys.Manifest(owner));
-        return value.IsNull ? null : JsonSerializer.Deserialize<SnapshotManifest>((string)value!, Json);
+        return value.IsNull ? null : JsonSerializer.Deserialize<SnapshotManifest>((string)value!, RedisJson.Options);
     }
 
     /// <summary>Deletes every key matching <paramref name="pattern"/> (a scan: only for dropping a whole owner, which is rare).</summary>

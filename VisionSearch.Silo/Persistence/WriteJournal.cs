@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using StackExchange.Redis;
 
 namespace VisionSearch.Silo.Persistence;
@@ -14,17 +13,12 @@ namespace VisionSearch.Silo.Persistence;
 /// </summary>
 public sealed class WriteJournal(IConnectionMultiplexer redis, RedisOutageRetry retry)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     /// <summary>Records writes (with the images of image items) in one transaction: all of them or none.</summary>
     internal Task RecordAsync(string dataset, IReadOnlyList<JournalEntry> entries, IReadOnlyDictionary<string, byte[]> images) => retry.RunAsync(
         () =>
         {
             var transaction = redis.GetDatabase().CreateTransaction();
-            _ = transaction.HashSetAsync(RedisKeys.Writes(dataset), [.. entries.Select(e => new HashEntry(e.Id, JsonSerializer.SerializeToUtf8Bytes(e, Json)))]);
+            _ = transaction.HashSetAsync(RedisKeys.Writes(dataset), [.. entries.Select(e => new HashEntry(e.Id, JsonSerializer.SerializeToUtf8Bytes(e, RedisJson.Options)))]);
             if (images.Count > 0)
             {
                 _ = transaction.HashSetAsync(RedisKeys.WrittenImages(dataset), [.. images.Select(i => new HashEntry(i.Key, i.Value))]);
@@ -44,7 +38,7 @@ public sealed class WriteJournal(IConnectionMultiplexer redis, RedisOutageRetry 
     {
         await foreach (var field in redis.GetDatabase().HashScanAsync(RedisKeys.Writes(dataset), pageSize: 256).WithCancellation(cancellationToken))
         {
-            yield return JsonSerializer.Deserialize<JournalEntry>((byte[])field.Value!, Json)!;
+            yield return JsonSerializer.Deserialize<JournalEntry>((byte[])field.Value!, RedisJson.Options)!;
         }
     }
 
