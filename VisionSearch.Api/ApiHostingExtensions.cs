@@ -7,6 +7,7 @@ using Microsoft.OpenApi;
 using VisionSearch.Api.Access;
 using VisionSearch.Api.Models;
 using VisionSearch.Api.Problems;
+using VisionSearch.Hnsw;
 using VisionSearch.ServiceDefaults;
 
 namespace VisionSearch.Api;
@@ -105,6 +106,7 @@ public static class ApiHostingExtensions
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.DictionaryKeyPolicy = null;
+        options.Converters.Add(new MetricJsonConverter()); // before the enum converter, which would write "inner_product"
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         options.Converters.Add(new VectorJsonConverter());
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;

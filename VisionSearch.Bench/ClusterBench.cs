@@ -101,7 +101,7 @@ internal static class ClusterBench
         var grain = factory.GetGrain<IDatasetIndexGrain>("bench");
 
         var started = Stopwatch.GetTimestamp();
-        var result = await grain.BuildAsync(new BuildSpec(SourceKinds.Vectors, basePath, count, "ip"));
+        var result = await grain.BuildAsync(new BuildSpec(SourceKinds.Vectors, basePath, count, Metric.InnerProduct));
         if (result.Outcome != BuildOutcome.Started)
         {
             throw new InvalidOperationException($"{result.Outcome}: {result.Message}");

@@ -1,10 +1,12 @@
+using VisionSearch.Hnsw;
+
 namespace VisionSearch.Contracts;
 
 /// <summary>What to index and how. Two specs that differ in anything build two different index versions.</summary>
 /// <param name="Source">The kind of source, one of <see cref="SourceKinds"/>.</param>
 /// <param name="Location">Where the data is: a path readable by the silo, or a Hub dataset id for <see cref="SourceKinds.Hub"/>.</param>
 /// <param name="Limit">Index at most this many items (null: all).</param>
-/// <param name="Metric">How vectors are compared: <c>cosine</c>, <c>ip</c> or <c>l2</c>.</param>
+/// <param name="Metric">How vectors are compared; stored by its name (<c>cosine</c>, <c>ip</c> or <c>l2</c>).</param>
 /// <param name="Column">The table column holding the image or text (Parquet, CSV/JSONL and Hub sources); null picks the first image or text column.</param>
 /// <param name="Model">What embeds images and texts: for the local embedder a CLIP model folder or Hub repo id, for SageMaker the endpoint name; null takes the silo's configured one. Ignored for vectors.</param>
 /// <param name="Subset">The Hub dataset's config (subset); null takes the default.</param>
@@ -18,7 +20,7 @@ public sealed record BuildSpec(
     string Source,
     string Location,
     long? Limit,
-    string Metric,
+    Metric Metric,
     string? Column = null,
     string? Model = null,
     string? Subset = null,

@@ -1,3 +1,5 @@
+using VisionSearch.Hnsw;
+
 namespace VisionSearch.Contracts;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace VisionSearch.Contracts;
 public static class IndexDefaults
 {
     /// <summary>The distance: cosine (CLIP vectors are compared by angle).</summary>
-    public const string Metric = "cosine";
+    public const Metric Metric = Hnsw.Metric.Cosine;
 
     /// <summary>HNSW links per node.</summary>
     public const int M = 16;

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace VisionSearch.Hnsw;
 
-/// <summary>How closeness between two vectors is measured.</summary>
+/// <summary>How closeness between two vectors is measured. In JSON, its name (<see cref="MetricNames"/>).</summary>
+[JsonConverter(typeof(MetricJsonConverter))]
 public enum Metric
 {
     /// <summary>Cosine similarity: vectors are L2-normalised on insert and compared by dot product.</summary>

@@ -7,6 +7,7 @@ using VisionSearch.Api.Access;
 using VisionSearch.Api.Models;
 using VisionSearch.Api.Problems;
 using VisionSearch.Contracts;
+using VisionSearch.Hnsw;
 
 namespace VisionSearch.Api.Endpoints;
 
@@ -75,8 +76,14 @@ public static class DatasetWriteEndpoints
         string name, CreateDatasetRequest? request, IGrainFactory grains)
     {
         request ??= new CreateDatasetRequest();
+        var metric = IndexDefaults.Metric;
+        if (request.Metric is not null && !MetricNames.TryParse(request.Metric, out metric))
+        {
+            return FieldErrors.Single("metric", MetricNames.Unknown(request.Metric));
+        }
+
         var spec = new BuildSpec(
-            SourceKinds.Api, "", null, request.Metric ?? IndexDefaults.Metric, Model: request.Model, M: request.M ?? IndexDefaults.M, EfConstruction: request.EfConstruction ?? IndexDefaults.EfConstruction,
+            SourceKinds.Api, "", null, metric, Model: request.Model, M: request.M ?? IndexDefaults.M, EfConstruction: request.EfConstruction ?? IndexDefaults.EfConstruction,
             Shards: request.Shards, Embedder: request.Embedder);
         var result = await grains.GetGrain<IDatasetIndexGrain>(name).CreateAsync(spec, request.Dimension);
         return result.Outcome switch

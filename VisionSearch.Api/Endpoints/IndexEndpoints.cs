@@ -3,6 +3,7 @@ using VisionSearch.Api.Access;
 using VisionSearch.Api.Models;
 using VisionSearch.Api.Problems;
 using VisionSearch.Contracts;
+using VisionSearch.Hnsw;
 
 namespace VisionSearch.Api.Endpoints;
 
@@ -51,13 +52,19 @@ public static class IndexEndpoints
             errors.Add("limit", "Must be at least 1.");
         }
 
+        var metric = IndexDefaults.Metric;
+        if (request.Metric is not null && !MetricNames.TryParse(request.Metric, out metric))
+        {
+            errors.Add("metric", MetricNames.Unknown(request.Metric));
+        }
+
         if (!errors.IsEmpty)
         {
             return errors.ToProblem();
         }
 
         var spec = new BuildSpec(
-            request.Source ?? SourceKinds.Vectors, request.Location!, request.Limit, request.Metric ?? IndexDefaults.Metric, request.Column, request.Model,
+            request.Source ?? SourceKinds.Vectors, request.Location!, request.Limit, metric, request.Column, request.Model,
             request.Subset, request.Split, request.M ?? IndexDefaults.M, request.EfConstruction ?? IndexDefaults.EfConstruction, request.Shards, request.Embedder);
         var result = await grains.GetGrain<IDatasetIndexGrain>(request.Dataset!).BuildAsync(spec);
         return result.Outcome switch

@@ -162,7 +162,7 @@ public sealed partial class DatasetIndexGrain
     /// <summary>Sends a batch's vectors to their shards (each logs them to Redis first), then checkpoints the build.</summary>
     private async Task<BuildRecord> CommitAsync(BuildRecord record, EntryBatch batch, long[] labels, EmbedResult embedded)
     {
-        var metric = ParseMetric(record.Spec.Metric)!.Value;
+        var metric = record.Spec.Metric;
         var dimension = record.Dimension;
         var perShard = new ShardBuffer[record.Shards];
         var skips = new List<SkippedItem>();
@@ -324,7 +324,7 @@ public sealed partial class DatasetIndexGrain
 
     private static ShardSpec ShardSpecOf(ServingRecord serving) => ShardSpecOf(serving.Spec, serving.Dimension);
 
-    private static ShardSpec ShardSpecOf(BuildSpec spec, int dimension) => new(ParseMetric(spec.Metric)!.Value.ToString(), dimension, spec.M, spec.EfConstruction);
+    private static ShardSpec ShardSpecOf(BuildSpec spec, int dimension) => new(spec.Metric, dimension, spec.M, spec.EfConstruction);
 
     /// <summary>Why a vector cannot go into the index, or null when it can.</summary>
     private static string? Check(Metric metric, float[] vector, int dimension)

@@ -41,7 +41,7 @@ public sealed partial class DatasetIndexGrain
             return new SearchResult(SearchOutcome.InvalidFilter, [], invalid.Message, invalid.Path);
         }
 
-        var metric = ParseMetric(serving.Spec.Metric)!.Value;
+        var metric = serving.Spec.Metric;
         var (vector, problem) = await QueryVectorAsync(serving, metric, query);
         if (problem is not null)
         {

@@ -121,7 +121,7 @@ public sealed partial class DatasetIndexGrain
 
                 var vector = vectors[i]!;
                 dimension = dimension == 0 ? vector.Length : dimension;
-                if (Check(ParseMetric(target.Spec.Metric)!.Value, vector, dimension) is { } problem)
+                if (Check(target.Spec.Metric, vector, dimension) is { } problem)
                 {
                     results[i] = new ItemResult(writes[i].Id, ItemOutcome.Invalid, writes[i].Vector is null ? $"items[{i}]" : $"items[{i}].vector", problem);
                     continue;
@@ -411,7 +411,7 @@ public sealed partial class DatasetIndexGrain
             vectors[again[j]] = embedded.Vectors[j];
         }
 
-        var metric = ParseMetric(target.Spec.Metric)!.Value;
+        var metric = target.Spec.Metric;
         var upserts = new List<(StoredItem, float[])>();
         for (var i = 0; i < kept.Count; i++)
         {

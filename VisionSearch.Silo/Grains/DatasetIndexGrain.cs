@@ -187,11 +187,6 @@ public sealed partial class DatasetIndexGrain(
             return Invalid("model", "No SageMaker endpoint: name one in model, or configure Embeddings:SageMaker:EndpointName on the silos.");
         }
 
-        if (ParseMetric(spec.Metric) is null)
-        {
-            return Invalid("metric", $"Metric '{spec.Metric}' is unknown; use cosine, ip or l2.");
-        }
-
         return spec switch
         {
             { Limit: <= 0 } => Invalid("limit", "Limit must be at least 1."),
@@ -213,14 +208,6 @@ public sealed partial class DatasetIndexGrain(
     }
 
     private BuildResult Invalid(string field, string message) => new(BuildOutcome.Invalid, Status(), field, message);
-
-    internal static Hnsw.Metric? ParseMetric(string name) => name.ToLowerInvariant() switch
-    {
-        "cosine" => Hnsw.Metric.Cosine,
-        "ip" or "inner_product" or "dot" => Hnsw.Metric.InnerProduct,
-        "l2" or "euclidean" => Hnsw.Metric.L2,
-        _ => null,
-    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Build {Version} of {Dataset} started from {Source} into {Shards} shards")]
     private static partial void LogBuildStarted(ILogger logger, string dataset, long version, string source, int shards);

@@ -221,7 +221,7 @@ public sealed partial class IndexShardGrain(
         _index ??= new HnswIndex(new HnswOptions
         {
             Dimension = spec.Dimension,
-            Metric = Enum.Parse<Metric>(spec.Metric),
+            Metric = spec.Metric,
             M = spec.M,
             EfConstruction = spec.EfConstruction,
         });

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using VisionSearch.Hnsw;
 using VisionSearch.Silo.Grains;
 
 namespace VisionSearch.Silo.Persistence;
@@ -23,7 +24,7 @@ internal static class LogRecord
         using (var writer = new BinaryWriter(memory, Encoding.UTF8, leaveOpen: true))
         {
             Header.Write(writer);
-            writer.Write(spec.Metric);
+            writer.Write(spec.Metric.ToString()); // the enum's name, as every version has written it
             writer.Write(spec.Dimension);
             writer.Write(spec.M);
             writer.Write(spec.EfConstruction);
@@ -56,7 +57,7 @@ internal static class LogRecord
         {
             using var reader = new BinaryReader(new MemoryStream(record), Encoding.UTF8);
             var version = Header.Read(reader);
-            var spec = new ShardSpec(reader.ReadString(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
+            var spec = new ShardSpec(Enum.Parse<Metric>(reader.ReadString()), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
             var labels = new int[reader.ReadInt32()];
             reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(labels.AsSpan()));
             var ids = new string[labels.Length];

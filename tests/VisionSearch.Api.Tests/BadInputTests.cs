@@ -87,6 +87,7 @@ public sealed class BadInputTests(ApiCluster cluster) : IClassFixture<ApiCluster
         Assert.Contains("/index/status", paths);
         Assert.Contains("/search", paths);
         Assert.NotNull(document["paths"]!["/index/build"]!["post"]!["responses"]!["422"]);
+        Assert.Equal(["cosine", "ip", "l2"], document["components"]!["schemas"]!["Metric"]!["enum"]!.AsArray().Select(n => (string)n!)); // as stored and shown
     }
 
     private async Task EnsureTinyDatasetAsync()

@@ -29,10 +29,16 @@ public sealed class ItemWriteApiTests(ApiCluster cluster) : IClassFixture<ApiClu
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal("/datasets/vecs", created.Headers.Location?.ToString());
         var status = await created.ReadJsonAsync();
-        Assert.Equal(("ready", 0L, 8, "api"), ((string)status["status"]!, (long)status["count"]!, (int)status["dimension"]!, (string)status["spec"]!["source"]!));
+        Assert.Equal(("ready", 0L, 8, "api", "cosine"), ((string)status["status"]!, (long)status["count"]!, (int)status["dimension"]!, (string)status["spec"]!["source"]!, (string)status["spec"]!["metric"]!));
         Assert.Equal(HttpStatusCode.OK, (await PutAsync("/datasets/vecs", new { dimension = 8 })).StatusCode);
         await AssertProblemAsync(await PutAsync("/datasets/vecs", new { dimension = 9 }), 409);
         Assert.NotNull((await AssertProblemAsync(await PutAsync("/datasets/both", new { dimension = 8, model = "some/model" }), 422))["dimension"]);
+        Assert.Equal(
+            "Metric 'hamming' is unknown; use cosine, ip or l2.",
+            (string)(await AssertProblemAsync(await PutAsync("/datasets/odd", new { dimension = 8, metric = "hamming" }), 422))["metric"]![0]!);
+        Assert.Equal(HttpStatusCode.NotFound, (await cluster.Client.GetAsync("/datasets/odd")).StatusCode);
+        var dot = await (await PutAsync("/datasets/dot", new { dimension = 8, metric = "Dot" })).ReadJsonAsync();
+        Assert.Equal("ip", (string)dot["spec"]!["metric"]!); // an alias is stored and shown as the metric's name
 
         var written = await WriteAsync("vecs", new object[]
         {

@@ -49,5 +49,5 @@ internal static class Builds
     public static string[] Exact(float[][] rows, float[] query, int k) =>
         [.. TestVectors.BruteForceCosine(rows, query, k).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 
-    public static BuildSpec Vectors(string path, int? shards = null, int m = 16) => new(SourceKinds.Vectors, path, null, "cosine", M: m, Shards: shards);
+    public static BuildSpec Vectors(string path, int? shards = null, int m = 16) => new(SourceKinds.Vectors, path, null, IndexDefaults.Metric, M: m, Shards: shards);
 }

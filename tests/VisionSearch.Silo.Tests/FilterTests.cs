@@ -143,7 +143,7 @@ public abstract class FilterTests(RedisServerFixture redis) : IAsyncLifetime
     {
         var rows = TestVectors.Clustered(count, Dimension, seed, clusters: 64);
         var index = Grains.GetGrain<IDatasetIndexGrain>(dataset);
-        Assert.Equal(BuildOutcome.Started, (await index.CreateAsync(new BuildSpec(SourceKinds.Api, "", null, "cosine", Shards: 2), Dimension)).Outcome);
+        Assert.Equal(BuildOutcome.Started, (await index.CreateAsync(new BuildSpec(SourceKinds.Api, "", null, IndexDefaults.Metric, Shards: 2), Dimension)).Outcome);
         foreach (var chunk in Enumerable.Range(0, count).Chunk(1000))
         {
             var result = await index.WriteItemsAsync([.. chunk.Select(i => new ItemWrite(Id(i), Vector: rows[i], Metadata: new Dictionary<string, JsonElement>

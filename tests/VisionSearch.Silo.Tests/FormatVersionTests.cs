@@ -14,7 +14,7 @@ namespace VisionSearch.Silo.Tests;
 /// </summary>
 public sealed class FormatVersionTests
 {
-    private static readonly ShardSpec Spec = new("Cosine", 4, 8, 40);
+    private static readonly ShardSpec Spec = new(Metric.Cosine, 4, 8, 40);
     private static readonly ShardBatch Batch = new([3, 7], ["cat.jpg", "dog.jpg"], [1, 0, 0, 0, 0, 1, 0, 0]);
     private static readonly ShardBatch WithDeletes = Batch with { Deleted = [2, 5] };
     private static readonly ItemPayload[] Payloads = [new("image", """{"color":"red","n":[1,2]}"""), new("image", null)];

@@ -1,6 +1,5 @@
 using VisionSearch.Contracts;
 using VisionSearch.Hnsw;
-using VisionSearch.Silo.Grains;
 
 namespace VisionSearch.Silo.Tests;
 
@@ -11,7 +10,7 @@ public sealed class IndexDefaultsTests
     public void The_contracts_defaults_and_limit_are_the_librarys()
     {
         var library = new HnswOptions { Dimension = 1 };
-        Assert.Equal((library.M, library.EfConstruction, (Metric?)library.Metric), (IndexDefaults.M, IndexDefaults.EfConstruction, DatasetIndexGrain.ParseMetric(IndexDefaults.Metric)));
+        Assert.Equal((library.M, library.EfConstruction, library.Metric), (IndexDefaults.M, IndexDefaults.EfConstruction, IndexDefaults.Metric));
         Assert.Equal(ExactIndex.MaxDimension, IndexDefaults.MaxDimension);
     }
 }

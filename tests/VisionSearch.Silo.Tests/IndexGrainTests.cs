@@ -151,7 +151,7 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
 
         await File.WriteAllBytesAsync(Path.Combine(folder, "broken.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4]);
         var model = TestFiles.Fixture("clip-tiny");
-        await Builds.StartAsync(Grains, "photos", new BuildSpec(SourceKinds.Folder, folder, null, "cosine", Model: model));
+        await Builds.StartAsync(Grains, "photos", new BuildSpec(SourceKinds.Folder, folder, null, IndexDefaults.Metric, Model: model));
         var status = await Builds.WaitReadyAsync(Grains, "photos", TimeSpan.FromMinutes(2));
 
         var count = Directory.GetFiles(images).Length;

@@ -81,8 +81,8 @@ public abstract class ItemWriteTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.Equal("twice", (await index.SearchAsync(new SearchQuery(1, Vector: [0, 0, 1, 0]))).Hits[0].Id);
 
         Assert.Equal(WriteOutcome.NotFound, (await Grains.GetGrain<IDatasetIndexGrain>("nothing").WriteItemsAsync([new ItemWrite("a", Vector: [1])])).Outcome);
-        Assert.Equal(BuildOutcome.Unchanged, (await index.CreateAsync(new BuildSpec(SourceKinds.Api, "", null, "cosine"), 4)).Outcome);
-        Assert.Equal(BuildOutcome.Conflict, (await index.CreateAsync(new BuildSpec(SourceKinds.Api, "", null, "cosine"), 8)).Outcome);
+        Assert.Equal(BuildOutcome.Unchanged, (await index.CreateAsync(new BuildSpec(SourceKinds.Api, "", null, IndexDefaults.Metric), 4)).Outcome);
+        Assert.Equal(BuildOutcome.Conflict, (await index.CreateAsync(new BuildSpec(SourceKinds.Api, "", null, IndexDefaults.Metric), 8)).Outcome);
     }
 
     [Fact]

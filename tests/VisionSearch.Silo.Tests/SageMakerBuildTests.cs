@@ -65,7 +65,7 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
         _sageMaker.FailNext(2, 503);
         _sageMaker.FailNext(2, 429);
 
-        var remote = new BuildSpec(SourceKinds.Folder, folder, null, "cosine", Embedder: EmbedderKinds.SageMaker);
+        var remote = new BuildSpec(SourceKinds.Folder, folder, null, IndexDefaults.Metric, Embedder: EmbedderKinds.SageMaker);
         await Builds.StartAsync(_client.Grains, "remote", remote);
         await Builds.StartAsync(_client.Grains, "local", remote with { Embedder = EmbedderKinds.Local, Model = TestFiles.Fixture("clip-tiny") });
         var status = await Builds.WaitReadyAsync(_client.Grains, "remote", TimeSpan.FromMinutes(2));

@@ -19,7 +19,7 @@ internal sealed class Writes(IGrainFactory grains, string dataset)
 
     public async Task CreateAsync(int dimension, int shards = 1)
     {
-        var result = await Index.CreateAsync(new BuildSpec(SourceKinds.Api, "", null, "cosine", Shards: shards), dimension);
+        var result = await Index.CreateAsync(new BuildSpec(SourceKinds.Api, "", null, IndexDefaults.Metric, Shards: shards), dimension);
         Assert.True(result.Outcome == BuildOutcome.Started, $"{result.Outcome}: {result.Field} {result.Message}");
     }
 
