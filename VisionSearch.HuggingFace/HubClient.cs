@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace VisionSearch.HuggingFace;
 
@@ -12,11 +13,14 @@ namespace VisionSearch.HuggingFace;
 /// and ETag; a cached blob is not fetched again; otherwise GET into <c>{etag}.incomplete</c>, resuming with
 /// a Range header after a cut, checking the SHA-256 when the ETag is one, then an atomic rename.
 /// Redirects are followed by hand and the token goes only to the Hub's own host, never to a CDN.
-/// 408, 429 and 5xx are retried with huggingface_hub's back-off (Retry-After honoured). Offline, or with
-/// the Hub unreachable, a complete cached snapshot is used.
+/// 408, 429 and 5xx are retried with huggingface_hub's back-off (Retry-After honoured; <see cref="HubRetry"/>), on
+/// <c>time</c>'s clock (the system's by default). Offline, or with the Hub unreachable, a complete cached snapshot is used.
 /// </summary>
-public sealed partial class HubClient(HttpClient http, HubOptions options, ILogger<HubClient> logger)
+public sealed partial class HubClient(HttpClient http, HubOptions options, ILogger<HubClient> logger, TimeProvider? time = null)
 {
+    private readonly ResiliencePipeline<HttpResponseMessage> _requests = HubRetry.Requests(options, time ?? TimeProvider.System, logger);
+    private readonly ResiliencePipeline _downloads = HubRetry.Downloads(options, time ?? TimeProvider.System, logger);
+
     /// <summary>
     /// The handler the client's HttpClient must use: redirects are followed here, not by the handler, since
     /// a large file's HEAD answers 302 to a CDN with the blob's ETag on the redirect itself.
@@ -134,18 +138,15 @@ public sealed partial class HubClient(HttpClient http, HubOptions options, ILogg
     {
         Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
         var partial = blob + ".incomplete";
-        for (var attempt = 1; ; attempt++)
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(HubRetry.Download, (file, partial));
+        try
         {
-            try
-            {
-                await ResumeAsync(info, partial, file, progress, cancellationToken);
-                break;
-            }
-            catch (Exception e) when (attempt < options.Attempts && e is IOException or HttpRequestException)
-            {
-                LogResuming(logger, file, File.Exists(partial) ? new FileInfo(partial).Length : 0, attempt, e.Message);
-                await Task.Delay(Backoff(attempt), cancellationToken);
-            }
+            await _downloads.ExecuteAsync(async c => await ResumeAsync(info, partial, file, progress, c.CancellationToken), context);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
 
         if (info.ETag.Length == 64 && info.ETag.All(char.IsAsciiHexDigit))
@@ -198,51 +199,22 @@ public sealed partial class HubClient(HttpClient http, HubOptions options, ILogg
         progress?.Report(new HubDownloadProgress(file, have, info.Size ?? have));
     }
 
-    /// <summary>
-    /// Sends with huggingface_hub's http_backoff: 408, 429 and 5xx are retried up to <see cref="HubOptions.Attempts"/>
-    /// times, waiting Retry-After (or RateLimit's t=) when given, else 1, 2, 4, 8, 8 × the base delay. The last
-    /// answer is returned whatever it is. The token is sent only to the Hub's own host.
-    /// </summary>
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri url, RangeHeaderValue? range, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            using var request = new HttpRequestMessage(method, url);
-            request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("identity"));
-            request.Headers.Range = range;
-            if (options.Token is { } token && url.Authority.Equals(options.Endpoint.Authority, StringComparison.OrdinalIgnoreCase))
+    /// <summary>Sends through <see cref="HubRetry.Requests"/>; the token goes only to the Hub's own host.</summary>
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri url, RangeHeaderValue? range, CancellationToken cancellationToken) =>
+        _requests.ExecuteAsync(
+            async token =>
             {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            }
+                using var request = new HttpRequestMessage(method, url);
+                request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("identity"));
+                request.Headers.Range = range;
+                if (options.Token is { } bearer && url.Authority.Equals(options.Endpoint.Authority, StringComparison.OrdinalIgnoreCase))
+                {
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+                }
 
-            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            var status = (int)response.StatusCode;
-            if (attempt >= options.Attempts || status is not (408 or 429 or 500 or 502 or 503 or 504))
-            {
-                return response;
-            }
-
-            var wait = RetryAfter(response) ?? Backoff(attempt);
-            LogRetrying(logger, url, status, wait.TotalSeconds);
-            response.Dispose();
-            await Task.Delay(wait, cancellationToken);
-        }
-    }
-
-    private TimeSpan Backoff(int attempt) => options.RetryBaseDelay * Math.Min(1 << (attempt - 1), 8);
-
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        if (response.Headers.RetryAfter?.Delta is { } delta)
-        {
-            return delta + options.RetryBaseDelay;
-        }
-
-        // RateLimit: "api";r=0;t=55
-        var limit = Header(response.Headers, "RateLimit");
-        var t = limit?.Split(';').FirstOrDefault(p => p.Trim().StartsWith("t=", StringComparison.Ordinal));
-        return t is not null && int.TryParse(t.Trim()[2..], out var seconds) ? TimeSpan.FromSeconds(seconds) + options.RetryBaseDelay : null;
-    }
+                return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+            },
+            cancellationToken).AsTask();
 
     private void ThrowIfRefused(HttpResponseMessage response, string what, string file)
     {
@@ -312,12 +284,6 @@ public sealed partial class HubClient(HttpClient http, HubOptions options, ILogg
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Hugging Face Hub at {Endpoint} unavailable ({Reason}); trying the cache")]
     private static partial void LogUnreachable(ILogger logger, Uri endpoint, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Download of {File} interrupted at {Bytes} bytes (attempt {Attempt}): {Reason}; resuming")]
-    private static partial void LogResuming(ILogger logger, string file, long bytes, int attempt, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Url} answered {Status}; retrying in {Seconds} s")]
-    private static partial void LogRetrying(ILogger logger, Uri url, int status, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Downloaded {File} ({Bytes} bytes)")]
     private static partial void LogDownloaded(ILogger logger, string file, long bytes);

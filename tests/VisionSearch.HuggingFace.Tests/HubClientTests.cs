@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using VisionSearch.HuggingFace;
 using VisionSearch.Testing;
 
@@ -114,6 +115,35 @@ public sealed class HubClientTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<HubException>(() => Client().DownloadAsync(Repo, "main", ["merges.txt"]));
         Assert.Contains("unavailable", error.Message);
         Assert.Contains("lacks merges.txt", error.Message);
+    }
+
+    [Fact]
+    public async Task The_back_off_is_huggingface_hubs_doubling_from_the_base_delay_or_what_the_hub_says()
+    {
+        // huggingface_hub's http_backoff with a 1 s base: 1, 2, 4, 8 s between five attempts; Retry-After (or
+        // RateLimit's t=) plus the base when the Hub says how long. The clock records each wait instead of waiting it.
+        var clock = new RecordingClock();
+        var client = new HubClient(
+            new HttpClient(HubClient.CreateHandler()),
+            new HubOptions { Endpoint = _hub.Endpoint, CacheDirectory = _cache.Path, RetryBaseDelay = TimeSpan.FromSeconds(1) },
+            NullLogger<HubClient>.Instance,
+            clock);
+
+        _hub.FailNext(10, 503, retryAfter: null);
+        await Assert.ThrowsAsync<HubException>(() => client.DownloadAsync(Repo, "main", ["tokenizer.json"]));
+        Assert.Equal([1, 2, 4, 8], clock.Waits.Select(w => w.TotalSeconds));
+        Assert.Equal(5, _hub.Requests.Count);
+
+        clock.Waits.Clear();
+        _hub.FailNext(1, 429, retryAfter: "3");
+        await client.DownloadAsync(Repo, "main", ["tokenizer.json"]);
+        Assert.Equal([4], clock.Waits.Select(w => w.TotalSeconds));
+
+        // A download cut short resumes after the base delay, from the bytes it has.
+        clock.Waits.Clear();
+        _hub.CutNextDownloadAfter(100_000);
+        await client.DownloadAsync(Repo, "main", ["onnx/vision_model.onnx"]);
+        Assert.Equal([1], clock.Waits.Select(w => w.TotalSeconds));
     }
 
     [Fact]

@@ -30,6 +30,7 @@ public sealed class HubStandIn : IAsyncDisposable
     private int _cutNextDownloadAfter;
     private int _failures;
     private int _failureStatus;
+    private string? _failureRetryAfter;
 
     private HubStandIn(WebApplication app, string repo, string folder)
     {
@@ -77,10 +78,11 @@ public sealed class HubStandIn : IAsyncDisposable
     /// <summary>The next file download sends this many bytes (at most half the file), then drops the connection.</summary>
     public void CutNextDownloadAfter(int bytes) => _cutNextDownloadAfter = bytes;
 
-    /// <summary>The next <paramref name="count"/> requests answer <paramref name="status"/> (with Retry-After: 0).</summary>
-    public void FailNext(int count, int status)
+    /// <summary>The next <paramref name="count"/> requests answer <paramref name="status"/>, with <paramref name="retryAfter"/> (none when null).</summary>
+    public void FailNext(int count, int status, string? retryAfter = "0")
     {
         _failureStatus = status;
+        _failureRetryAfter = retryAfter;
         Volatile.Write(ref _failures, count);
     }
 
@@ -94,7 +96,7 @@ public sealed class HubStandIn : IAsyncDisposable
         if (Interlocked.Decrement(ref _failures) >= 0)
         {
             context.Response.StatusCode = _failureStatus;
-            context.Response.Headers.RetryAfter = "0";
+            context.Response.Headers.RetryAfter = _failureRetryAfter;
             return;
         }
         // The CDN serves signed URLs: no token needed, and none should arrive.
