@@ -1,4 +1,6 @@
 using System.Net;
+using Polly;
+using Polly.Retry;
 
 namespace VisionSearch.Aws;
 
@@ -6,7 +8,8 @@ namespace VisionSearch.Aws;
 /// AWS's standard retry mode (botocore retries/standard.py, AWSSDK.Core's default): a failed attempt is
 /// tried again after <c>rand(0,1) · min(BaseDelay · 2^(n-1), MaxDelay)</c> when it was throttled (any
 /// 429, or a throttling code on a 400), a 5xx, a timeout or a dropped connection; never for a client error
-/// such as ValidationError or a model's own error (424), which would fail the same way again.
+/// such as ValidationError or a model's own error (424), which would fail the same way again. Run as a Polly
+/// pipeline (<see cref="Build"/>) on the caller's clock.
 /// </summary>
 public sealed class AwsRetryPolicy
 {
@@ -42,23 +45,29 @@ public sealed class AwsRetryPolicy
         return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * cap);
     }
 
-    /// <summary>Runs <paramref name="attempt"/> until it succeeds, fails for good, or runs out of attempts; <paramref name="onRetry"/> hears of each retry.</summary>
-    public async Task<T> ExecuteAsync<T>(
-        Func<CancellationToken, Task<T>> attempt, Action<int, Exception, TimeSpan>? onRetry, CancellationToken cancellationToken)
+    /// <summary>
+    /// The pipeline that runs an AWS call with these retries; <paramref name="onRetry"/> hears of each retry (its number,
+    /// 1 for the first, the error and the delay) with the call's context, and the delays run on <paramref name="time"/>.
+    /// </summary>
+    public ResiliencePipeline Build(Action<ResilienceContext, int, Exception, TimeSpan>? onRetry = null, TimeProvider? time = null)
     {
-        ArgumentNullException.ThrowIfNull(attempt);
-        for (var retry = 1; ; retry++)
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time ?? TimeProvider.System };
+        if (MaxAttempts > 1)
         {
-            try
+            builder.AddRetry(new RetryStrategyOptions
             {
-                return await attempt(cancellationToken);
-            }
-            catch (Exception e) when (retry < MaxAttempts && IsRetryable(e) && !cancellationToken.IsCancellationRequested)
-            {
-                var delay = Delay(retry);
-                onRetry?.Invoke(retry, e, delay);
-                await Task.Delay(delay, cancellationToken);
-            }
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } e && IsRetryable(e) && !args.Context.CancellationToken.IsCancellationRequested),
+                MaxRetryAttempts = MaxAttempts - 1,
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(Delay(args.AttemptNumber + 1)),
+                OnRetry = args =>
+                {
+                    onRetry?.Invoke(args.Context, args.AttemptNumber + 1, args.Outcome.Exception!, args.RetryDelay);
+                    return default;
+                },
+            });
         }
+
+        return builder.Build();
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Polly;
 using VisionSearch.Aws;
 
 namespace VisionSearch.Embeddings.SageMaker;
@@ -15,11 +16,17 @@ public sealed class SageMakerRuntime
     private readonly AwsRequestSigner _signer;
     private readonly Uri _baseUrl;
     private readonly TimeSpan _timeout;
-    private readonly AwsRetryPolicy _retry;
+    /// <summary>Which endpoint a call goes to, for the retry metric.</summary>
+    private static readonly ResiliencePropertyKey<string> Endpoint = new("sagemaker.endpoint");
+
+    private readonly ResiliencePipeline _retry;
     private readonly EmbeddingInstruments? _instruments;
 
-    /// <summary>A runtime client whose calls are counted on <paramref name="instruments"/> (not at all without).</summary>
-    public SageMakerRuntime(HttpClient http, AwsRequestSigner signer, SageMakerOptions options, EmbeddingInstruments? instruments = null)
+    /// <summary>
+    /// A runtime client whose calls are counted on <paramref name="instruments"/> (not at all without) and whose retries
+    /// wait on <paramref name="time"/> (the system's clock without).
+    /// </summary>
+    public SageMakerRuntime(HttpClient http, AwsRequestSigner signer, SageMakerOptions options, EmbeddingInstruments? instruments = null, TimeProvider? time = null)
     {
         _instruments = instruments;
         ArgumentNullException.ThrowIfNull(http);
@@ -29,17 +36,24 @@ public sealed class SageMakerRuntime
         _signer = signer;
         _baseUrl = options.ServiceUrl ?? new Uri($"https://runtime.sagemaker.{signer.Region}.amazonaws.com/");
         _timeout = options.Timeout;
-        _retry = new AwsRetryPolicy { MaxAttempts = options.MaxAttempts, BaseDelay = options.RetryDelay, MaxDelay = options.MaxRetryDelay };
+        _retry = new AwsRetryPolicy { MaxAttempts = options.MaxAttempts, BaseDelay = options.RetryDelay, MaxDelay = options.MaxRetryDelay }
+            .Build((context, _, error, _) => _instruments?.RecordSageMakerRetry(context.Properties.GetValue(Endpoint, ""), error), time);
     }
 
     /// <summary>Sends <paramref name="body"/> to <paramref name="endpoint"/> and returns the model's answer.</summary>
-    public Task<byte[]> InvokeAsync(string endpoint, string contentType, ReadOnlyMemory<byte> body, int items, CancellationToken cancellationToken = default)
+    public async Task<byte[]> InvokeAsync(string endpoint, string contentType, ReadOnlyMemory<byte> body, int items, CancellationToken cancellationToken = default)
     {
         var url = new Uri(_baseUrl, $"endpoints/{Uri.EscapeDataString(endpoint)}/invocations");
-        return _retry.ExecuteAsync(
-            ct => AttemptAsync(url, endpoint, contentType, body, items, ct),
-            (retry, error, delay) => _instruments?.RecordSageMakerRetry(endpoint, error),
-            cancellationToken);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(Endpoint, endpoint);
+        try
+        {
+            return await _retry.ExecuteAsync(async c => await AttemptAsync(url, endpoint, contentType, body, items, c.CancellationToken), context);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
     }
 
     private async Task<byte[]> AttemptAsync(Uri url, string endpoint, string contentType, ReadOnlyMemory<byte> body, int items, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Polly;
 using VisionSearch.Aws;
 
 namespace VisionSearch.Cloud;
@@ -14,7 +15,7 @@ namespace VisionSearch.Cloud;
 internal sealed class SageMakerApi(HttpClient http, AwsRequestSigner signer, Uri? serviceUrl = null)
 {
     private readonly Uri _url = serviceUrl ?? new Uri($"https://api.sagemaker.{signer.Region}.amazonaws.com/");
-    private readonly AwsRetryPolicy _retry = new() { MaxAttempts = 5 };
+    private readonly ResiliencePipeline _retry = new AwsRetryPolicy { MaxAttempts = 5 }.Build();
 
     /// <summary>Whether <paramref name="error"/> says the named model, config or endpoint does not exist.</summary>
     public static bool IsMissing(Exception error) =>
@@ -22,16 +23,15 @@ internal sealed class SageMakerApi(HttpClient http, AwsRequestSigner signer, Uri
         && (e.Code == "ResourceNotFound" || e.ServiceMessage.StartsWith("Could not find", StringComparison.Ordinal));
 
     /// <summary>Calls <paramref name="operation"/> with <paramref name="body"/>; returns the answer's JSON object.</summary>
-    public Task<JsonObject> CallAsync(string operation, JsonObject body, CancellationToken cancellationToken = default)
+    public async Task<JsonObject> CallAsync(string operation, JsonObject body, CancellationToken cancellationToken = default)
     {
         var payload = Encoding.UTF8.GetBytes(body.ToJsonString());
-        return _retry.ExecuteAsync(
+        return await _retry.ExecuteAsync(
             async ct =>
             {
                 var answer = await signer.PostAsync(http, _url, "application/x-amz-json-1.1", payload, [KeyValuePair.Create("X-Amz-Target", $"SageMaker.{operation}")], ct);
                 return answer.Length == 0 ? [] : JsonNode.Parse(answer)?.AsObject() ?? [];
             },
-            onRetry: null,
             cancellationToken);
     }
 
