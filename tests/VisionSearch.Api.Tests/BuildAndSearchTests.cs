@@ -48,7 +48,22 @@ public abstract class BuildAndSearchTests(ApiCluster cluster)
         await cluster.Silo.StartAsync();
 
         // The client reconnects to the restarted gateway; the grain reactivates from its Redis snapshot.
-        var first = await RetryUntilAsync(() => SearchAsync("slice", queries[0], 10), TimeSpan.FromSeconds(60));
+        Exception? refused = null;
+        var first = await Wait.ForAsync(
+            async () =>
+            {
+                try
+                {
+                    return await SearchAsync("slice", queries[0], 10);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Xunit.Sdk.XunitException)
+                {
+                    refused = e; // the gateway not back yet, or an answer other than 200
+                    return null;
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            () => $"no search answered after the silo restarted; the last try: {refused?.Message}");
         Assert.Equal(before[0].ToJsonString(), first.ToJsonString());
         for (var i = 1; i < queries.Length; i++)
         {
@@ -145,22 +160,6 @@ public abstract class BuildAndSearchTests(ApiCluster cluster)
         var response = await cluster.Client.PostJsonAsync("/search", new { dataset, vector, k, ef = 2000 });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.ReadJsonAsync())["results"]!.AsArray();
-    }
-
-    private static async Task<T> RetryUntilAsync<T>(Func<Task<T>> action, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try
-            {
-                return await action();
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
-        }
     }
 }
 

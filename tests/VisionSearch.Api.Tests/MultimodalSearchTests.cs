@@ -211,21 +211,21 @@ public sealed class MultimodalSearchTests(ApiCluster cluster) : IClassFixture<Ap
 
         // Other test classes search in parallel, and the server's request span stops just after the response is
         // sent: find this request's trace by its grain span (this dataset, a text query), waiting for its root.
-        Activity? request = null;
         Activity[] spans = [];
-        for (var deadline = DateTime.UtcNow.AddSeconds(10); request is null && DateTime.UtcNow < deadline; await Task.Delay(20))
-        {
-            lock (activities)
+        var request = await Wait.ForAsync(
+            () =>
             {
-                spans = [.. activities];
-            }
+                lock (activities)
+                {
+                    spans = [.. activities];
+                }
 
-            var search = spans.FirstOrDefault(a => a.OperationName == "index.search"
-                && (string?)a.GetTagItem("visionsearch.dataset") == Dataset && (string?)a.GetTagItem("visionsearch.query") == "text");
-            request = search is null ? null : spans.FirstOrDefault(a => a.TraceId == search.TraceId && a.Source.Name == "Microsoft.AspNetCore");
-        }
-
-        Assert.NotNull(request);
+                var search = spans.FirstOrDefault(a => a.OperationName == "index.search"
+                    && (string?)a.GetTagItem("visionsearch.dataset") == Dataset && (string?)a.GetTagItem("visionsearch.query") == "text");
+                return Task.FromResult(search is null ? null : spans.FirstOrDefault(a => a.TraceId == search.TraceId && a.Source.Name == "Microsoft.AspNetCore"));
+            },
+            TimeSpan.FromSeconds(10),
+            () => $"no request span with this search's grain span among {spans.Length} spans");
         Assert.Contains("/search", request.DisplayName, StringComparison.Ordinal);
         var trace = spans.Where(a => a.TraceId == request.TraceId).Select(a => a.OperationName).ToHashSet();
         Assert.Contains("index.search", trace);
