@@ -51,20 +51,23 @@ internal sealed class S3rverProcess : IAsyncDisposable
             throw;
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            try
+        await Wait.UntilAsync(
+            async () =>
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
-                break;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
-            {
-                await Task.Delay(100);
-            }
-        }
+                Assert.False(process.HasExited, "s3rver exited before it listened.");
+                try
+                {
+                    using var client = new TcpClient();
+                    await client.ConnectAsync("127.0.0.1", port);
+                    return true;
+                }
+                catch (SocketException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(20),
+            $"s3rver did not listen on port {port}");
 
         return new S3rverProcess(process, data, new Uri($"http://127.0.0.1:{port}/"), bucket);
     }
