@@ -29,37 +29,27 @@ public static class ProjectProcess
         }
     }
 
-    private static async Task WaitHealthyAsync(string name, ChildProcess child, Uri health, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        while (true)
-        {
-            if (child.HasExited)
+    private static Task WaitHealthyAsync(string name, ChildProcess child, Uri health, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Wait.UntilAsync(
+            async () =>
             {
-                throw new InvalidOperationException($"{name} exited during startup. Its last lines:{Environment.NewLine}{child.Tail}");
-            }
-
-            try
-            {
-                using var response = await Http.GetAsync(health, deadline.Token);
-                if (response.IsSuccessStatusCode)
+                if (child.HasExited)
                 {
-                    return;
+                    throw new InvalidOperationException($"{name} exited during startup. Its last lines:{Environment.NewLine}{child.Tail}");
                 }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"{name} was not healthy at {health} within {timeout.TotalSeconds:F0} s. Its last lines:{Environment.NewLine}{child.Tail}");
-            }
 
-            await Task.Delay(200, deadline.Token);
-        }
-    }
+                try
+                {
+                    using var response = await Http.GetAsync(health, cancellationToken);
+                    return response.IsSuccessStatusCode;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                    return false; // not listening yet, or too busy starting to answer within the client's 5 s
+                }
+            },
+            timeout,
+            () => $"{name} was not healthy at {health}. Its last lines:{Environment.NewLine}{child.Tail}");
 
     /// <summary>
     /// The built assembly of <paramref name="project"/>, embedded at build time into <paramref name="referrer"/>
