@@ -83,8 +83,7 @@ internal sealed unsafe class VectorStore : IDisposable
     }
 
     /// <summary>The exact distance between two full-precision vectors (hnswlib's convention, see <see cref="Neighbor.Distance"/>).</summary>
-    public float Exact(float* a, float* b) =>
-        Metric == Metric.L2 ? VectorKernels.SquaredDistance(a, b, Dimension) : 1f - VectorKernels.Dot(a, b, Dimension);
+    public float Exact(float* a, float* b) => Distances.Compute(Metric, a, b, Dimension);
 
     public void Dispose()
     {
