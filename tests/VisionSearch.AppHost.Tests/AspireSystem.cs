@@ -21,7 +21,7 @@ public class AspireSystem : IAsyncLifetime
 
     public VisionSearch.Testing.TempDirectory Folder { get; } = new();
 
-    public OtlpReceiver Collector { get; } = new();
+    public OtlpReceiver Collector { get; private set; } = null!;
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started.");
 
@@ -45,6 +45,7 @@ public class AspireSystem : IAsyncLifetime
             _environment.Set(key, value);
         }
 
+        Collector = await OtlpReceiver.StartAsync();
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.VisionSearch_AppHost>(
             [
@@ -87,7 +88,11 @@ public class AspireSystem : IAsyncLifetime
     {
         GC.SuppressFinalize(this);
         await DisposeAppAsync();
-        Collector.Dispose();
+        if (Collector is not null)
+        {
+            await Collector.DisposeAsync();
+        }
+
         Folder.Dispose();
         _environment.Dispose();
     }

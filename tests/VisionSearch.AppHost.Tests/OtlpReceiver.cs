@@ -1,30 +1,34 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
-using VisionSearch.LocalServers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using VisionSearch.Testing;
 
 namespace VisionSearch.AppHost.Tests;
 
 /// <summary>
 /// An OTLP/HTTP collector on loopback that keeps what it receives per signal (<c>/v1/traces</c>, <c>/v1/metrics</c>,
 /// <c>/v1/logs</c>). Bodies are protobuf; the tests look for the strings inside them (service names, span names).
+/// A stand-in like the others: Kestrel on port 0.
 /// </summary>
-public sealed class OtlpReceiver : IDisposable
+public sealed class OtlpReceiver : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
     private readonly ConcurrentDictionary<string, StringBuilder> _received = new();
-    private readonly Task _serving;
+    private readonly WebApplication _app;
 
-    public OtlpReceiver()
-    {
-        Endpoint = $"http://127.0.0.1:{FreePort.Next()}";
-        _listener.Prefixes.Add(Endpoint + "/");
-        _listener.Start();
-        _serving = ServeAsync();
-    }
+    private OtlpReceiver(WebApplication app) => _app = app;
 
     /// <summary>What OTEL_EXPORTER_OTLP_ENDPOINT should say (with OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf).</summary>
-    public string Endpoint { get; }
+    public string Endpoint { get; private set; } = "";
+
+    public static async Task<OtlpReceiver> StartAsync()
+    {
+        var app = LoopbackServer.CreateBuilder().Build();
+        var receiver = new OtlpReceiver(app);
+        app.MapPost("/v1/{signal}", receiver.ReceiveAsync);
+        receiver.Endpoint = (await LoopbackServer.StartAsync(app)).ToString().TrimEnd('/');
+        return receiver;
+    }
 
     /// <summary>Everything received on <paramref name="path"/>, as Latin-1 text so that protobuf strings show.</summary>
     public string Received(string path)
@@ -40,39 +44,20 @@ public sealed class OtlpReceiver : IDisposable
         }
     }
 
-    private async Task ServeAsync()
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    private async Task ReceiveAsync(HttpContext context)
     {
-        while (_listener.IsListening)
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+        var text = _received.GetOrAdd(context.Request.Path, _ => new StringBuilder());
+        lock (text)
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            using var body = new MemoryStream();
-            await context.Request.InputStream.CopyToAsync(body);
-            var text = _received.GetOrAdd(context.Request.Url!.AbsolutePath, _ => new StringBuilder());
-            lock (text)
-            {
-                text.Append(Encoding.Latin1.GetString(body.ToArray()));
-            }
-
-            // An empty Export*ServiceResponse: everything accepted.
-            context.Response.StatusCode = 200;
-            context.Response.ContentType = "application/x-protobuf";
-            context.Response.Close();
+            text.Append(Encoding.Latin1.GetString(body.ToArray()));
         }
-    }
 
-    public void Dispose()
-    {
-        _listener.Stop();
-        _listener.Close();
-        _serving.GetAwaiter().GetResult();
+        // An empty Export*ServiceResponse: everything accepted.
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/x-protobuf";
     }
 }

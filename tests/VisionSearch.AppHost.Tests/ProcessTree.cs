@@ -1,3 +1,5 @@
+using VisionSearch.Testing;
+
 namespace VisionSearch.AppHost.Tests;
 
 /// <summary>Processes as Linux's /proc shows them: parents, descendants, command lines.</summary>
@@ -43,10 +45,13 @@ internal static class ProcessTree
     public static async Task<List<int>> SurvivorsAsync(IEnumerable<int> pids, TimeSpan timeout)
     {
         var watched = pids.ToList();
-        var deadline = DateTime.UtcNow + timeout;
-        while (watched.Any(IsAlive) && DateTime.UtcNow < deadline)
+        try
         {
-            await Task.Delay(200);
+            await Wait.UntilAsync(() => Task.FromResult(!watched.Any(IsAlive)), timeout, "processes still alive");
+        }
+        catch (TimeoutException)
+        {
+            // The survivors are the answer, named by the caller's assertion.
         }
 
         return [.. watched.Where(IsAlive)];
