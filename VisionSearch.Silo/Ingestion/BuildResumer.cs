@@ -7,14 +7,16 @@ namespace VisionSearch.Silo.Ingestion;
 /// <summary>
 /// Every <see cref="IngestionOptions.ResumeInterval"/>, touches the index grain of each dataset Redis lists
 /// as building. A live build ignores it; a build whose silo died is reactivated by Orleans on a live silo
-/// (once membership has declared the dead one dead), and its activation resumes from the checkpoint.
+/// (once membership has declared the dead one dead), and its activation resumes from the checkpoint. The interval runs
+/// on the host's clock.
 /// </summary>
-internal sealed partial class BuildResumer(BuildRecordStore records, IGrainFactory grains, IOptions<IngestionOptions> options, ILogger<BuildResumer> logger)
+internal sealed partial class BuildResumer(
+    BuildRecordStore records, IGrainFactory grains, IOptions<IngestionOptions> options, TimeProvider time, ILogger<BuildResumer> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.ResumeInterval);
+        using var timer = new PeriodicTimer(options.Value.ResumeInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
