@@ -20,10 +20,10 @@ public sealed class AwsRetryPolicyTests
     public async Task A_transient_failure_is_retried_up_to_the_attempt_limit_with_waits_under_the_doubling_cap(string fault)
     {
         var clock = new RecordingClock();
-        var retries = new List<int>();
+        var retries = new List<(int Retry, TimeSpan Delay)>();
         var attempts = 0;
 
-        await Assert.ThrowsAnyAsync<Exception>(() => Policy.Build((_, retry, _, _) => retries.Add(retry), clock)
+        await Assert.ThrowsAnyAsync<Exception>(() => Policy.Build((_, retry, _, delay) => retries.Add((retry, delay)), clock)
             .ExecuteAsync(_ =>
             {
                 attempts++;
@@ -31,7 +31,9 @@ public sealed class AwsRetryPolicyTests
             }).AsTask());
 
         Assert.Equal(5, attempts);
-        Assert.Equal([1, 2, 3, 4], retries);
+        Assert.Equal([1, 2, 3, 4], retries.Select(r => r.Retry));
+        // The delay reported is the one waited (the timer takes whole milliseconds).
+        Assert.All(retries.Zip(clock.Waits), r => Assert.InRange((r.First.Delay - r.Second).TotalMilliseconds, 0, 1));
         Assert.All(clock.Waits.Zip([1.0, 2, 3, 3]), w => Assert.InRange(w.First.TotalSeconds, 0, w.Second));
     }
 
