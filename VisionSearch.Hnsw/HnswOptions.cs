@@ -6,17 +6,26 @@ public sealed record HnswOptions
     /// <summary>The most links kept per node beyond layer 0, where the graph is bounded by the paper's <c>M_max</c> = M.</summary>
     public const int MaxM = 256;
 
+    /// <summary>hnswlib's default <see cref="M"/>.</summary>
+    public const int DefaultM = 16;
+
+    /// <summary>hnswlib's default <see cref="EfConstruction"/>.</summary>
+    public const int DefaultEfConstruction = 200;
+
+    /// <summary>The default <see cref="Metric"/>: CLIP vectors are compared by angle.</summary>
+    public const Metric DefaultMetric = Metric.Cosine;
+
     /// <summary>The length of every vector.</summary>
     public required int Dimension { get; init; }
 
     /// <summary>How vectors are compared.</summary>
-    public Metric Metric { get; init; } = Metric.Cosine;
+    public Metric Metric { get; init; } = DefaultMetric;
 
     /// <summary>Links per node on the upper layers; layer 0 keeps 2·M, as hnswlib does.</summary>
-    public int M { get; init; } = 16;
+    public int M { get; init; } = DefaultM;
 
     /// <summary>The candidate list size while inserting: larger builds a better graph, slower.</summary>
-    public int EfConstruction { get; init; } = 200;
+    public int EfConstruction { get; init; } = DefaultEfConstruction;
 
     /// <summary>Seeds the level draws, so that a build with one thread is reproducible.</summary>
     public int Seed { get; init; } = 100;
