@@ -277,7 +277,8 @@ public sealed partial class HubClient(HttpClient http, HubOptions options, ILogg
         }
     }
 
-    private static string? Header(HttpResponseHeaders headers, string name) =>
+    /// <summary>A response header's first value, or null.</summary>
+    internal static string? Header(HttpResponseHeaders headers, string name) =>
         headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
     private sealed record HubFileInfo(Uri Download, string ETag, string Commit, long? Size);

@@ -73,7 +73,7 @@ internal static partial class HubRetry
         }
 
         // RateLimit: "api";r=0;t=55
-        var limit = headers.TryGetValues("RateLimit", out var values) ? values.FirstOrDefault() : null;
+        var limit = HubClient.Header(headers, "RateLimit");
         var t = limit?.Split(';').FirstOrDefault(p => p.Trim().StartsWith("t=", StringComparison.Ordinal));
         return t is not null && int.TryParse(t.Trim()[2..], out var seconds) ? TimeSpan.FromSeconds(seconds) + options.RetryBaseDelay : null;
     }
