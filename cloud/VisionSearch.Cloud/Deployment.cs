@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Spectre.Console;
+using VisionSearch.Aws;
 using VisionSearch.HuggingFace;
 
 namespace VisionSearch.Cloud;

@@ -2,17 +2,17 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Polly;
-using VisionSearch.Aws;
 
-namespace VisionSearch.Cloud;
+namespace VisionSearch.Aws;
 
 /// <summary>
 /// SageMaker's control plane in its awsJson1_1 protocol (no SageMaker SDK package exists here):
 /// <c>POST /</c> with <c>X-Amz-Target: SageMaker.{Operation}</c> and a JSON body, SigV4-signed, retried on
 /// throttling and 5xx. Errors come back as <see cref="AwsServiceException"/>; a missing resource is
-/// SageMaker's ValidationException "Could not find …", which <see cref="IsMissing"/> recognises.
+/// SageMaker's ValidationException "Could not find …", which <see cref="IsMissing"/> recognises. The deploy tool
+/// drives endpoints with it; a silo asks it which configuration an endpoint serves (the embedding cache's model identity).
 /// </summary>
-internal sealed class SageMakerApi(HttpClient http, AwsRequestSigner signer, Uri? serviceUrl = null)
+public sealed class SageMakerApi(HttpClient http, AwsRequestSigner signer, Uri? serviceUrl = null)
 {
     private readonly Uri _url = serviceUrl ?? new Uri($"https://api.sagemaker.{signer.Region}.amazonaws.com/");
     private readonly ResiliencePipeline _retry = new AwsRetryPolicy { MaxAttempts = 5 }.Build();
