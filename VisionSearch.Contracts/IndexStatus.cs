@@ -39,6 +39,7 @@ public enum IndexPhase
 /// <param name="Skips">The most recent skipped items and why (at most 20).</param>
 /// <param name="MemoryBytes">The native memory the searchable index's shards hold (vectors, links, node metadata), summed over shards.</param>
 /// <param name="SnapshotBytes">The size of the shards' last published snapshots in Redis, summed.</param>
+/// <param name="ItemsCached">How many of <paramref name="ItemsEmbedded"/> came from the embedding cache instead of the model.</param>
 [GenerateSerializer, Immutable, Alias("vs.IndexStatus")]
 public sealed record IndexStatus(
     string Dataset,
@@ -61,7 +62,8 @@ public sealed record IndexStatus(
     string? Model = null,
     SkippedItem[]? Skips = null,
     long MemoryBytes = 0,
-    long SnapshotBytes = 0);
+    long SnapshotBytes = 0,
+    long ItemsCached = 0);
 
 /// <summary>An item a build could not index.</summary>
 /// <param name="Id">The item's id in the dataset.</param>

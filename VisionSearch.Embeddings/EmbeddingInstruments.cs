@@ -21,6 +21,10 @@ public sealed class EmbeddingInstruments
     private readonly Counter<long> _sageMakerItems;
     private readonly Histogram<double> _sageMakerDuration;
     private readonly Counter<long> _sageMakerRetries;
+    private readonly Counter<long> _cacheHits;
+    private readonly Counter<long> _cacheMisses;
+    private long _cacheBytes = -1;
+    private long _cacheEntries = -1;
 
     public EmbeddingInstruments(IMeterFactory meters)
     {
@@ -36,7 +40,29 @@ public sealed class EmbeddingInstruments
             "visionsearch.sagemaker.duration", "s", "InvokeEndpoint latency per attempt, from the request to the whole answer.");
         _sageMakerRetries = meter.CreateCounter<long>(
             "visionsearch.sagemaker.retries", "{retry}", "InvokeEndpoint attempts retried after throttling, a 5xx, a timeout or a dropped connection.");
+        _cacheHits = meter.CreateCounter<long>("visionsearch.embedding.cache.hits", "{item}", "Texts and images whose vector the embedding cache held.");
+        _cacheMisses = meter.CreateCounter<long>("visionsearch.embedding.cache.misses", "{item}", "Texts and images the embedding cache did not hold, embedded then stored.");
+        meter.CreateObservableGauge(
+            "visionsearch.embedding.cache.size", () => Observed(_cacheBytes), "By", "The shared embedding cache's size, as this process last saw it.");
+        meter.CreateObservableGauge(
+            "visionsearch.embedding.cache.entries", () => Observed(_cacheEntries), "{entry}", "Vectors in the shared embedding cache, as this process last saw it.");
     }
+
+    /// <summary>What the shared embedding cache holds, as its last store reported it.</summary>
+    public void RecordCacheSize(long bytes, long entries)
+    {
+        Interlocked.Exchange(ref _cacheBytes, bytes);
+        Interlocked.Exchange(ref _cacheEntries, entries);
+    }
+
+    internal void RecordCacheLookups(string kind, int hits, int misses)
+    {
+        var kindTag = new KeyValuePair<string, object?>("visionsearch.kind", kind);
+        _cacheHits.Add(hits, kindTag);
+        _cacheMisses.Add(misses, kindTag);
+    }
+
+    private static IEnumerable<Measurement<long>> Observed(long value) => value < 0 ? [] : [new Measurement<long>(value)];
 
     internal void RecordSageMakerCall(string endpoint, string outcome, int items, TimeSpan elapsed)
     {

@@ -32,6 +32,11 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<ItemStore>();
         builder.Services.AddSingleton<WriteJournal>();
         builder.Services.AddSingleton<BuildInstruments>();
+        builder.Services.AddOptions<EmbeddingCacheOptions>()
+            .BindConfiguration(EmbeddingCacheOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<RedisEmbeddingCache>();
 
         builder.Services.AddOptions<IngestionOptions>()
             .BindConfiguration(IngestionOptions.SectionName)

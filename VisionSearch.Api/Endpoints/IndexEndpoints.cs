@@ -7,7 +7,7 @@ using VisionSearch.Hnsw;
 
 namespace VisionSearch.Api.Endpoints;
 
-/// <summary><c>POST /index/build</c> and <c>GET /index/status</c>: each a call to the dataset's index grain.</summary>
+/// <summary><c>POST /index/build</c> and <c>GET /index/status</c>, each a call to the dataset's index grain, and the shared embedding cache's status.</summary>
 public static class IndexEndpoints
 {
     public static IEndpointRouteBuilder MapIndexEndpoints(this IEndpointRouteBuilder app)
@@ -29,6 +29,10 @@ public static class IndexEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/embedding-cache", (IGrainFactory grains) => grains.GetGrain<IEmbeddingCacheGrain>(0).StatusAsync())
+            .WithName("GetEmbeddingCache")
+            .WithSummary("The embedding cache every build, write and query shares: vectors held, bytes against the budget, hits and misses")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         return app;
     }
 

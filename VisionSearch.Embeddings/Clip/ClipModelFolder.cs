@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using VisionSearch.HuggingFace;
 
 namespace VisionSearch.Embeddings.Clip;
@@ -8,6 +10,12 @@ public sealed record ClipModelFolder(string Path)
     /// <summary>Every file the embedder reads, relative to the folder.</summary>
     public static IReadOnlyList<string> RequiredFiles { get; } =
         ["tokenizer.json", "preprocessor_config.json", "onnx/text_model.onnx", "onnx/vision_model.onnx"];
+
+    /// <summary>
+    /// The version of what this code does to inputs before the model (ClipTokenizer, ClipImageProcessor, PillowBicubic):
+    /// raise it when they change what they produce, so the embedding cache forgets vectors made the old way.
+    /// </summary>
+    public const int PreprocessingVersion = 1;
 
     public string TextModel => System.IO.Path.Combine(Path, "onnx", "text_model.onnx");
 
@@ -35,5 +43,30 @@ public sealed record ClipModelFolder(string Path)
         }
 
         return new ClipModelFolder(await hub.DownloadAsync(new HubRepository(options.Model), options.Revision, RequiredFiles, progress, cancellationToken));
+    }
+
+    /// <summary>
+    /// What makes this folder's vectors what they are, for the embedding cache: SHA-256 over every required file's name
+    /// and bytes (both towers, the tokenizer, the preprocessor settings) and <see cref="PreprocessingVersion"/>. Copies
+    /// of one model share it wherever they lie; any changed byte is another model. Reads the whole model once (about
+    /// 600 MB for ViT-B/32, a second or so).
+    /// </summary>
+    public async Task<string> IdentityAsync(CancellationToken cancellationToken = default)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        foreach (var file in RequiredFiles)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes($"{file}\n"));
+            await using var stream = File.OpenRead(System.IO.Path.Combine(Path, file));
+            hash.AppendData(BitConverter.GetBytes(stream.Length));
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+            }
+        }
+
+        return $"clip-onnx/{Convert.ToHexStringLower(hash.GetHashAndReset())}/preprocessing-{PreprocessingVersion}";
     }
 }

@@ -21,6 +21,16 @@ public sealed class SageMakerOptions
     /// <summary>Another base URL for the runtime API (a VPC endpoint, a stand-in); empty: <c>https://runtime.sagemaker.{region}.amazonaws.com</c>.</summary>
     public Uri? ServiceUrl { get; set; }
 
+    /// <summary>
+    /// Another base URL for SageMaker's control plane (a VPC endpoint, a stand-in); empty: <c>https://api.sagemaker.{region}.amazonaws.com</c>.
+    /// The silo asks it (DescribeEndpoint) which configuration the endpoint serves, so the embedding cache never hands out
+    /// vectors of a model the endpoint no longer runs.
+    /// </summary>
+    public Uri? ControlPlaneUrl { get; set; }
+
+    /// <summary>How long the configuration an endpoint serves is taken as known before DescribeEndpoint is asked again.</summary>
+    public TimeSpan IdentityRefresh { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Attempts per call, the first included (throttling, 5xx, timeouts and dropped connections are retried).</summary>
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 5;

@@ -25,6 +25,7 @@ namespace VisionSearch.Silo.Grains;
 /// <param name="FinishedAt">When it finished; null while it runs.</param>
 /// <param name="Error">Why it failed.</param>
 /// <param name="Written">Whether the build holds items written through the API (replayed from the journal).</param>
+/// <param name="Cached">Items whose vector came from the embedding cache (counted in <paramref name="Embedded"/>).</param>
 internal sealed record BuildRecord(
     long Version,
     BuildSpec Spec,
@@ -42,7 +43,8 @@ internal sealed record BuildRecord(
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt,
     string? Error,
-    bool Written = false)
+    bool Written = false,
+    long Cached = 0)
 {
     /// <summary>How many recent skips the status shows.</summary>
     public const int SkipsKept = 20;

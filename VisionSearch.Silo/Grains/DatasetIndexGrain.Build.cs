@@ -155,7 +155,7 @@ public sealed partial class DatasetIndexGrain
                 failures[toEmbed[j]] = result.Failures[j];
             }
 
-            return new EmbedResult(vectors, failures);
+            return new EmbedResult(vectors, failures, result.Cached);
         }
     }
 
@@ -208,6 +208,7 @@ public sealed partial class DatasetIndexGrain
             NextLabel = labels.Where(l => l >= 0).DefaultIfEmpty(record.NextLabel - 1).Max() + 1,
             Read = record.Read + labels.Length,
             Embedded = record.Embedded + embeddedCount,
+            Cached = record.Cached + embedded.Cached,
             Indexed = record.Indexed + indexed,
             Skipped = record.Skipped + skips.Count,
             Skips = skips.Count == 0 ? record.Skips : [.. record.Skips.Concat(skips).TakeLast(BuildRecord.SkipsKept)],

@@ -163,6 +163,7 @@ public sealed partial class DatasetIndexGrain(
             record?.Error,
             ItemsRead: Math.Max(record?.Read ?? 0, running?.Read ?? 0),
             ItemsEmbedded: record?.Embedded ?? 0,
+            ItemsCached: record?.Cached ?? 0,
             ItemsPerSecond: rate,
             EtaSeconds: rate > 0 && remaining is { } r ? r / rate : null,
             Shards: serving?.Shards ?? 0,

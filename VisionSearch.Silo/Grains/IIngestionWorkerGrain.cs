@@ -4,9 +4,9 @@ namespace VisionSearch.Silo.Grains;
 [GenerateSerializer, Immutable, Alias("vs.EmbedItem")]
 public sealed record EmbedItem(string Id, byte[]? Image, string? Text);
 
-/// <summary>One vector per item, or why the item could not be embedded (null vector).</summary>
+/// <summary>One vector per item, or why the item could not be embedded (null vector); <paramref name="Cached"/> of the vectors came from the embedding cache.</summary>
 [GenerateSerializer, Immutable, Alias("vs.EmbedResult")]
-public sealed record EmbedResult(float[]?[] Vectors, string?[] Failures);
+public sealed record EmbedResult(float[]?[] Vectors, string?[] Failures, int Cached = 0);
 
 /// <summary>
 /// Embeds batches for builds. A stateless worker: Orleans runs as many local activations as there are

@@ -7,7 +7,7 @@ namespace VisionSearch.Silo.Grains;
 /// Embeds a build's batches with the silo's local CLIP embedder or a SageMaker endpoint. An image the model
 /// cannot take (undecodable, refused by the endpoint's script) fails alone: the batch is embedded again one
 /// image at a time and only that image is reported, with the reason. Throttling and 5xx are retried by the
-/// SageMaker client itself.
+/// SageMaker client itself. Every input is looked up in the shared embedding cache first (see EmbedderProvider).
 /// </summary>
 [StatelessWorker]
 public sealed class IngestionWorkerGrain(EmbedderProvider embedders) : Grain, IIngestionWorkerGrain
@@ -17,14 +17,16 @@ public sealed class IngestionWorkerGrain(EmbedderProvider embedders) : Grain, II
         var embedding = await embedders.GetAsync(embedder, model);
         var vectors = new float[]?[items.Length];
         var failures = new string?[items.Length];
+        var cached = 0;
 
         var texts = Enumerable.Range(0, items.Length).Where(i => items[i].Image is null).ToArray();
         if (texts.Length > 0)
         {
-            var embedded = await embedding.EmbedTextsAsync([.. texts.Select(i => items[i].Text ?? "")]);
+            var embedded = await embedding.TextsAsync([.. texts.Select(i => items[i].Text ?? "")]);
+            cached += embedded.FromCache;
             for (var j = 0; j < texts.Length; j++)
             {
-                vectors[texts[j]] = embedded[j];
+                vectors[texts[j]] = embedded.Vectors[j];
             }
         }
 
@@ -33,10 +35,11 @@ public sealed class IngestionWorkerGrain(EmbedderProvider embedders) : Grain, II
         {
             try
             {
-                var embedded = await embedding.EmbedImagesAsync([.. images.Select(i => new ReadOnlyMemory<byte>(items[i].Image))]);
+                var embedded = await embedding.ImagesAsync([.. images.Select(i => new ReadOnlyMemory<byte>(items[i].Image))]);
+                cached += embedded.FromCache;
                 for (var j = 0; j < images.Length; j++)
                 {
-                    vectors[images[j]] = embedded[j];
+                    vectors[images[j]] = embedded.Vectors[j];
                 }
             }
             catch (InvalidDataException)
@@ -45,7 +48,9 @@ public sealed class IngestionWorkerGrain(EmbedderProvider embedders) : Grain, II
                 {
                     try
                     {
-                        vectors[i] = (await embedding.EmbedImagesAsync([items[i].Image]))[0];
+                        var embedded = await embedding.ImagesAsync([items[i].Image]);
+                        cached += embedded.FromCache;
+                        vectors[i] = embedded.Vectors[0];
                     }
                     catch (InvalidDataException e)
                     {
@@ -55,6 +60,6 @@ public sealed class IngestionWorkerGrain(EmbedderProvider embedders) : Grain, II
             }
         }
 
-        return new EmbedResult(vectors, failures);
+        return new EmbedResult(vectors, failures, cached);
     }
 }

@@ -3,22 +3,28 @@ using Microsoft.Extensions.Options;
 using VisionSearch.Aws;
 using VisionSearch.Datasets;
 using VisionSearch.Embeddings;
+using VisionSearch.Embeddings.Caching;
 using VisionSearch.Embeddings.Clip;
 using VisionSearch.Embeddings.SageMaker;
 using VisionSearch.HuggingFace;
+using VisionSearch.Silo.Persistence;
 
 namespace VisionSearch.Silo.Ingestion;
 
 /// <summary>
 /// One embedder per (embedder, model) on this silo, made when a build first needs it: a local CLIP model
 /// (located, downloaded on first use, and loaded once) or a SageMaker endpoint (credentials from the default
-/// AWS chain). One that fails to load is tried again by the next build rather than remembered as failed.
+/// AWS chain). One that fails to load is tried again by the next build rather than remembered as failed. Each looks
+/// up the shared embedding cache first, under its model's identity: a local model's fingerprint (its files' hash), an
+/// endpoint's serving configuration.
 /// </summary>
-public sealed class EmbedderProvider(
+public sealed partial class EmbedderProvider(
     IOptions<EmbeddingsOptions> embeddings, IOptions<ClipOptions> clip, IOptions<SageMakerOptions> sageMaker, HubClient hub, DatasetSources sources,
-    EmbeddingInstruments instruments) : IDisposable
+    EmbeddingInstruments instruments, RedisEmbeddingCache cache, IOptions<EmbeddingCacheOptions> cacheOptions, TimeProvider time,
+    ILogger<EmbedderProvider> logger) : IDisposable
 {
-    private readonly ConcurrentDictionary<(string Embedder, string Model), Lazy<Task<IMultimodalEmbedder>>> _embedders = new();
+    private readonly ConcurrentDictionary<(string Embedder, string Model), Lazy<Task<CachedEmbedder>>> _embedders = new();
+    private readonly IEmbeddingCache? _cache = cacheOptions.Value.MaxBytes > 0 ? cache : null;
     private readonly HttpClient _sageMakerHttp = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
     {
         Timeout = Timeout.InfiniteTimeSpan, // each attempt has its own (SageMakerOptions.Timeout)
@@ -44,27 +50,33 @@ public sealed class EmbedderProvider(
         }
     }
 
-    public async Task<IMultimodalEmbedder> GetAsync(string embedder, string model)
+    public async Task<CachedEmbedder> GetAsync(string embedder, string model)
     {
         CheckModel(embedder, model);
         var key = (embedder, model);
-        var lazy = _embedders.GetOrAdd(key, k => new Lazy<Task<IMultimodalEmbedder>>(() => LoadAsync(k.Embedder, k.Model)));
+        var lazy = _embedders.GetOrAdd(key, k => new Lazy<Task<CachedEmbedder>>(() => LoadAsync(k.Embedder, k.Model)));
         try
         {
             return await lazy.Value;
         }
         catch
         {
-            _embedders.TryRemove(new KeyValuePair<(string, string), Lazy<Task<IMultimodalEmbedder>>>(key, lazy));
+            _embedders.TryRemove(new KeyValuePair<(string, string), Lazy<Task<CachedEmbedder>>>(key, lazy));
             throw;
         }
     }
 
-    private async Task<IMultimodalEmbedder> LoadAsync(string embedder, string model)
+    private async Task<CachedEmbedder> LoadAsync(string embedder, string model)
     {
         if (embedder == EmbedderKinds.SageMaker)
         {
-            return SageMakerEmbedder.Create(_sageMakerHttp, sageMaker.Value, await AwsEnvironment.CredentialsAsync(), model, instruments);
+            var options = sageMaker.Value;
+            var credentials = await AwsEnvironment.CredentialsAsync();
+            var region = AwsEnvironment.Region(options.Region);
+            var controlPlane = new SageMakerApi(_sageMakerHttp, new AwsRequestSigner(credentials, region, "sagemaker"), options.ControlPlaneUrl);
+            var identity = new SageMakerEndpointIdentity(
+                controlPlane, region, model, options.IdentityRefresh, time, e => LogEndpointUnknown(logger, model, e.Message));
+            return new CachedEmbedder(SageMakerEmbedder.Create(_sageMakerHttp, options, credentials, model, instruments), identity.GetAsync, _cache, instruments);
         }
 
         var settings = clip.Value;
@@ -77,16 +89,21 @@ public sealed class EmbedderProvider(
             IntraOpThreads = settings.IntraOpThreads,
         };
         var folder = await ClipModelFolder.LocateAsync(located, hub);
-        return await Task.Run(() => ClipEmbedder.Open(folder, located, instruments));
+        var fingerprint = _cache is null ? "" : await Task.Run(() => folder.IdentityAsync()); // hashing the weights is wasted without a cache
+        var clipEmbedder = await Task.Run(() => ClipEmbedder.Open(folder, located, instruments));
+        return new CachedEmbedder(clipEmbedder, fingerprint, _cache, instruments);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embeddings from SageMaker endpoint {Endpoint} are not cached: DescribeEndpoint failed ({Reason}), so the model it serves is unknown.")]
+    private static partial void LogEndpointUnknown(ILogger logger, string endpoint, string reason);
 
     public void Dispose()
     {
         foreach (var lazy in _embedders.Values)
         {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result is IDisposable disposable)
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
             {
-                disposable.Dispose();
+                lazy.Value.Result.Dispose();
             }
         }
 

@@ -56,6 +56,21 @@ internal static class RedisKeys
     /// <summary>Record <paramref name="sequence"/> of an owner's log (what was appended since its snapshot).</summary>
     public static RedisKey Log(string owner, long sequence) => $"vs:{{{owner}}}:log:{sequence.ToString("D12", CultureInfo.InvariantCulture)}";
 
+    /// <summary>
+    /// The prefix of the embedding cache's vectors (one string per content key, see EmbeddingKeys). The cache is one
+    /// owner, <c>{emb}</c>, shared by every dataset and silo, so its scripts touch a single Cluster slot.
+    /// </summary>
+    public const string CachedVectorPrefix = "vs:{emb}:v:";
+
+    /// <summary>The embedding cache's vector under content key <paramref name="key"/>.</summary>
+    public static RedisKey CachedVector(string key) => CachedVectorPrefix + key;
+
+    /// <summary>The embedding cache's sorted set of content keys by last use (milliseconds since the epoch): eviction takes the lowest.</summary>
+    public static readonly RedisKey CacheRecency = "vs:{emb}:recency";
+
+    /// <summary>The embedding cache's hash of counters: <c>bytes</c> held, lookups that were <c>hits</c> and <c>misses</c>.</summary>
+    public static readonly RedisKey CacheCounters = "vs:{emb}:counters";
+
     /// <summary>The pattern matching every key of an owner, for dropping it (a dataset's own keys do not match its shards').</summary>
     public static string AllOf(string owner) => $"vs:{{{owner}}}:*";
 }

@@ -44,6 +44,7 @@ public sealed class AccessTests(KeyedCluster keyed, AccessCluster limited) : ICl
     {
         { "GET", "/index/status", null, "read" },
         { "GET", "/index/status?dataset=keyed", null, "read" },
+        { "GET", "/index/embedding-cache", null, "read" },
         { "POST", "/index/build", """{"dataset":"not a name","location":"/x.fvecs"}""", "write" }, // 422: past the key check, before any path
         { "GET", "/search?query=cat&dataset=keyed", null, "read" },
         { "POST", "/search", """{"dataset":"keyed","vector":[1,0,0,0]}""", "read" },

@@ -52,9 +52,14 @@ public sealed class MultimodalSearchTests(ApiCluster cluster) : IClassFixture<Ap
             Assert.Equal(Caption, (string)hit!["text"]!);
         }
 
-        // The original's call: q and no dataset (this cluster has one dataset) answer the same.
+        // The original's call: q and no dataset (this cluster has one dataset) answer the same, the text's vector found in the embedding cache.
+        var cache = await (await cluster.Client.GetAsync("/index/embedding-cache")).ReadJsonAsync();
         var original = await (await cluster.Client.GetAsync($"/search?q={Uri.EscapeDataString(text)}&k=5")).ReadJsonAsync();
         Assert.Equal(body.ToJsonString(), original.ToJsonString());
+        var cacheAfter = await (await cluster.Client.GetAsync("/index/embedding-cache")).ReadJsonAsync();
+        Assert.Equal(((long)cache["hits"]! + 1, (long)cache["misses"]!), ((long)cacheAfter["hits"]!, (long)cacheAfter["misses"]!));
+        Assert.Equal((long)cache["entries"]! * ((items.Values.First().Length * sizeof(float)) + 128), (long)cacheAfter["bytes"]!);
+        Assert.Equal(1L << 30, (long)cacheAfter["max_bytes"]!);
     }
 
     [Fact]

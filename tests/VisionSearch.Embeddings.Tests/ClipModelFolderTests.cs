@@ -34,4 +34,28 @@ public sealed class ClipModelFolderTests : IAsyncLifetime
         Assert.Equal(Path.GetFullPath(ClipGoldens.Folder), local.Path);
         await Assert.ThrowsAsync<HubException>(() => ClipModelFolder.LocateAsync(new ClipOptions { Model = "./no/such/folder" }, _hub.Client(_cache.Path)));
     }
+
+    [Fact]
+    public async Task The_identity_follows_the_files_bytes_wherever_they_lie()
+    {
+        var original = await new ClipModelFolder(ClipGoldens.Folder).IdentityAsync();
+        var downloaded = await ClipModelFolder.LocateAsync(new ClipOptions { Model = RepoId }, _hub.Client(_cache.Path));
+        Assert.Equal(original, await downloaded.IdentityAsync()); // the same files from the Hub's cache
+        Assert.Matches("^clip-onnx/[0-9a-f]{64}/preprocessing-1$", original);
+
+        foreach (var file in ClipModelFolder.RequiredFiles)
+        {
+            var copy = _cache.File($"copy-of-{Path.GetFileName(file)}-model");
+            foreach (var required in ClipModelFolder.RequiredFiles)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, required))!);
+                File.Copy(Path.Combine(ClipGoldens.Folder, required), Path.Combine(copy, required));
+            }
+
+            var bytes = await File.ReadAllBytesAsync(Path.Combine(copy, file));
+            bytes[^1] ^= 1; // one bit of one file
+            await File.WriteAllBytesAsync(Path.Combine(copy, file), bytes);
+            Assert.NotEqual(original, await new ClipModelFolder(copy).IdentityAsync());
+        }
+    }
 }

@@ -24,13 +24,15 @@ public sealed class SageMakerControlPlaneStandIn : IAsyncDisposable
     private readonly string _accessKey;
     private readonly string _secretKey;
     private readonly string _region;
+    private readonly string? _sessionToken;
     private readonly ConcurrentDictionary<string, JsonObject> _models = new();
     private readonly ConcurrentDictionary<string, JsonObject> _configs = new();
     private readonly ConcurrentDictionary<string, Endpoint> _endpoints = new();
     private int _throttle;
 
-    private SageMakerControlPlaneStandIn(WebApplication app, string accessKey, string secretKey, string region)
+    private SageMakerControlPlaneStandIn(WebApplication app, string accessKey, string secretKey, string region, string? sessionToken)
     {
+        _sessionToken = sessionToken;
         _app = app;
         _accessKey = accessKey;
         _secretKey = secretKey;
@@ -45,10 +47,11 @@ public sealed class SageMakerControlPlaneStandIn : IAsyncDisposable
     /// <summary>Operations called, in order, with the bodies they were sent.</summary>
     public ConcurrentQueue<(string Operation, JsonObject Body)> Calls { get; } = new();
 
-    public static async Task<SageMakerControlPlaneStandIn> StartAsync(string accessKey, string secretKey, string region)
+    /// <param name="sessionToken">The token signed requests must carry, for temporary credentials; null for none.</param>
+    public static async Task<SageMakerControlPlaneStandIn> StartAsync(string accessKey, string secretKey, string region, string? sessionToken = null)
     {
         var app = LoopbackServer.CreateBuilder().Build();
-        var standIn = new SageMakerControlPlaneStandIn(app, accessKey, secretKey, region);
+        var standIn = new SageMakerControlPlaneStandIn(app, accessKey, secretKey, region, sessionToken);
         app.MapPost("/", standIn.HandleAsync);
         standIn.ServiceUrl = await LoopbackServer.StartAsync(app);
         return standIn;
@@ -73,7 +76,7 @@ public sealed class SageMakerControlPlaneStandIn : IAsyncDisposable
         var stream = new MemoryStream();
         await context.Request.Body.CopyToAsync(stream);
         var bytes = stream.ToArray();
-        if (SigV4Verifier.Verify(context.Request, bytes, "sagemaker", _region, _accessKey, _secretKey, sessionToken: null) is { } refusal)
+        if (SigV4Verifier.Verify(context.Request, bytes, "sagemaker", _region, _accessKey, _secretKey, _sessionToken) is { } refusal)
         {
             await ErrorAsync(context, 403, "InvalidSignatureException", refusal);
             return;
