@@ -43,6 +43,7 @@ internal static class BenchCommand
         });
         command.Subcommands.Add(Embeddings());
         command.Subcommands.Add(Datasets());
+        command.Subcommands.Add(Cache());
         command.Subcommands.Add(Cluster());
         command.Subcommands.Add(Writes());
         command.Subcommands.Add(Filters());
@@ -214,6 +215,25 @@ internal static class BenchCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             await DatasetBench.RunAsync(result.GetValue(directory)!.FullName, result.GetValue(source)!, result.GetValue(items), result.GetValue(bytes), Console.Out, Console.Error);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Cache()
+    {
+        var model = new Option<DirectoryInfo>("--model") { Required = true, Description = "A CLIP model folder in the Hugging Face layout (e.g. tests/fixtures/clip-tiny)." };
+        var directory = new Option<DirectoryInfo>("--dir") { Required = true, Description = "Where the generated images live (made on first use)." };
+        var images = new Option<int>("--images") { DefaultValueFactory = _ => 10_000, Description = "Images in the folder." };
+        var command = new Command("cache", "A folder of generated images built with a local model, then rebuilt with another m through the embedding cache: both times, and the share.")
+        {
+            model, directory, images,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var output = Console.Out;
+            Console.SetOut(Console.Error); // Redis' own output must not mix with the JSON line
+            await CacheBench.RunAsync(result.GetValue(model)!.FullName, result.GetValue(directory)!.FullName, result.GetValue(images), output, Console.Error);
             return 0;
         });
         return command;

@@ -72,56 +72,15 @@ internal static class ClusterBench
         LocalRedis redis, string basePath, float[][] queries, int count, int ef, int k, Dictionary<string, object> row, TextWriter log)
     {
         GC.Collect();
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = redis.ConnectionString,
-            ["Orleans:ClusterId"] = "bench",
-            ["Orleans:ServiceId"] = "bench",
-            ["Orleans:Clustering:ProviderType"] = "Redis",
-            ["Orleans:Clustering:ServiceKey"] = "redis",
-            ["Orleans:Endpoints:SiloPort"] = $"{FreePort.Next()}",
-            ["Orleans:Endpoints:GatewayPort"] = $"{FreePort.Next()}",
-            ["Orleans:Endpoints:AdvertisedIPAddress"] = "127.0.0.1",
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["urls"] = "http://127.0.0.1:0",
-            ["Datasets:Roots:0"] = Path.GetDirectoryName(Path.GetFullPath(basePath)),
-        };
-        var siloBuilder = WebApplication.CreateBuilder();
-        siloBuilder.Configuration.AddInMemoryCollection(settings);
-        siloBuilder.AddVisionSearchSilo();
-        await using var silo = siloBuilder.Build();
-        await silo.StartAsync();
-
-        var clientBuilder = Host.CreateApplicationBuilder();
-        clientBuilder.Configuration.AddInMemoryCollection(settings);
-        clientBuilder.AddVisionSearchClusterClient();
-        using var client = clientBuilder.Build();
-        await client.StartAsync();
-        var factory = client.Services.GetRequiredService<IClusterClient>();
-        var grain = factory.GetGrain<IDatasetIndexGrain>("bench");
-
-        var started = Stopwatch.GetTimestamp();
-        var result = await grain.BuildAsync(new BuildSpec(SourceKinds.Vectors, basePath, count, Metric.InnerProduct));
-        if (result.Outcome != BuildOutcome.Started)
-        {
-            throw new InvalidOperationException($"{result.Outcome}: {result.Message}");
-        }
-
-        IndexStatus status;
-        while ((status = await grain.GetStatusAsync()).Status == IndexPhase.Building)
-        {
-            await Task.Delay(100);
-        }
-
-        row["grain_build_s"] = Seconds(started);
+        await using var cluster = await InProcessCluster.StartAsync(redis, Path.GetDirectoryName(Path.GetFullPath(basePath))!);
+        var (status, seconds) = await cluster.BuildAsync("bench", new BuildSpec(SourceKinds.Vectors, basePath, count, Metric.InnerProduct));
+        var grain = cluster.Grains.GetGrain<IDatasetIndexGrain>("bench");
+        row["grain_build_s"] = seconds;
         row["grain_build_ratio"] = Math.Round((double)row["library_build_s"] / (double)row["grain_build_s"], 3);
         log.WriteLine($"grains: {status.Status} with {status.Count:N0} in {row["grain_build_s"]} s ({row["grain_build_ratio"]}x the library's rate)");
 
         row["grain_qps_1"] = await QpsAsync(queries, 1, q => grain.SearchAsync(new SearchQuery(k, ef, Vector: q)));
         row["grain_qps_8"] = await QpsAsync(queries, 8, q => grain.SearchAsync(new SearchQuery(k, ef, Vector: q)));
-
-        await client.StopAsync();
-        await silo.StopAsync();
     }
 
     /// <summary>

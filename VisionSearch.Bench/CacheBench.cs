@@ -1,0 +1,72 @@
+using System.Text.Json;
+using SkiaSharp;
+using VisionSearch.Contracts;
+using VisionSearch.Embeddings;
+using VisionSearch.LocalServers;
+
+namespace VisionSearch.Bench;
+
+/// <summary>
+/// What the embedding cache saves: a folder of generated images built with a local model, then built again as another
+/// dataset with another <c>m</c> (every vector from the cache), in one process on a fresh local Redis.
+/// </summary>
+internal static class CacheBench
+{
+    public static async Task RunAsync(string model, string folder, int images, TextWriter output, TextWriter log)
+    {
+        WriteImages(folder, images, log);
+        await using var redis = await LocalRedis.StartAsync(configured: null);
+        await using var cluster = await InProcessCluster.StartAsync(redis, Path.GetDirectoryName(Path.GetFullPath(folder))!, Path.GetFullPath(model));
+        var spec = new BuildSpec(SourceKinds.Folder, Path.GetFullPath(folder), null, IndexDefaults.Metric, Model: Path.GetFullPath(model), Embedder: EmbedderKinds.Local);
+
+        // The model loads (and is fingerprinted) on first use: a one-image build takes that out of the first build's time.
+        var warm = Path.Combine(folder, "..", $"{Path.GetFileName(Path.GetFullPath(folder))}-warm");
+        WriteImages(warm, 1, log);
+        await cluster.BuildAsync("warm", spec with { Location = Path.GetFullPath(warm) });
+
+        var (first, firstSeconds) = await cluster.BuildAsync("first", spec);
+        log.WriteLine($"first build: {first.Count:N0} items in {firstSeconds} s ({first.ItemsCached} from the cache)");
+        var (again, againSeconds) = await cluster.BuildAsync("again", spec with { M = 8 });
+        log.WriteLine($"rebuild with m=8: {again.Count:N0} items in {againSeconds} s ({again.ItemsCached} from the cache)");
+        var cache = await cluster.Grains.GetGrain<IEmbeddingCacheGrain>(0).StatusAsync();
+        output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["items"] = first.Count,
+            ["first_build_s"] = firstSeconds,
+            ["rebuild_s"] = againSeconds,
+            ["rebuild_share"] = Math.Round(againSeconds / firstSeconds, 3),
+            ["rebuild_items_cached"] = again.ItemsCached,
+            ["cache_entries"] = cache.Entries,
+            ["cache_mb"] = Math.Round(cache.Bytes / 1e6, 1),
+            ["cores"] = Environment.ProcessorCount,
+        }));
+    }
+
+    /// <summary>Distinct 96x96 JPEGs of random rectangles, made once and kept.</summary>
+    private static void WriteImages(string folder, int count, TextWriter log)
+    {
+        Directory.CreateDirectory(folder);
+        if (Directory.GetFiles(folder).Length == count)
+        {
+            return;
+        }
+
+        log.WriteLine($"writing {count:N0} images into {folder}");
+        var random = new Random(count);
+        using var bitmap = new SKBitmap(96, 96);
+        using var canvas = new SKCanvas(bitmap);
+        using var paint = new SKPaint();
+        for (var i = 0; i < count; i++)
+        {
+            canvas.Clear(new SKColor((uint)random.Next() | 0xFF000000));
+            for (var r = 0; r < 6; r++)
+            {
+                paint.Color = new SKColor((uint)random.Next() | 0xFF000000);
+                canvas.DrawRect(random.Next(96), random.Next(96), random.Next(8, 48), random.Next(8, 48), paint);
+            }
+
+            using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 90);
+            File.WriteAllBytes(Path.Combine(folder, $"{i:D6}.jpg"), data.ToArray());
+        }
+    }
+}
