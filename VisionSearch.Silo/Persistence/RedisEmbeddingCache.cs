@@ -44,7 +44,9 @@ public sealed partial class RedisEmbeddingCache(
         """;
 
     // KEYS: recency, counters, then one vector key per entry. ARGV: now, budget, overhead, vector key prefix, the entries'
-    // content keys, then their vectors. Evicts one least recently used entry at a time until the budget holds.
+    // content keys, then their vectors. Evicts one least recently used entry at a time until the budget holds, at most
+    // 1,000 more than twice what it stored: a budget lowered by gigabytes is reached over several stores rather than in
+    // one script that would hold Redis for seconds.
     private const string Store =
         """
         local n = #KEYS - 2
@@ -59,7 +61,9 @@ public sealed partial class RedisEmbeddingCache(
         end
         local bytes = redis.call('HINCRBY', KEYS[2], 'bytes', added)
         local budget = tonumber(ARGV[2])
-        while bytes > budget do
+        local evictions = 1000 + 2 * n
+        while bytes > budget and evictions > 0 do
+          evictions = evictions - 1
           local oldest = redis.call('ZPOPMIN', KEYS[1])
           if #oldest == 0 then
             break

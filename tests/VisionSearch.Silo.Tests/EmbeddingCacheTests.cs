@@ -89,6 +89,20 @@ public abstract class EmbeddingCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_lowered_budget_is_reached_over_several_stores_each_evicting_a_bounded_number()
+    {
+        await Cache(maxBytes: 1L << 30).SetAsync([.. Enumerable.Range(0, 1_100).Select(i => $"k{i}")], [.. Enumerable.Range(0, 1_100).Select(Vector)]);
+        var lowered = Cache(maxBytes: 10 * EntryBytes);
+
+        await lowered.SetAsync(["a"], [Vector(-1)]);
+        Assert.Equal(1_101L - 1_002, (await lowered.StatusAsync()).Entries); // 1,000 + twice the one stored
+        await lowered.SetAsync(["b"], [Vector(-2)]);
+        var status = await lowered.StatusAsync();
+        Assert.Equal((10L, 10 * EntryBytes), (status.Entries, status.Bytes));
+        Assert.Equal(10 * EntryBytes, await KeyBytesAsync());
+    }
+
+    [Fact]
     public async Task Without_a_server_lookups_miss_and_stores_are_dropped()
     {
         await using var nowhere = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{VisionSearch.LocalServers.FreePort.Next()},abortConnect=false,connectTimeout=200,syncTimeout=500,asyncTimeout=500");
