@@ -34,6 +34,13 @@ public static class MetricNames
         return parsed is not null;
     }
 
+    /// <summary>A request's metric: <see cref="TryParse"/>, with none named meaning <see cref="HnswOptions.DefaultMetric"/>.</summary>
+    public static bool TryParseRequested(string? name, out Metric metric)
+    {
+        metric = HnswOptions.DefaultMetric;
+        return name is null || TryParse(name, out metric);
+    }
+
     /// <summary>Why <paramref name="name"/> is refused.</summary>
     public static string Unknown(string? name) => $"Metric '{name}' is unknown; use {Choices}.";
 }

@@ -76,8 +76,7 @@ public static class DatasetWriteEndpoints
         string name, CreateDatasetRequest? request, IGrainFactory grains)
     {
         request ??= new CreateDatasetRequest();
-        var metric = IndexDefaults.Metric;
-        if (request.Metric is not null && !MetricNames.TryParse(request.Metric, out metric))
+        if (!MetricNames.TryParseRequested(request.Metric, out var metric))
         {
             return FieldErrors.Single("metric", MetricNames.Unknown(request.Metric));
         }

@@ -56,8 +56,7 @@ public static class IndexEndpoints
             errors.Add("limit", "Must be at least 1.");
         }
 
-        var metric = IndexDefaults.Metric;
-        if (request.Metric is not null && !MetricNames.TryParse(request.Metric, out metric))
+        if (!MetricNames.TryParseRequested(request.Metric, out var metric))
         {
             errors.Add("metric", MetricNames.Unknown(request.Metric));
         }

@@ -48,5 +48,20 @@ public sealed class MetricNamesTests
         Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null, true, Metric.Cosine)]
+    [InlineData("DOT", true, Metric.InnerProduct)]
+    [InlineData("l2", true, Metric.L2)]
+    [InlineData("", false, Metric.Cosine)]
+    [InlineData("manhattan", false, Metric.Cosine)]
+    public void A_request_that_names_no_metric_gets_the_default_and_one_that_names_another_is_refused(string? name, bool accepted, Metric expected)
+    {
+        Assert.Equal(accepted, MetricNames.TryParseRequested(name, out var metric));
+        if (accepted)
+        {
+            Assert.Equal(expected, metric);
+        }
+    }
+
     private sealed record Stored(Metric Metric);
 }
