@@ -10,6 +10,13 @@ public interface IDatasetIndexGrain : IGrainWithStringKey
     [Alias("build")]
     Task<BuildResult> BuildAsync(BuildSpec spec);
 
+    /// <summary>
+    /// Starts making the served index equal to its source again without a rebuild: new items are embedded and added,
+    /// changed ones replaced, vanished ones deleted, unchanged ones left alone, while searches go on. Returns at once.
+    /// </summary>
+    [Alias("sync")]
+    Task<BuildResult> SyncAsync();
+
     /// <summary>The dataset's phase, counters and index size; asks every shard of the searchable index for its memory.</summary>
     [Alias("status")]
     [AlwaysInterleave]

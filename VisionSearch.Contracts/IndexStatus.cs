@@ -39,6 +39,7 @@ public enum IndexPhase
 /// <param name="Skips">The most recent skipped items and why (at most 20).</param>
 /// <param name="MemoryBytes">The native memory the searchable index's shards hold (vectors, links, node metadata), summed over shards.</param>
 /// <param name="SnapshotBytes">The size of the shards' last published snapshots in Redis, summed.</param>
+/// <param name="Sync">What the running or last sync with the source changed; null when the last run was a build.</param>
 /// <param name="ItemsCached">How many of <paramref name="ItemsEmbedded"/> came from the embedding cache instead of the model.</param>
 [GenerateSerializer, Immutable, Alias("vs.IndexStatus")]
 public sealed record IndexStatus(
@@ -63,7 +64,16 @@ public sealed record IndexStatus(
     SkippedItem[]? Skips = null,
     long MemoryBytes = 0,
     long SnapshotBytes = 0,
-    long ItemsCached = 0);
+    long ItemsCached = 0,
+    SyncCounts? Sync = null);
+
+/// <summary>What a sync of a dataset with its source did, item by item.</summary>
+/// <param name="Added">Items new in the source, embedded and indexed.</param>
+/// <param name="Replaced">Items whose content or metadata changed, embedded again and replaced.</param>
+/// <param name="Deleted">Items gone from the source, deleted from the index.</param>
+/// <param name="Unchanged">Items the index already held as they are (and items written through the API, which the source does not override).</param>
+[GenerateSerializer, Immutable, Alias("vs.SyncCounts")]
+public sealed record SyncCounts(long Added = 0, long Replaced = 0, long Deleted = 0, long Unchanged = 0);
 
 /// <summary>An item a build could not index.</summary>
 /// <param name="Id">The item's id in the dataset.</param>

@@ -17,6 +17,7 @@ public static class IndexEndpoints
             .WithName("BuildIndex")
             .WithSummary("Start building a dataset's index")
             .WithDescription("Returns 202 with the status URL at once; the build runs in the background. The same request again is a no-op; a different one while a build runs is 409. " +
+                "mode: sync re-reads the served build's source and makes the index equal to it in place (status: sync.added, replaced, deleted, unchanged); 422 for a dataset never built or created through the API. " +
                 "The Python original's body, {\"dataset_repo\": \"org/name\", \"split\": \"train\", \"image_column\": \"image\"}, builds that Hub dataset as 'org--name'.")
             .RequireAccess(ApiAccess.Write)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -46,6 +47,15 @@ public static class IndexEndpoints
             errors.Add("dataset", $"Required: {DatasetNames.Rule}.");
         }
 
+        if (request.Mode is not (null or BuildIndexRequest.BuildMode or BuildIndexRequest.SyncMode))
+        {
+            errors.Add("mode", $"Mode '{request.Mode}' is unknown; use {BuildIndexRequest.BuildMode} or {BuildIndexRequest.SyncMode}.");
+        }
+        else if (request.Mode == BuildIndexRequest.SyncMode)
+        {
+            return errors.IsEmpty ? Answer(await grains.GetGrain<IDatasetIndexGrain>(request.Dataset!).SyncAsync()) : errors.ToProblem();
+        }
+
         if (string.IsNullOrWhiteSpace(request.Location))
         {
             errors.Add("location", "Required: the path of the file or folder, or the Hub dataset id.");
@@ -69,7 +79,11 @@ public static class IndexEndpoints
         var spec = new BuildSpec(
             request.Source ?? SourceKinds.Vectors, request.Location!, request.Limit, metric, request.Column, request.Model,
             request.Subset, request.Split, request.M ?? IndexDefaults.M, request.EfConstruction ?? IndexDefaults.EfConstruction, request.Shards, request.Embedder);
-        var result = await grains.GetGrain<IDatasetIndexGrain>(request.Dataset!).BuildAsync(spec);
+        return Answer(await grains.GetGrain<IDatasetIndexGrain>(request.Dataset!).BuildAsync(spec));
+    }
+
+    private static Results<Accepted<IndexStatus>, ProblemHttpResult> Answer(BuildResult result)
+    {
         return result.Outcome switch
         {
             BuildOutcome.Started or BuildOutcome.Unchanged =>

@@ -18,6 +18,7 @@ namespace VisionSearch.Api.Models;
 /// <param name="Embedder"><c>local</c> (CLIP on ONNX Runtime in the silos) or <c>sagemaker</c> (the configured endpoint, or <c>model</c>); default: the silos' configured one.</param>
 /// <param name="DatasetRepo">The Python original's field: a Hub dataset id. Means <c>source: hub</c> with this <c>location</c>; the dataset name defaults to the id with '/' as '--'.</param>
 /// <param name="ImageColumn">The Python original's field: the same as <c>column</c>.</param>
+/// <param name="Mode"><c>build</c> (default): a new version from <c>source</c> and <c>location</c>. <c>sync</c>: the served build made equal to its own source again, in place (new items added, changed ones replaced, vanished ones deleted, unchanged ones untouched); only <c>dataset</c> is read.</param>
 public sealed record BuildIndexRequest(
     string? Dataset,
     string? Source,
@@ -33,8 +34,13 @@ public sealed record BuildIndexRequest(
     int? Shards = null,
     string? Embedder = null,
     string? DatasetRepo = null,
-    string? ImageColumn = null)
+    string? ImageColumn = null,
+    string? Mode = null)
 {
+    public const string BuildMode = "build";
+
+    public const string SyncMode = "sync";
+
     /// <summary>The request in this API's own terms: the original's <c>dataset_repo</c> and <c>image_column</c> become a Hub source.</summary>
     public BuildIndexRequest Normalized() => DatasetRepo is not { } repo
         ? this

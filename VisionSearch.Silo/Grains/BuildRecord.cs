@@ -26,6 +26,10 @@ namespace VisionSearch.Silo.Grains;
 /// <param name="Error">Why it failed.</param>
 /// <param name="Written">Whether the build holds items written through the API (replayed from the journal).</param>
 /// <param name="Cached">Items whose vector came from the embedding cache (counted in <paramref name="Embedded"/>).</param>
+/// <param name="Sync">
+/// A sync of the published build (same version) with its source rather than a new build: <paramref name="Cursor"/> and
+/// <paramref name="Read"/> are the sync's, and <paramref name="Sync"/>'s counters say what it changed.
+/// </param>
 internal sealed record BuildRecord(
     long Version,
     BuildSpec Spec,
@@ -44,12 +48,15 @@ internal sealed record BuildRecord(
     DateTimeOffset? FinishedAt,
     string? Error,
     bool Written = false,
-    long Cached = 0)
+    long Cached = 0,
+    SyncCounts? Sync = null)
 {
     /// <summary>How many recent skips the status shows.</summary>
     public const int SkipsKept = 20;
 
     public bool IsRunning => FinishedAt is null;
+
+    public bool IsSync => Sync is not null;
 
     /// <summary>The build's shards as a searchable index (a first build serves while it grows).</summary>
     public ServingRecord AsServing(DateTimeOffset builtAt) => new(Version, Spec, Model, Shards, Dimension, Indexed, builtAt, Written);

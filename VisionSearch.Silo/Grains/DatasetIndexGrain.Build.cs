@@ -25,9 +25,15 @@ public sealed partial class DatasetIndexGrain
 
     private BuildRun? _build;
 
-    /// <summary>Continues a checkpointed build on this silo (its previous silo died or stopped).</summary>
+    /// <summary>Continues a checkpointed build or sync on this silo (its previous silo died or stopped).</summary>
     private void Resume(BuildRecord record)
     {
+        if (record.IsSync)
+        {
+            ResumeSync(record);
+            return;
+        }
+
         if (_published is null && record.Indexed >= FirstServingItems)
         {
             _serving = record.AsServing(record.StartedAt);
@@ -52,13 +58,16 @@ public sealed partial class DatasetIndexGrain
         DelayDeactivation(TimeSpan.FromMilliseconds(-1));
     }
 
-    private void Start(BuildRecord record, IDatasetSource source)
+    private void Start(BuildRecord record, IDatasetSource source) => Start(record, run => RunAsync(record, source, run));
+
+    /// <summary>Runs <paramref name="pipeline"/> (a build's or a sync's) in the background; it reports its own failure in the build record.</summary>
+    private void Start(BuildRecord record, Func<BuildRun, Task> pipeline)
     {
-        // The build outlives the call that started it; keep the activation (and its state) alive while it runs.
+        // The run outlives the call that started it; keep the activation (and its state) alive while it runs.
         DelayDeactivation(TimeSpan.FromDays(7));
         var run = new BuildRun(record.Read, record.Indexed);
         _build = run;
-        run.Completion = RunAsync(record, source, run); // It reports its own failure in the build record.
+        run.Completion = pipeline(run);
     }
 
     private async Task RunAsync(BuildRecord record, IDatasetSource source, BuildRun run)
@@ -317,7 +326,7 @@ public sealed partial class DatasetIndexGrain
         ItemKind.Image => new StoredItem(item.Id, label, ItemKinds.Image, item.Text, spec.Source == SourceKinds.Folder ? item.Id : null, before, MetadataOf(item)),
         ItemKind.Text => new StoredItem(item.Id, label, ItemKinds.Text, item.Text, Metadata: MetadataOf(item)),
         _ => new StoredItem(item.Id, label, ItemKinds.Vector),
-    };
+    } with { Hash = ContentHash.Of(item) };
 
     private static Dictionary<string, JsonElement>? MetadataOf(DatasetItem item) => item.Metadata.Count == 0 ? null : new(item.Metadata);
 

@@ -137,7 +137,7 @@ public sealed partial class DatasetIndexGrain(
         var phase = record switch
         {
             { IsRunning: true } => IndexPhase.Building,
-            { Error: not null } => IndexPhase.Failed,
+            { Error: not null, IsSync: false } => IndexPhase.Failed, // a failed sync leaves the served index as it was: still ready
             _ when serving is not null => IndexPhase.Ready,
             _ => IndexPhase.Empty,
         };
@@ -164,6 +164,7 @@ public sealed partial class DatasetIndexGrain(
             ItemsRead: Math.Max(record?.Read ?? 0, running?.Read ?? 0),
             ItemsEmbedded: record?.Embedded ?? 0,
             ItemsCached: record?.Cached ?? 0,
+            Sync: record?.Sync,
             ItemsPerSecond: rate,
             EtaSeconds: rate > 0 && remaining is { } r ? r / rate : null,
             Shards: serving?.Shards ?? 0,

@@ -53,8 +53,37 @@ public sealed class ItemStore(IConnectionMultiplexer redis, RedisOutageRetry ret
     internal async Task<long> AllocateLabelsAsync(string dataset, long version, int count) => await retry.RunAsync(
         () => redis.GetDatabase().StringIncrementAsync(RedisKeys.Labels(dataset, version), count), "label counter") - count;
 
+    /// <summary>Every item record of build <paramref name="version"/>, in no particular order.</summary>
+    internal async IAsyncEnumerable<StoredItem> ScanAsync(string dataset, long version)
+    {
+        await foreach (var field in redis.GetDatabase().HashScanAsync(RedisKeys.Items(dataset, version), pageSize: 1024))
+        {
+            yield return JsonSerializer.Deserialize<StoredItem>((byte[])field.Value!, RedisJson.Options)!;
+        }
+    }
+
+    /// <summary>Records that a sync of build <paramref name="version"/> found <paramref name="ids"/> in the source.</summary>
+    internal Task AddSeenAsync(string dataset, long version, IReadOnlyList<string> ids) => ids.Count == 0 ? Task.CompletedTask : retry.RunAsync(
+        () => redis.GetDatabase().SetAddAsync(RedisKeys.SyncSeen(dataset, version), [.. ids.Select(id => (RedisValue)id)]), "sync seen ids");
+
+    /// <summary>Every id the running sync of build <paramref name="version"/> has found in the source.</summary>
+    internal async Task<HashSet<string>> SeenAsync(string dataset, long version)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var id in redis.GetDatabase().SetScanAsync(RedisKeys.SyncSeen(dataset, version), pageSize: 1024))
+        {
+            seen.Add((string)id!);
+        }
+
+        return seen;
+    }
+
+    /// <summary>Forgets what a sync of build <paramref name="version"/> found (it is over, or a new one starts).</summary>
+    internal Task ForgetSeenAsync(string dataset, long version) => retry.RunAsync(
+        () => redis.GetDatabase().KeyDeleteAsync(RedisKeys.SyncSeen(dataset, version)), "sync seen ids drop");
+
     internal Task DeleteAsync(string dataset, long version) => retry.RunAsync(
-        () => redis.GetDatabase().KeyDeleteAsync([RedisKeys.Items(dataset, version), RedisKeys.Labels(dataset, version)]), "item records drop");
+        () => redis.GetDatabase().KeyDeleteAsync([RedisKeys.Items(dataset, version), RedisKeys.Labels(dataset, version), RedisKeys.SyncSeen(dataset, version)]), "item records drop");
 }
 
 /// <summary>One item's record: its label in the build (which shard holds it, and where), what it is, and where its source has it.</summary>
@@ -66,8 +95,10 @@ public sealed class ItemStore(IConnectionMultiplexer redis, RedisOutageRetry ret
 /// <param name="From">The source cursor just before the item: reading after it gives the item again (its image bytes).</param>
 /// <param name="Metadata">The source's other fields.</param>
 /// <param name="Written">Written through the API: an image item's image is in the write journal, not in the source.</param>
+/// <param name="Hash">What the source gave for the item (see ContentHash): a sync replaces only items whose hash changed. Null for items written through the API and for builds made before hashes were kept.</param>
 internal sealed record StoredItem(
-    string Id, long Label, string Kind, string? Text = null, string? Path = null, string? From = null, Dictionary<string, JsonElement>? Metadata = null, bool Written = false)
+    string Id, long Label, string Kind, string? Text = null, string? Path = null, string? From = null, Dictionary<string, JsonElement>? Metadata = null, bool Written = false,
+    string? Hash = null)
 {
     public ItemRecord ToRecord() => new(Id, Kind, Text, Path, Metadata);
 

@@ -32,6 +32,9 @@ internal static class RedisKeys
     /// <summary>The counter that hands out labels to items written through the API into build <paramref name="version"/>.</summary>
     public static RedisKey Labels(string dataset, long version) => $"vs:{{{dataset}}}:labels:{version.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>The set of item ids a running sync of build <paramref name="version"/> has read from the source: what it leaves is deleted at its end.</summary>
+    public static RedisKey SyncSeen(string dataset, long version) => $"vs:{{{dataset}}}:seen:{version.ToString(CultureInfo.InvariantCulture)}";
+
     /// <summary>The hash of what the API wrote to a dataset (field: item id; see WriteJournal).</summary>
     public static RedisKey Writes(string dataset) => $"vs:{{{dataset}}}:writes";
 

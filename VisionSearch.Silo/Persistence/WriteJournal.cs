@@ -42,6 +42,18 @@ public sealed class WriteJournal(IConnectionMultiplexer redis, RedisOutageRetry 
         }
     }
 
+    /// <summary>The latest write of each of <paramref name="ids"/> (an item or a delete), or null where the API wrote none.</summary>
+    internal async Task<JournalEntry?[]> GetAsync(string dataset, IReadOnlyList<string> ids)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var values = await redis.GetDatabase().HashGetAsync(RedisKeys.Writes(dataset), [.. ids.Select(id => (RedisValue)id)]);
+        return [.. values.Select(v => v.IsNull ? null : JsonSerializer.Deserialize<JournalEntry>((byte[])v!, RedisJson.Options))];
+    }
+
     /// <summary>The image written for item <paramref name="id"/>, or null.</summary>
     internal async Task<byte[]?> GetImageAsync(string dataset, string id) => await redis.GetDatabase().HashGetAsync(RedisKeys.WrittenImages(dataset), id);
 

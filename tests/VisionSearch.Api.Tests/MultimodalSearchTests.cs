@@ -63,6 +63,21 @@ public sealed class MultimodalSearchTests(ApiCluster cluster) : IClassFixture<Ap
     }
 
     [Fact]
+    public async Task A_sync_of_an_unchanged_folder_changes_nothing_and_says_so()
+    {
+        var items = await BuildAsync();
+        var response = await cluster.Client.PostJsonAsync("/index/build", new { dataset = Dataset, mode = "sync" });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal($"/index/status?dataset={Dataset}", response.Headers.Location!.OriginalString);
+
+        var status = await cluster.Client.WaitUntilReadyAsync(Dataset);
+        Assert.Equal(
+            (0L, 0L, 0L, (long)items.Count, 0L),
+            ((long)status["sync"]!["added"]!, (long)status["sync"]!["replaced"]!, (long)status["sync"]!["deleted"]!, (long)status["sync"]!["unchanged"]!, (long)status["items_embedded"]!));
+        Assert.Equal(items.Count, (long)status["count"]!);
+    }
+
+    [Fact]
     public async Task An_uploaded_image_finds_itself_and_an_item_id_finds_its_neighbours_without_itself()
     {
         var items = await BuildAsync();

@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using VisionSearch.Contracts;
+using VisionSearch.Datasets;
+using VisionSearch.HuggingFace;
+using VisionSearch.ServiceDefaults;
+using VisionSearch.Silo.Ingestion;
+using VisionSearch.Silo.Persistence;
+
+namespace VisionSearch.Silo.Grains;
+
+/// <summary>
+/// A sync: the published build made equal to its source again, in place. The source is read as a build reads it, each
+/// item's content hash compared with the one in its record: an unchanged item is left alone, a new or changed one is
+/// embedded (through the embedding cache) and put in with the write path's upsert, and once the source is read, the
+/// items it no longer holds are deleted. What the API wrote wins over the source, as in a rebuild: an id the journal
+/// names (written or deleted) is left as the API left it. Every batch takes the write lock only to apply its changes,
+/// so searches and writes go on; each checkpoints the cursor and the counters, and the ids read so far are kept in
+/// Redis, so a sync whose silo dies resumes where it was and still deletes exactly what the source lost.
+/// </summary>
+public sealed partial class DatasetIndexGrain
+{
+    public async Task<BuildResult> SyncAsync()
+    {
+        if (_record is { IsRunning: true } running)
+        {
+            return running.IsSync
+                ? new BuildResult(BuildOutcome.Unchanged, Status())
+                : new BuildResult(BuildOutcome.Conflict, Status(), Message: $"Build {running.Version} of '{Dataset}' from {running.Spec.Location} is running.");
+        }
+
+        if (_published is not { } served)
+        {
+            return Invalid("dataset", $"Dataset '{Dataset}' has no built index to sync: build it first.");
+        }
+
+        if (served.Spec.Source == SourceKinds.Api)
+        {
+            return Invalid("mode", $"Dataset '{Dataset}' was created through the API: it has no source to sync with.");
+        }
+
+        IDatasetSource source;
+        long? count;
+        try
+        {
+            (source, count) = sources.Open(served.Spec);
+            await ProbeAsync(source); // an empty source is refused: syncing with it would delete every item
+        }
+        catch (DatasetException e) when (e.Refused)
+        {
+            return new BuildResult(BuildOutcome.Refused, Status(), e.Field ?? "location", e.Message);
+        }
+        catch (DatasetException e)
+        {
+            return Invalid(e.Field ?? "location", e.Message);
+        }
+        catch (HubException e)
+        {
+            return Invalid("location", e.Message);
+        }
+
+        await items.ForgetSeenAsync(Dataset, served.Version);
+        var total = count is { } c && served.Spec.Limit is { } limit ? Math.Min(c, limit) : count;
+        var record = new BuildRecord(
+            served.Version, served.Spec, served.Model, served.Shards, total, served.Dimension, Cursor: null, NextLabel: 0,
+            Read: 0, Embedded: 0, Indexed: 0, Skipped: 0, Skips: [], DateTimeOffset.UtcNow, FinishedAt: null, Error: null, served.Written, Sync: new SyncCounts());
+        await records.SaveBuildAsync(Dataset, record);
+        _record = record;
+        Start(record, run => RunSyncAsync(record, source, run));
+        LogSyncStarted(logger, Dataset, record.Version, source.Description);
+        return new BuildResult(BuildOutcome.Started, Status());
+    }
+
+    private void ResumeSync(BuildRecord record)
+    {
+        try
+        {
+            if (_published?.Version != record.Version)
+            {
+                throw new DatasetException($"The sync was of build {record.Version}, which is no longer served.");
+            }
+
+            var source = sources.Open(record.Spec).Source;
+            Start(record, run => RunSyncAsync(record, source, run));
+            LogSyncResumed(logger, Dataset, record.Version, record.Read, record.Cursor);
+        }
+        catch (DatasetException e)
+        {
+            _ = FailSyncAsync(record, e);
+        }
+    }
+
+    private async Task RunSyncAsync(BuildRecord record, IDatasetSource source, BuildRun run)
+    {
+        using var activity = VisionSearchTelemetry.ActivitySource.StartActivity("index.sync");
+        activity?.SetTag("visionsearch.dataset", Dataset);
+        activity?.SetTag("visionsearch.build", record.Version);
+        try
+        {
+            var remaining = record.Spec.Limit - record.Read;
+            await foreach (var batch in EntryBatcher.ReadAsync(source, record.Cursor, remaining, SyncBatches(ingestion.Value), time, run.Cancellation))
+            {
+                run.Read += batch.Entries.Count;
+                record = await SyncBatchAsync(record, batch);
+                run.Cancellation.ThrowIfCancellationRequested();
+            }
+
+            record = await SyncDeletesAsync(record);
+            record = record with { FinishedAt = DateTimeOffset.UtcNow };
+            await records.SaveBuildAsync(Dataset, record);
+            _record = record;
+            await items.ForgetSeenAsync(Dataset, record.Version);
+            Stop();
+            var counts = record.Sync!;
+            LogSyncFinished(logger, Dataset, record.Version, counts.Added, counts.Replaced, counts.Deleted, counts.Unchanged, record.Skipped);
+        }
+        catch (OperationCanceledException) when (run.Cancellation.IsCancellationRequested)
+        {
+            Stop(); // the dataset is being deleted
+        }
+#pragma warning disable CA1031 // A failed sync is reported in its status, whatever the cause.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            await FailSyncAsync(record, e);
+        }
+    }
+
+    /// <summary>
+    /// A sync's batches: as a build's, but images and texts by the vector batch's count (within the same byte budget), since
+    /// most of a sync's items are only compared, and each batch costs its Redis round trips and a checkpoint.
+    /// </summary>
+    private static IngestionOptions SyncBatches(IngestionOptions options) => new()
+    {
+        BatchSize = Math.Max(options.BatchSize, options.VectorBatchSize),
+        VectorBatchSize = options.VectorBatchSize,
+        MaxBatchBytes = options.MaxBatchBytes,
+        BatchWindow = options.BatchWindow,
+    };
+
+    /// <summary>Compares a batch with the records, embeds and applies what is new or changed, and checkpoints.</summary>
+    private async Task<BuildRecord> SyncBatchAsync(BuildRecord record, EntryBatch batch)
+    {
+        var target = _published ?? throw new InvalidOperationException("The dataset's served build went away during the sync.");
+        var read = batch.Entries.Where(e => e.Item is not null).ToList();
+        var ids = read.Select(e => e.Item!.Id).ToArray();
+        var existing = await items.GetAsync(Dataset, target.Version, ids);
+        var written = await journal.GetAsync(Dataset, ids);
+        var changed = new List<(DatasetEntry Entry, string Before)>();
+        var unchanged = 0;
+        var before = record.Cursor;
+        var skips = new List<SkippedItem>();
+        foreach (var entry in batch.Entries)
+        {
+            var from = before;
+            before = entry.Cursor;
+            if (entry.Item is not { } item)
+            {
+                skips.Add(new SkippedItem(entry.Id, entry.Failure ?? "Unreadable."));
+                continue;
+            }
+
+            var j = Array.IndexOf(ids, item.Id);
+            if (written[j] is not null || existing[j]?.Hash == ContentHash.Of(item))
+            {
+                unchanged++; // as the API left it, or as the source still has it
+            }
+            else
+            {
+                changed.Add((entry, from!));
+            }
+        }
+
+        var embedded = await EmbedAsync(record, new EntryBatch([.. changed.Select(c => c.Entry)], batch.Cursor));
+        var upserts = new List<(StoredItem, float[])>();
+        for (var k = 0; k < changed.Count; k++)
+        {
+            var item = changed[k].Entry.Item!;
+            var problem = embedded.Vectors[k] is { } vector ? Check(target.Spec.Metric, vector, target.Dimension) : embedded.Failures[k] ?? "No vector.";
+            if (problem is null)
+            {
+                upserts.Add((StoredItemOf(item, 0, changed[k].Before, target.Spec), embedded.Vectors[k]!));
+            }
+            else
+            {
+                skips.Add(new SkippedItem(item.Id, problem));
+            }
+        }
+
+        var replaced = 0;
+        if (upserts.Count > 0)
+        {
+            await _writes.WaitAsync();
+            try
+            {
+                replaced = (await ApplyAsync(target, upserts, [], searchable: true)).Replaced.Count(r => r);
+            }
+            finally
+            {
+                _writes.Release();
+            }
+        }
+
+        await items.AddSeenAsync(Dataset, target.Version, [.. batch.Entries.Select(e => e.Id)]); // unreadable ones too: a read failure deletes nothing
+        var counts = record.Sync!;
+        record = record with
+        {
+            Cursor = batch.Cursor,
+            Read = record.Read + batch.Entries.Count,
+            Embedded = record.Embedded + upserts.Count,
+            Cached = record.Cached + embedded.Cached,
+            Indexed = record.Indexed + upserts.Count,
+            Skipped = record.Skipped + skips.Count,
+            Skips = skips.Count == 0 ? record.Skips : [.. record.Skips.Concat(skips).TakeLast(BuildRecord.SkipsKept)],
+            Sync = counts with { Added = counts.Added + upserts.Count - replaced, Replaced = counts.Replaced + replaced, Unchanged = counts.Unchanged + unchanged },
+        };
+        await records.SaveBuildAsync(Dataset, record);
+        _record = record;
+        return record;
+    }
+
+    /// <summary>Deletes the items the source no longer has: every record the sync did not read, but those the API wrote.</summary>
+    private async Task<BuildRecord> SyncDeletesAsync(BuildRecord record)
+    {
+        var target = _published ?? throw new InvalidOperationException("The dataset's served build went away during the sync.");
+        var seen = await items.SeenAsync(Dataset, target.Version);
+        var gone = new List<string>();
+        await foreach (var item in items.ScanAsync(Dataset, target.Version))
+        {
+            if (!item.Written && !seen.Contains(item.Id))
+            {
+                gone.Add(item.Id);
+            }
+        }
+
+        var deleted = 0;
+        foreach (var chunk in gone.Chunk(DeletesPerCall))
+        {
+            await _writes.WaitAsync();
+            try
+            {
+                deleted += (await ApplyAsync(target, [], [.. chunk], searchable: true)).Deleted;
+            }
+            finally
+            {
+                _writes.Release();
+            }
+        }
+
+        return record with { Sync = record.Sync! with { Deleted = record.Sync.Deleted + deleted } };
+    }
+
+    /// <summary>Records why a sync stopped. The served build stays as the sync left it: every applied batch is whole.</summary>
+    private async Task FailSyncAsync(BuildRecord record, Exception error)
+    {
+        LogSyncFailed(logger, error, Dataset, record.Version);
+        record = record with { FinishedAt = DateTimeOffset.UtcNow, Error = error.Message };
+        _record = record;
+        Stop();
+        try
+        {
+            await records.SaveBuildAsync(Dataset, record);
+            await items.ForgetSeenAsync(Dataset, record.Version);
+        }
+#pragma warning disable CA1031 // Redis is gone for longer than the outage allowance: the status here still says what happened.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogSyncFailed(logger, e, Dataset, record.Version);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sync of build {Version} of {Dataset} with {Source} started")]
+    private static partial void LogSyncStarted(ILogger logger, string dataset, long version, string source);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sync of build {Version} of {Dataset} resumed here at {Read} items read (cursor {Cursor})")]
+    private static partial void LogSyncResumed(ILogger logger, string dataset, long version, long read, string? cursor);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sync of build {Version} of {Dataset} finished: {Added} added, {Replaced} replaced, {Deleted} deleted, {Unchanged} unchanged, {Skipped} skipped")]
+    private static partial void LogSyncFinished(ILogger logger, string dataset, long version, long added, long replaced, long deleted, long unchanged, long skipped);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sync of build {Version} of {Dataset} failed")]
+    private static partial void LogSyncFailed(ILogger logger, Exception exception, string dataset, long version);
+}

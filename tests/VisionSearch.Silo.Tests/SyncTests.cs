@@ -1,0 +1,119 @@
+using VisionSearch.Contracts;
+using VisionSearch.Embeddings;
+using VisionSearch.Testing;
+
+namespace VisionSearch.Silo.Tests;
+
+/// <summary>
+/// A sync of a folder build with its folder, on a silo with the local clip-tiny model: exactly the changes the folder
+/// had, the same answers as a fresh build, nothing embedded when nothing changed, and the API's writes left as they are.
+/// </summary>
+public sealed class SyncTests : IAsyncLifetime
+{
+    private readonly RedisServerFixture _redis = new();
+    private readonly TempDirectory _data = new();
+    private SiloHost _silo = null!;
+    private ClusterClient _client = null!;
+    private string _folder = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        await _redis.InitializeAsync();
+        var clusterId = $"test-{Guid.NewGuid():N}";
+        _silo = new SiloHost(_redis.ConnectionString, clusterId, new Dictionary<string, string?> { ["Ingestion:BatchSize"] = "4" });
+        await _silo.StartAsync();
+        _client = await ClusterClient.StartAsync(_redis.ConnectionString, clusterId);
+        _folder = Directory.CreateDirectory(_data.File("photos")).FullName;
+        foreach (var file in Directory.GetFiles(TestFiles.Fixture("clip-tiny", "images")))
+        {
+            File.Copy(file, Path.Combine(_folder, Path.GetFileName(file)));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        await _silo.DisposeAsync();
+        await _redis.DisposeAsync();
+        _data.Dispose();
+    }
+
+    private BuildSpec Spec => new(SourceKinds.Folder, _folder, null, IndexDefaults.Metric, Model: TestFiles.Fixture("clip-tiny"), Embedder: EmbedderKinds.Local);
+
+    [Fact]
+    public async Task A_sync_after_adding_3_changing_2_and_deleting_1_file_makes_exactly_those_changes_and_answers_as_a_fresh_build()
+    {
+        await Builds.StartAsync(_client.Grains, "photos", Spec);
+        var built = await Builds.WaitReadyAsync(_client.Grains, "photos", TimeSpan.FromMinutes(2));
+        Assert.Equal(12, built.Count);
+
+        File.Copy(Path.Combine(_folder, "tiny_50x50.png"), Path.Combine(_folder, "added-1.png"));
+        File.Copy(Path.Combine(_folder, "gray_257x193.png"), Path.Combine(_folder, "added-2.png"));
+        Directory.CreateDirectory(Path.Combine(_folder, "sub"));
+        File.Copy(Path.Combine(_folder, "rgba_256x320.png"), Path.Combine(_folder, "sub", "added-3.png"));
+        File.Copy(Path.Combine(_folder, "wide_1000x100.png"), Path.Combine(_folder, "square_224x224.png"), overwrite: true); // same name, other image
+        File.Copy(Path.Combine(_folder, "cmyk_300x300.jpg"), Path.Combine(_folder, "landscape_321x240.jpg"), overwrite: true);
+        File.Delete(Path.Combine(_folder, "palette_200x150.gif"));
+
+        var synced = await SyncAsync("photos");
+        Assert.Equal(new SyncCounts(Added: 3, Replaced: 2, Deleted: 1, Unchanged: 9), synced.Sync);
+        Assert.Equal((14L, 0L, built.SnapshotVersion), (synced.Count, synced.ItemsSkipped, synced.SnapshotVersion)); // in place: the same build version
+        Assert.Null(await _client.Grains.GetGrain<IDatasetIndexGrain>("photos").GetItemAsync("palette_200x150.gif"));
+        Assert.Equal("sub/added-3.png", (await _client.Grains.GetGrain<IDatasetIndexGrain>("photos").GetItemAsync("sub/added-3.png"))!.Id);
+
+        await Builds.StartAsync(_client.Grains, "fresh", Spec);
+        await Builds.WaitReadyAsync(_client.Grains, "fresh", TimeSpan.FromMinutes(2));
+        foreach (var text in new[] { "a photo of a cat", "a wide landscape", "something gray" })
+        {
+            var query = new SearchQuery(14, 64, Text: text);
+            var expected = await _client.Grains.GetGrain<IDatasetIndexGrain>("fresh").SearchAsync(query);
+            var actual = await _client.Grains.GetGrain<IDatasetIndexGrain>("photos").SearchAsync(query);
+            Assert.Equal(14, expected.Hits.Length);
+            Assert.Equal(Ranked(expected), Ranked(actual)); // the copies tie with their originals: ties in id order
+        }
+
+        var again = await SyncAsync("photos");
+        Assert.Equal((new SyncCounts(Unchanged: 14), 0L), (again.Sync, again.ItemsEmbedded));
+    }
+
+    [Fact]
+    public async Task What_the_API_wrote_or_deleted_stays_as_the_API_left_it()
+    {
+        var index = _client.Grains.GetGrain<IDatasetIndexGrain>("photos");
+        await Builds.StartAsync(_client.Grains, "photos", Spec);
+        await Builds.WaitReadyAsync(_client.Grains, "photos", TimeSpan.FromMinutes(2));
+        Assert.Equal(WriteOutcome.Ok, (await index.WriteItemsAsync([new ItemWrite("note", Text: "a handwritten note")])).Outcome);
+        Assert.Equal(ItemOutcome.Deleted, (await index.DeleteItemsAsync(["tiny_50x50.png"])).Items[0].Outcome);
+
+        var synced = await SyncAsync("photos");
+
+        Assert.Equal(new SyncCounts(Unchanged: 12), synced.Sync); // the deleted file is still in the folder: the API's delete wins
+        Assert.Null(await index.GetItemAsync("tiny_50x50.png"));
+        Assert.Equal("a handwritten note", (await index.GetItemAsync("note"))!.Text);
+        Assert.Equal(12, synced.Count);
+    }
+
+    [Fact]
+    public async Task Only_a_dataset_built_from_a_source_syncs()
+    {
+        var never = await _client.Grains.GetGrain<IDatasetIndexGrain>("never").SyncAsync();
+        Assert.Equal((BuildOutcome.Invalid, "dataset"), (never.Outcome, never.Field));
+
+        var created = _client.Grains.GetGrain<IDatasetIndexGrain>("created");
+        Assert.Equal(BuildOutcome.Started, (await created.CreateAsync(new BuildSpec(SourceKinds.Api, "", null, IndexDefaults.Metric), 4)).Outcome);
+        var fromApi = await created.SyncAsync();
+        Assert.Equal((BuildOutcome.Invalid, "mode"), (fromApi.Outcome, fromApi.Field));
+    }
+
+    private static IEnumerable<(string Id, float Score)> Ranked(SearchResult result) =>
+        result.Hits.Select(h => (h.Id, h.Score)).OrderByDescending(h => h.Score).ThenBy(h => h.Id, StringComparer.Ordinal);
+
+    private async Task<IndexStatus> SyncAsync(string dataset)
+    {
+        var result = await _client.Grains.GetGrain<IDatasetIndexGrain>(dataset).SyncAsync();
+        Assert.True(result.Outcome == BuildOutcome.Started, $"{result.Outcome}: {result.Field} {result.Message}");
+        var status = await Builds.WaitReadyAsync(_client.Grains, dataset, TimeSpan.FromMinutes(2));
+        Assert.Null(status.Error);
+        return status;
+    }
+}
