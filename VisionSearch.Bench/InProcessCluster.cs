@@ -61,11 +61,16 @@ internal sealed class InProcessCluster : IAsyncDisposable
     }
 
     /// <summary>Builds <paramref name="dataset"/> and waits for the build's end: its last status, and the seconds from the request to the end.</summary>
-    public async Task<(IndexStatus Status, double Seconds)> BuildAsync(string dataset, BuildSpec spec)
+    public Task<(IndexStatus Status, double Seconds)> BuildAsync(string dataset, BuildSpec spec) => RunAsync(dataset, grain => grain.BuildAsync(spec));
+
+    /// <summary>Syncs <paramref name="dataset"/> with its source and waits for the sync's end, as <see cref="BuildAsync"/> does.</summary>
+    public Task<(IndexStatus Status, double Seconds)> SyncAsync(string dataset) => RunAsync(dataset, grain => grain.SyncAsync());
+
+    private async Task<(IndexStatus Status, double Seconds)> RunAsync(string dataset, Func<IDatasetIndexGrain, Task<BuildResult>> start)
     {
         var grain = Grains.GetGrain<IDatasetIndexGrain>(dataset);
         var started = Stopwatch.GetTimestamp();
-        var result = await grain.BuildAsync(spec);
+        var result = await start(grain);
         if (result.Outcome != BuildOutcome.Started)
         {
             throw new InvalidOperationException($"{result.Outcome}: {result.Message}");
@@ -77,9 +82,9 @@ internal sealed class InProcessCluster : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        if (status.Status != IndexPhase.Ready)
+        if (status.Status != IndexPhase.Ready || status.Error is not null)
         {
-            throw new InvalidOperationException($"The build of {dataset} ended {status.Status}: {status.Error}");
+            throw new InvalidOperationException($"The run on {dataset} ended {status.Status}: {status.Error}");
         }
 
         return (status, Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3));
