@@ -173,13 +173,17 @@ public sealed partial class DatasetIndexGrain
 
         var embedded = await EmbedAsync(record, new EntryBatch([.. changed.Select(c => c.Entry)], batch.Cursor));
         var upserts = new List<(StoredItem, float[])>();
+        var hashes = new List<string>();
         for (var k = 0; k < changed.Count; k++)
         {
             var item = changed[k].Entry.Item!;
             var problem = embedded.Vectors[k] is { } vector ? Check(target.Spec.Metric, vector, target.Dimension) : embedded.Failures[k] ?? "No vector.";
             if (problem is null)
             {
-                upserts.Add((StoredItemOf(item, 0, changed[k].Before, target.Spec), embedded.Vectors[k]!));
+                // The record goes in without its hash until the shard has the vector: a sync cut short in between finds
+                // no hash on resuming, and applies the item again instead of taking it for unchanged.
+                upserts.Add((StoredItemOf(item, 0, changed[k].Before, target.Spec) with { Hash = null }, embedded.Vectors[k]!));
+                hashes.Add(ContentHash.Of(item));
             }
             else
             {
@@ -193,7 +197,9 @@ public sealed partial class DatasetIndexGrain
             await _writes.WaitAsync();
             try
             {
-                replaced = (await ApplyAsync(target, upserts, [], searchable: true)).Replaced.Count(r => r);
+                var applied = await ApplyAsync(target, upserts, [], searchable: true);
+                replaced = applied.Replaced.Count(r => r);
+                await items.WriteAsync(Dataset, target.Version, [.. applied.Stored.Select((stored, i) => stored with { Hash = hashes[i] })]);
             }
             finally
             {

@@ -315,8 +315,9 @@ public sealed partial class DatasetIndexGrain
     /// Puts items into build <paramref name="target"/> (an id it holds keeps its label and is replaced, a new one gets a
     /// fresh label) and deletes the ids in <paramref name="deletes"/> that it holds. The item records go first, so a
     /// write cut short and sent again finds its labels; the records of deleted items go last, for the same reason.
+    /// Returns the records as written, with their labels.
     /// </summary>
-    private async Task<(bool[] Replaced, int Deleted, Indexing Indexing)> ApplyAsync(
+    private async Task<(bool[] Replaced, int Deleted, Indexing Indexing, List<StoredItem> Stored)> ApplyAsync(
         ServingRecord target, List<(StoredItem Item, float[] Vector)> upserts, List<string> deletes, bool searchable)
     {
         var existing = await items.GetAsync(Dataset, target.Version, [.. upserts.Select(u => u.Item.Id).Concat(deletes)]);
@@ -352,7 +353,7 @@ public sealed partial class DatasetIndexGrain
             : _shardCalls.ExecuteAsync(async _ => await Shard(target.Version, shard).AppendAsync(spec, buffer.ToBatch(), searchable)).AsTask()));
         await items.RemoveAsync(Dataset, target.Version, removed);
         _writesApplied++; // the metadata keys may have changed
-        return (replaced, removed.Count, new Indexing(target.Version, sequences));
+        return (replaced, removed.Count, new Indexing(target.Version, sequences), stored);
     }
 
     /// <summary>
