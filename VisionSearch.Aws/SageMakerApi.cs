@@ -12,10 +12,15 @@ namespace VisionSearch.Aws;
 /// SageMaker's ValidationException "Could not find …", which <see cref="IsMissing"/> recognises. The deploy tool
 /// drives endpoints with it; a silo asks it which configuration an endpoint serves (the embedding cache's model identity).
 /// </summary>
-public sealed class SageMakerApi(HttpClient http, AwsRequestSigner signer, Uri? serviceUrl = null)
+/// <param name="http">The client requests go through.</param>
+/// <param name="signer">Signs each request for the <c>sagemaker</c> service in its region.</param>
+/// <param name="serviceUrl">Another base URL (a VPC endpoint, a stand-in); null: <c>https://api.sagemaker.{region}.amazonaws.com/</c>.</param>
+/// <param name="maxAttempts">Attempts per call, the first included: the deploy tool's 5 ride out throttling; a caller that
+/// would rather go on without an answer takes fewer.</param>
+public sealed class SageMakerApi(HttpClient http, AwsRequestSigner signer, Uri? serviceUrl = null, int maxAttempts = 5)
 {
     private readonly Uri _url = serviceUrl ?? new Uri($"https://api.sagemaker.{signer.Region}.amazonaws.com/");
-    private readonly ResiliencePipeline _retry = new AwsRetryPolicy { MaxAttempts = 5 }.Build();
+    private readonly ResiliencePipeline _retry = new AwsRetryPolicy { MaxAttempts = maxAttempts }.Build();
 
     /// <summary>Whether <paramref name="error"/> says the named model, config or endpoint does not exist.</summary>
     public static bool IsMissing(Exception error) =>

@@ -13,8 +13,11 @@ namespace VisionSearch.Embeddings.SageMaker;
 public sealed class SageMakerEndpointIdentity(
     SageMakerApi api, string region, string endpoint, TimeSpan refresh, TimeProvider time, Action<Exception>? onFailure = null)
 {
-    /// <summary>How long one DescribeEndpoint may take before the identity counts as unknown for this refresh.</summary>
-    private static readonly TimeSpan DescribeTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long asking may take (the embedding waits for it) before the identity counts as unknown until the next
+    /// refresh: an unreachable control plane costs a batch this much once a refresh, not a stall on every batch.
+    /// </summary>
+    private static readonly TimeSpan DescribeTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>The last answer, or the question being asked now (one DescribeEndpoint at a time, whoever asks).</summary>
     private Task<Known>? _known;
@@ -63,7 +66,9 @@ public sealed class SageMakerEndpointIdentity(
             var answer = await api.CallAsync("DescribeEndpoint", new() { ["EndpointName"] = endpoint }, timeout.Token);
             return (string?)answer["EndpointConfigName"] is { Length: > 0 } config ? $"sagemaker/{region}/{endpoint}/{config}" : null;
         }
-        catch (Exception e) when (e is AwsServiceException or HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+#pragma warning disable CA1031 // Whatever keeps the identity unknown (refused, unreachable, timed out, malformed) only turns the cache off.
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
         {
             onFailure?.Invoke(e);
             return null;

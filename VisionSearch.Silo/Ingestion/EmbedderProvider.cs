@@ -73,7 +73,7 @@ public sealed partial class EmbedderProvider(
             var options = sageMaker.Value;
             var credentials = await AwsEnvironment.CredentialsAsync();
             var region = AwsEnvironment.Region(options.Region);
-            var controlPlane = new SageMakerApi(_sageMakerHttp, new AwsRequestSigner(credentials, region, "sagemaker"), options.ControlPlaneUrl);
+            var controlPlane = new SageMakerApi(_sageMakerHttp, new AwsRequestSigner(credentials, region, "sagemaker"), options.ControlPlaneUrl, maxAttempts: 2);
             var identity = new SageMakerEndpointIdentity(
                 controlPlane, region, model, options.IdentityRefresh, time, e => LogEndpointUnknown(logger, model, e.Message));
             return new CachedEmbedder(SageMakerEmbedder.Create(_sageMakerHttp, options, credentials, model, instruments), identity.GetAsync, _cache, instruments);

@@ -15,6 +15,7 @@ namespace VisionSearch.Silo.Tests;
 /// and control plane, signatures checked). Embedder calls are counted where they happen: the local model's item counter
 /// on the silo's meter, the items each InvokeEndpoint carried.
 /// </summary>
+[Collection(nameof(AwsEnvironmentCollection))]
 public sealed class EmbeddingCacheBuildTests : IAsyncLifetime
 {
     private readonly RedisServerFixture _redis = new();

@@ -10,6 +10,7 @@ namespace VisionSearch.Silo.Tests;
 /// the clip-tiny fixture, as in the local build): bursts of 503 and 429 are retried with back-off, an image the
 /// endpoint's script refuses is skipped with the script's message, and the index equals the local build's.
 /// </summary>
+[Collection(nameof(AwsEnvironmentCollection))]
 public sealed class SageMakerBuildTests : IAsyncLifetime
 {
     private readonly RedisServerFixture _redis = new();
