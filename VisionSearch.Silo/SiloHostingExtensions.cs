@@ -71,6 +71,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<EmbedderProvider>();
         builder.Services.AddSingleton<Grains.ThumbnailCache>();
         builder.Services.AddHostedService<BuildResumer>();
+        builder.Services.AddHostedService<FolderWatcher>();
 
         // Ids, ports and clustering come from the "Orleans" section (Orleans__ClusterId, Orleans__Endpoints__SiloPort,
         // Orleans__Clustering__ProviderType=Redis with ServiceKey=redis), as the Aspire AppHost passes them.

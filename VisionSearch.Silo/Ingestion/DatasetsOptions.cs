@@ -26,5 +26,11 @@ public sealed class DatasetsOptions
     [Range(1024, long.MaxValue)]
     public long MaxRowGroupBytes { get; set; } = SourceLimits.Default.MaxRowGroupBytes;
 
+    /// <summary>Whether every silo watches the folders that datasets were built from and syncs a dataset on its own after its folder changed.</summary>
+    public bool Watch { get; set; }
+
+    /// <summary>How long a watched folder must stay unchanged after a change before its dataset is synced (a copy of many files is one sync).</summary>
+    public TimeSpan WatchQuietPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
     public SourceLimits Limits => new() { MaxItemBytes = MaxItemBytes, MaxRowGroupRows = MaxRowGroupRows, MaxRowGroupBytes = MaxRowGroupBytes };
 }
