@@ -25,7 +25,7 @@ public sealed partial class DatasetIndexGrain
         {
             return running.IsSync
                 ? new BuildResult(BuildOutcome.Unchanged, Status())
-                : new BuildResult(BuildOutcome.Conflict, Status(), Message: $"Build {running.Version} of '{Dataset}' from {running.Spec.Location} is running.");
+                : new BuildResult(BuildOutcome.Conflict, Status(), Message: Running(running));
         }
 
         if (_published is not { } served)

@@ -65,7 +65,7 @@ public sealed partial class DatasetIndexGrain(
         {
             return running.Spec == spec
                 ? new BuildResult(BuildOutcome.Unchanged, Status())
-                : new BuildResult(BuildOutcome.Conflict, Status(), Message: $"Build {running.Version} of '{Dataset}' from {running.Spec.Location} is running.");
+                : new BuildResult(BuildOutcome.Conflict, Status(), Message: Running(running));
         }
 
         if (_published?.Spec == spec)
@@ -147,7 +147,8 @@ public sealed partial class DatasetIndexGrain(
         // finished build's is over its whole run.
         var rate = running?.Rate(record!.Indexed)
             ?? (record is { FinishedAt: { } finished } && finished > record.StartedAt ? record.Indexed / (finished - record.StartedAt).TotalSeconds : 0);
-        var remaining = record is { IsRunning: true, Total: { } total } ? total - record.Read : (long?)null;
+        // A sync's rate counts the items it changed, not those it read: no ETA follows from it.
+        var remaining = record is { IsRunning: true, IsSync: false, Total: { } total } ? total - record.Read : (long?)null;
         return new IndexStatus(
             Dataset,
             phase,
@@ -208,6 +209,11 @@ public sealed partial class DatasetIndexGrain(
             throw new DatasetException($"The {source.Description} has no items.", "location");
         }
     }
+
+    /// <summary>What a conflicting request is told about the run in its way.</summary>
+    private string Running(BuildRecord running) => running.IsSync
+        ? $"A sync of '{Dataset}' with {running.Spec.Location} is running."
+        : $"Build {running.Version} of '{Dataset}' from {running.Spec.Location} is running.";
 
     private BuildResult Invalid(string field, string message) => new(BuildOutcome.Invalid, Status(), field, message);
 
