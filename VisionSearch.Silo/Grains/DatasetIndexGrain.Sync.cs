@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using VisionSearch.Contracts;
 using VisionSearch.Datasets;
-using VisionSearch.HuggingFace;
 using VisionSearch.ServiceDefaults;
 using VisionSearch.Silo.Ingestion;
 using VisionSearch.Silo.Persistence;
@@ -38,24 +37,10 @@ public sealed partial class DatasetIndexGrain
             return Invalid("mode", $"Dataset '{Dataset}' was created through the API: it has no source to sync with.");
         }
 
-        IDatasetSource source;
-        long? count;
-        try
+        var (source, count, problem) = await OpenAsync(served.Spec); // an empty source is refused: syncing with it would delete every item
+        if (problem is not null)
         {
-            (source, count) = sources.Open(served.Spec);
-            await ProbeAsync(source); // an empty source is refused: syncing with it would delete every item
-        }
-        catch (DatasetException e) when (e.Refused)
-        {
-            return new BuildResult(BuildOutcome.Refused, Status(), e.Field ?? "location", e.Message);
-        }
-        catch (DatasetException e)
-        {
-            return Invalid(e.Field ?? "location", e.Message);
-        }
-        catch (HubException e)
-        {
-            return Invalid("location", e.Message);
+            return problem;
         }
 
         await items.ForgetSeenAsync(Dataset, served.Version);

@@ -78,25 +78,10 @@ public sealed partial class DatasetIndexGrain(
             return invalid;
         }
 
-        IDatasetSource source;
-        long? count;
-        try
+        var (source, count, problem) = await OpenAsync(spec, () => embedders.CheckModel(spec.Embedder, spec.Model));
+        if (problem is not null)
         {
-            embedders.CheckModel(spec.Embedder, spec.Model);
-            (source, count) = sources.Open(spec);
-            await ProbeAsync(source);
-        }
-        catch (DatasetException e) when (e.Refused)
-        {
-            return new BuildResult(BuildOutcome.Refused, Status(), e.Field ?? "location", e.Message);
-        }
-        catch (DatasetException e)
-        {
-            return Invalid(e.Field ?? "location", e.Message);
-        }
-        catch (HubException e)
-        {
-            return Invalid("location", e.Message);
+            return problem;
         }
 
         var total = count is { } c && spec.Limit is { } limit ? Math.Min(c, limit) : count;
@@ -201,6 +186,33 @@ public sealed partial class DatasetIndexGrain(
     }
 
     /// <summary>Reads the first entry, so a wrong location, column or split is a 4xx now rather than a failed build later.</summary>
+    /// <summary>
+    /// Opens <paramref name="spec"/>'s source (after <paramref name="check"/>) and reads its first item: a source refused,
+    /// missing, malformed or empty comes back as the answer to give, naming the field.
+    /// </summary>
+    private async Task<(IDatasetSource Source, long? Count, BuildResult? Problem)> OpenAsync(BuildSpec spec, Action? check = null)
+    {
+        try
+        {
+            check?.Invoke();
+            var (source, count) = sources.Open(spec);
+            await ProbeAsync(source);
+            return (source, count, null);
+        }
+        catch (DatasetException e) when (e.Refused)
+        {
+            return (null!, null, new BuildResult(BuildOutcome.Refused, Status(), e.Field ?? "location", e.Message));
+        }
+        catch (DatasetException e)
+        {
+            return (null!, null, Invalid(e.Field ?? "location", e.Message));
+        }
+        catch (HubException e)
+        {
+            return (null!, null, Invalid("location", e.Message));
+        }
+    }
+
     private static async Task ProbeAsync(IDatasetSource source)
     {
         await using var entries = source.ReadAsync().GetAsyncEnumerator();

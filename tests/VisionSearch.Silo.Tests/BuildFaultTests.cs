@@ -1,13 +1,12 @@
-using VisionSearch.LocalServers;
 using VisionSearch.Contracts;
 using VisionSearch.Testing;
 
 namespace VisionSearch.Silo.Tests;
 
 /// <summary>
-/// Builds that lose their Redis or their silo halfway. Small batches and frequent snapshots make a build
-/// long enough to interrupt and put both snapshots and log records in play; the end state must equal an
-/// uninterrupted build: every item once, the exact answers at an exhaustive ef.
+/// Builds that lose their Redis or their silo halfway, and a sync that loses its silo. Small batches and frequent
+/// snapshots make a build long enough to interrupt and put both snapshots and log records in play; the end state must
+/// equal an uninterrupted build (every item once, the exact answers at an exhaustive ef), or for the sync, the source.
 /// </summary>
 public sealed class BuildFaultTests : IDisposable
 {
@@ -55,40 +54,60 @@ public sealed class BuildFaultTests : IDisposable
     }
 
     [Fact]
-    public async Task Build_on_a_killed_silo_resumes_on_another_and_ends_as_if_uninterrupted()
-    {
-        await using var redis = await LocalRedis.StartAsync(configured: null);
-        var clusterId = $"test-{Guid.NewGuid():N}";
-        var doomed = await SiloProcess.StartAsync("silo-a", redis.ConnectionString, clusterId, Settings);
-        await using var client = await ClusterClient.StartAsync(redis.ConnectionString, clusterId);
-        SiloProcess? survivor = null;
-        try
+    public Task Build_on_a_killed_silo_resumes_on_another_and_ends_as_if_uninterrupted() => KilledSilo.RunAsync(
+        Settings,
+        async grains => Assert.Equal(IndexPhase.Empty, (await grains.GetGrain<IDatasetIndexGrain>("crash").GetStatusAsync()).Status),
+        async (grains, doomed) =>
         {
-            // Activate the index grain while silo A is the only silo, so the build runs there; then add B.
-            Assert.Equal(IndexPhase.Empty, (await client.Grains.GetGrain<IDatasetIndexGrain>("crash").GetStatusAsync()).Status);
-            survivor = await SiloProcess.StartAsync("silo-b", redis.ConnectionString, clusterId, Settings);
-            await Builds.StartAsync(client.Grains, "crash", Builds.Vectors(_path));
-            var before = await WaitIndexedAsync(client.Grains, "crash", 8_000);
+            await Builds.StartAsync(grains, "crash", Builds.Vectors(_path));
+            var before = await WaitIndexedAsync(grains, "crash", 8_000);
 
             await doomed.KillAsync();
 
-            var status = await Builds.WaitReadyAsync(client.Grains, "crash", TimeSpan.FromMinutes(3));
+            var status = await Builds.WaitReadyAsync(grains, "crash", TimeSpan.FromMinutes(3));
             Assert.True(before is { Status: IndexPhase.Building, ItemsIndexed: < Rows, ItemsPerSecond: > 0, EtaSeconds: > 0 },
                 $"Expected a build in progress with a rate and an ETA when its silo was killed: {before}");
-            await AssertCompleteAsync(client.Grains, "crash", status);
-        }
-        catch (Exception e) when (survivor is not null)
-        {
-            throw new InvalidOperationException($"{e.Message}{Environment.NewLine}Silo B's last lines:{Environment.NewLine}{survivor.Tail}", e);
-        }
-        finally
-        {
-            await doomed.DisposeAsync();
-            if (survivor is not null)
+            await AssertCompleteAsync(grains, "crash", status);
+        });
+
+    [Fact]
+    public Task Sync_on_a_killed_silo_resumes_on_another_and_leaves_the_index_equal_to_the_source()
+    {
+        const int Changed = 20_000;
+        const int Lost = 1_000;
+        var source = TestVectors.Clustered(Changed, Dimension, seed: 23).Concat(_rows[Changed..(Rows - Lost)]).ToArray();
+        return KilledSilo.RunAsync(
+            Settings,
+            async grains =>
             {
-                await survivor.DisposeAsync();
-            }
-        }
+                await Builds.StartAsync(grains, "sync", Builds.Vectors(_path));
+                await Builds.WaitReadyAsync(grains, "sync", TimeSpan.FromMinutes(2));
+            },
+            async (grains, doomed) =>
+            {
+                TestVectors.WriteFvecs(_path, source);
+                var index = grains.GetGrain<IDatasetIndexGrain>("sync");
+                Assert.Equal(BuildOutcome.Started, (await index.SyncAsync()).Outcome);
+                var before = await Wait.ForAsync(
+                    async () => await index.GetStatusAsync() is { Sync.Replaced: >= 4_000 } status ? status : null,
+                    TimeSpan.FromMinutes(2),
+                    () => "the sync never replaced 4,000 rows");
+
+                await doomed.KillAsync();
+
+                var status = await Builds.WaitReadyAsync(grains, "sync", TimeSpan.FromMinutes(3));
+                Assert.True(before is { Status: IndexPhase.Building, Sync.Replaced: < Changed }, $"Expected a sync in progress when its silo was killed: {before}");
+                Assert.Null(status.Error);
+                var counts = status.Sync!;
+                // Rows replaced after the last checkpoint before the kill are read again and found unchanged: each row is counted once.
+                Assert.Equal((0L, Lost, Rows - (long)Lost), (counts.Added, counts.Deleted, counts.Replaced + counts.Unchanged));
+                Assert.InRange(counts.Replaced, 4_000, Changed);
+                Assert.Equal(Rows - (long)Lost, status.Count);
+                foreach (var query in TestVectors.Clustered(10, Dimension, seed: 22))
+                {
+                    Assert.Equal(Builds.Exact(source, query, 10), await Builds.SearchIdsAsync(grains, "sync", query, 10, Rows));
+                }
+            });
     }
 
     private static Task<IndexStatus> WaitIndexedAsync(IGrainFactory grains, string dataset, long items)

@@ -1,5 +1,4 @@
 using VisionSearch.Contracts;
-using VisionSearch.LocalServers;
 using VisionSearch.Testing;
 
 namespace VisionSearch.Silo.Tests;
@@ -26,45 +25,33 @@ public sealed class WriteFaultTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     [Fact]
-    public async Task Writes_acknowledged_by_a_silo_killed_right_after_are_all_there_once()
+    public Task Writes_acknowledged_by_a_silo_killed_right_after_are_all_there_once()
     {
-        await using var redis = await LocalRedis.StartAsync(configured: null);
-        var clusterId = $"test-{Guid.NewGuid():N}";
-        var doomed = await SiloProcess.StartAsync("silo-a", redis.ConnectionString, clusterId, Settings);
-        await using var client = await ClusterClient.StartAsync(redis.ConnectionString, clusterId);
-        SiloProcess? survivor = null;
-        try
-        {
-            // The dataset's grains activate while silo A is the only silo, so they live there; then B joins, and A dies.
-            var writes = new Writes(client.Grains, "killed");
-            await writes.CreateAsync(Dimension, shards: 2);
-            await writes.WriteAsync([.. Enumerable.Range(0, 10).Select(i => Writes.Item($"early{i}", _rows[i]))]);
-            survivor = await SiloProcess.StartAsync("silo-b", redis.ConnectionString, clusterId, Settings);
-            for (var batch = 0; batch < 8; batch++)
+        Writes writes = null!;
+        return KilledSilo.RunAsync(
+            Settings,
+            async grains =>
             {
-                await writes.WriteAsync([.. Enumerable.Range(batch * 100, 100).Select(i => Writes.Item($"k{i}", _rows[i], $"b{batch}"))], searchable: batch % 2 == 0);
-            }
-
-            await writes.DeleteAsync([.. Enumerable.Range(0, 30).Select(i => $"k{i * 5}")], searchable: false);
-            await writes.WriteAsync([.. Enumerable.Range(0, 20).Select(i => Writes.Item($"k{(i * 5) + 1}", _rows[799 - i], "replaced"))], searchable: false);
-
-            await doomed.KillAsync();
-
-            await Wait.UntilAsync(() => HoldsAsync(writes), TimeSpan.FromMinutes(2), () => "the dataset never came back on silo B");
-            await writes.AssertHoldsAsync(TestVectors.Clustered(10, Dimension, seed: 62));
-        }
-        catch (Exception e) when (survivor is not null)
-        {
-            throw new InvalidOperationException($"{e.Message}{Environment.NewLine}Silo B's last lines:{Environment.NewLine}{survivor.Tail}", e);
-        }
-        finally
-        {
-            await doomed.DisposeAsync();
-            if (survivor is not null)
+                // The dataset's grains activate while silo A is the only silo, so they live there; then B joins, and A dies.
+                writes = new Writes(grains, "killed");
+                await writes.CreateAsync(Dimension, shards: 2);
+                await writes.WriteAsync([.. Enumerable.Range(0, 10).Select(i => Writes.Item($"early{i}", _rows[i]))]);
+            },
+            async (_, doomed) =>
             {
-                await survivor.DisposeAsync();
-            }
-        }
+                for (var batch = 0; batch < 8; batch++)
+                {
+                    await writes.WriteAsync([.. Enumerable.Range(batch * 100, 100).Select(i => Writes.Item($"k{i}", _rows[i], $"b{batch}"))], searchable: batch % 2 == 0);
+                }
+
+                await writes.DeleteAsync([.. Enumerable.Range(0, 30).Select(i => $"k{i * 5}")], searchable: false);
+                await writes.WriteAsync([.. Enumerable.Range(0, 20).Select(i => Writes.Item($"k{(i * 5) + 1}", _rows[799 - i], "replaced"))], searchable: false);
+
+                await doomed.KillAsync();
+
+                await Wait.UntilAsync(() => HoldsAsync(writes), TimeSpan.FromMinutes(2), () => "the dataset never came back on silo B");
+                await writes.AssertHoldsAsync(TestVectors.Clustered(10, Dimension, seed: 62));
+            });
     }
 
     [Fact]
