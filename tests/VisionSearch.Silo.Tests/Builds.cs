@@ -38,6 +38,24 @@ internal static class Builds
             () => $"{dataset} was not ready: {status} {last?.Message}");
     }
 
+    /// <summary>Starts a build and waits for its end.</summary>
+    public static async Task<IndexStatus> RunAsync(IGrainFactory grains, string dataset, BuildSpec spec)
+    {
+        await StartAsync(grains, dataset, spec);
+        return await WaitReadyAsync(grains, dataset, TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>The same text query over both datasets of <paramref name="k"/> items: the same ids with the same scores to the bit, so the same vectors.</summary>
+    public static async Task AssertSameAnswersAsync(IGrainFactory grains, string dataset, string other, int k)
+    {
+        var query = new SearchQuery(k, 64, Text: "a photo of something");
+        var expected = await grains.GetGrain<IDatasetIndexGrain>(dataset).SearchAsync(query);
+        var actual = await grains.GetGrain<IDatasetIndexGrain>(other).SearchAsync(query);
+        Assert.Equal(SearchOutcome.Ok, expected.Outcome);
+        Assert.Equal(k, expected.Hits.Length);
+        Assert.Equal(expected.Hits.Select(h => (h.Id, h.Score)), actual.Hits.Select(h => (h.Id, h.Score)));
+    }
+
     public static async Task<string[]> SearchIdsAsync(IGrainFactory grains, string dataset, float[] query, int k, int ef)
     {
         var result = await grains.GetGrain<IDatasetIndexGrain>(dataset).SearchAsync(new SearchQuery(k, ef, Vector: query));

@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using Amazon.Runtime;
+using VisionSearch.Aws;
 using VisionSearch.Contracts;
 using VisionSearch.Embeddings;
 using VisionSearch.Embeddings.Clip;
@@ -8,16 +11,19 @@ namespace VisionSearch.Silo.Tests;
 /// <summary>
 /// A build with <c>embedder: sagemaker</c> against a loopback SageMaker (signatures checked, CLIP replaced by
 /// the clip-tiny fixture, as in the local build): bursts of 503 and 429 are retried with back-off, an image the
-/// endpoint's script refuses is skipped with the script's message, and the index equals the local build's.
+/// endpoint's script refuses is skipped with the script's message, and the index equals the local build's. The loopback
+/// control plane says which configuration the endpoint serves: the embedding cache's identity for its vectors.
 /// </summary>
-[Collection(nameof(AwsEnvironmentCollection))]
 public sealed class SageMakerBuildTests : IAsyncLifetime
 {
     private readonly RedisServerFixture _redis = new();
     private readonly TempDirectory _data = new();
     private readonly EnvironmentScope _environment = new();
     private readonly ClipEmbedder _model = ClipEmbedder.Open(new ClipModelFolder(TestFiles.Fixture("clip-tiny")), new ClipOptions());
+    private readonly HttpClient _http = new();
     private SageMakerStandIn _sageMaker = null!;
+    private SageMakerControlPlaneStandIn _controlPlane = null!;
+    private SageMakerApi _controlPlaneApi = null!;
     private SiloHost _silo = null!;
     private ClusterClient _client = null!;
 
@@ -27,6 +33,13 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
         _environment.Set("AWS_ACCESS_KEY_ID", SageMakerStandIn.AccessKey).Set("AWS_SECRET_ACCESS_KEY", SageMakerStandIn.SecretKey).Set("AWS_SESSION_TOKEN", SageMakerStandIn.SessionToken);
         await _redis.InitializeAsync();
         _sageMaker = await SageMakerStandIn.StartAsync(_model);
+        _controlPlane = await SageMakerControlPlaneStandIn.StartAsync(SageMakerStandIn.AccessKey, SageMakerStandIn.SecretKey, SageMakerStandIn.Region, SageMakerStandIn.SessionToken);
+        _controlPlane.ChecksToInService = 1;
+        _controlPlaneApi = new SageMakerApi(
+            _http,
+            new AwsRequestSigner(new SessionAWSCredentials(SageMakerStandIn.AccessKey, SageMakerStandIn.SecretKey, SageMakerStandIn.SessionToken), SageMakerStandIn.Region, "sagemaker"),
+            _controlPlane.ServiceUrl);
+        await DeployAsync("clip-a", update: false);
         var clusterId = $"test-{Guid.NewGuid():N}";
         _silo = new SiloHost(_redis.ConnectionString, clusterId, new Dictionary<string, string?>
         {
@@ -35,6 +48,8 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
             ["Embeddings:SageMaker:Region"] = SageMakerStandIn.Region,
             ["Embeddings:SageMaker:EndpointName"] = _sageMaker.Endpoint,
             ["Embeddings:SageMaker:RetryDelay"] = "00:00:00.050",
+            ["Embeddings:SageMaker:ControlPlaneUrl"] = _controlPlane.ServiceUrl.ToString(),
+            ["Embeddings:SageMaker:IdentityRefresh"] = "00:00:00",
         });
         await _silo.StartAsync();
         _client = await ClusterClient.StartAsync(_redis.ConnectionString, clusterId);
@@ -44,8 +59,10 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
     {
         await _client.DisposeAsync();
         await _silo.DisposeAsync();
+        await _controlPlane.DisposeAsync();
         await _sageMaker.DisposeAsync();
         await _redis.DisposeAsync();
+        _http.Dispose();
         _model.Dispose();
         _data.Dispose();
         _environment.Dispose();
@@ -88,5 +105,53 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
             Assert.Equal(fromLocal.Hits.Select(h => h.Id), fromRemote.Hits.Select(h => h.Id));
             Assert.Equal(fromLocal.Hits.Select(h => h.Score), fromRemote.Hits.Select(h => h.Score), (a, b) => Math.Abs(a - b) < 1e-5);
         }
+    }
+
+    [Fact]
+    public async Task An_endpoint_shares_no_vectors_with_the_local_model_and_a_redeployed_endpoint_embeds_everything_again()
+    {
+        var folder = Directory.CreateDirectory(_data.File("photos")).FullName;
+        var images = Directory.GetFiles(TestFiles.Fixture("clip-tiny", "images"));
+        foreach (var file in images)
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        var local = new BuildSpec(SourceKinds.Folder, folder, null, IndexDefaults.Metric, Model: TestFiles.Fixture("clip-tiny"), Embedder: EmbedderKinds.Local);
+        await Builds.RunAsync(_client.Grains, "local", local);
+        var remote = local with { Model = null, Embedder = EmbedderKinds.SageMaker };
+
+        var first = await Builds.RunAsync(_client.Grains, "remote", remote);
+        Assert.Equal((images.Length, 0L), (EndpointItems(), first.ItemsCached)); // same images, another model: all embedded at the endpoint
+
+        var again = await Builds.RunAsync(_client.Grains, "remote-again", remote with { M = 8 });
+        Assert.Equal((images.Length, (long)images.Length), (EndpointItems(), again.ItemsCached));
+        await Builds.AssertSameAnswersAsync(_client.Grains, "remote", "remote-again", images.Length);
+        Assert.Equal(images.Length + 1, EndpointItems()); // the query text, once
+
+        await DeployAsync("clip-b", update: true); // the same endpoint now serves another configuration
+        var redeployed = await Builds.RunAsync(_client.Grains, "remote-redeployed", remote);
+        Assert.Equal((images.Length + 1 + images.Length, 0L), (EndpointItems(), redeployed.ItemsCached));
+    }
+
+    /// <summary>Texts and images the endpoint was sent.</summary>
+    private int EndpointItems() => _sageMaker.Invocations.Sum(i => i.Items);
+
+    /// <summary>Points the endpoint at a new configuration <paramref name="config"/> (with its own model), as the deploy tool would.</summary>
+    private async Task DeployAsync(string config, bool update)
+    {
+        await _controlPlaneApi.CallAsync("CreateModel", new JsonObject
+        {
+            ["ModelName"] = config,
+            ["ExecutionRoleArn"] = "arn:aws:iam::123456789012:role/visionsearch",
+            ["PrimaryContainer"] = new JsonObject { ["Image"] = "clip", ["ModelDataUrl"] = $"s3://models/{config}.tar.gz" },
+        });
+        await _controlPlaneApi.CallAsync("CreateEndpointConfig", new JsonObject
+        {
+            ["EndpointConfigName"] = config,
+            ["ProductionVariants"] = new JsonArray(new JsonObject { ["VariantName"] = "AllTraffic", ["ModelName"] = config, ["InitialInstanceCount"] = 1, ["InstanceType"] = "ml.m5.large" }),
+        });
+        await _controlPlaneApi.CallAsync(update ? "UpdateEndpoint" : "CreateEndpoint", new JsonObject { ["EndpointName"] = _sageMaker.Endpoint, ["EndpointConfigName"] = config });
+        await _controlPlaneApi.CallAsync("DescribeEndpoint", new JsonObject { ["EndpointName"] = _sageMaker.Endpoint }); // InService after one look
     }
 }
