@@ -198,7 +198,8 @@ public sealed partial class DatasetIndexGrain
             }
 
             var (shard, label) = ShardKeys.Locate(labels[i], record.Shards);
-            var item = StoredItemOf(batch.Entries[i].Item!, labels[i], before, record.Spec);
+            var source = batch.Entries[i].Item!;
+            var item = StoredItemOf(source, labels[i], before, record.Spec) with { Hash = ContentHash.Of(source) };
             (perShard[shard] ??= new ShardBuffer()).Add(label, item, vector);
             stored.Add(item);
         }
@@ -318,15 +319,16 @@ public sealed partial class DatasetIndexGrain
     }
 
     /// <summary>
-    /// An indexed item's record. Only images keep the cursor before them: their bytes are read again from the
-    /// source when asked for; a text or a vector is whole in its record or its shard.
+    /// An indexed item's record, without its content hash (a build adds it at once; a sync once the shard has the
+    /// vector). Only images keep the cursor before them: their bytes are read again from the source when asked for; a
+    /// text or a vector is whole in its record or its shard.
     /// </summary>
     private static StoredItem StoredItemOf(DatasetItem item, long label, string? before, BuildSpec spec) => item.Kind switch
     {
         ItemKind.Image => new StoredItem(item.Id, label, ItemKinds.Image, item.Text, spec.Source == SourceKinds.Folder ? item.Id : null, before, MetadataOf(item)),
         ItemKind.Text => new StoredItem(item.Id, label, ItemKinds.Text, item.Text, Metadata: MetadataOf(item)),
         _ => new StoredItem(item.Id, label, ItemKinds.Vector),
-    } with { Hash = ContentHash.Of(item) };
+    };
 
     private static Dictionary<string, JsonElement>? MetadataOf(DatasetItem item) => item.Metadata.Count == 0 ? null : new(item.Metadata);
 

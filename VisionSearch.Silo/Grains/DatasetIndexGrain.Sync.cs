@@ -127,14 +127,14 @@ public sealed partial class DatasetIndexGrain
     private async Task<BuildRecord> SyncBatchAsync(BuildRecord record, EntryBatch batch)
     {
         var target = _published ?? throw new InvalidOperationException("The dataset's served build went away during the sync.");
-        var read = batch.Entries.Where(e => e.Item is not null).ToList();
-        var ids = read.Select(e => e.Item!.Id).ToArray();
+        var ids = batch.Entries.Where(e => e.Item is not null).Select(e => e.Item!.Id).ToArray();
         var existing = await items.GetAsync(Dataset, target.Version, ids);
         var written = await journal.GetAsync(Dataset, ids);
-        var changed = new List<(DatasetEntry Entry, string Before)>();
+        var changed = new List<(DatasetEntry Entry, string Before, string Hash)>();
         var unchanged = 0;
         var before = record.Cursor;
         var skips = new List<SkippedItem>();
+        var j = 0; // the entry's place in ids, existing and written: entries that were read, in order
         foreach (var entry in batch.Entries)
         {
             var from = before;
@@ -145,15 +145,17 @@ public sealed partial class DatasetIndexGrain
                 continue;
             }
 
-            var j = Array.IndexOf(ids, item.Id);
-            if (written[j] is not null || existing[j]?.Hash == ContentHash.Of(item))
+            var hash = ContentHash.Of(item);
+            if (written[j] is not null || existing[j]?.Hash == hash)
             {
                 unchanged++; // as the API left it, or as the source still has it
             }
             else
             {
-                changed.Add((entry, from!));
+                changed.Add((entry, from!, hash));
             }
+
+            j++;
         }
 
         var embedded = await EmbedAsync(record, new EntryBatch([.. changed.Select(c => c.Entry)], batch.Cursor));
@@ -167,8 +169,8 @@ public sealed partial class DatasetIndexGrain
             {
                 // The record goes in without its hash until the shard has the vector: a sync cut short in between finds
                 // no hash on resuming, and applies the item again instead of taking it for unchanged.
-                upserts.Add((StoredItemOf(item, 0, changed[k].Before, target.Spec) with { Hash = null }, embedded.Vectors[k]!));
-                hashes.Add(ContentHash.Of(item));
+                upserts.Add((StoredItemOf(item, 0, changed[k].Before, target.Spec), embedded.Vectors[k]!));
+                hashes.Add(changed[k].Hash);
             }
             else
             {
