@@ -41,9 +41,6 @@ public sealed class CachedEmbedder : IMultimodalEmbedder, IDisposable
     {
     }
 
-    /// <summary>The embedder behind the cache.</summary>
-    public IMultimodalEmbedder Inner => _inner;
-
     public string Provider => _inner.Provider;
 
     public int? Dimension => _inner.Dimension;
