@@ -16,8 +16,7 @@ public sealed class EmbeddingCacheBuildTests : IAsyncLifetime
     private readonly RedisServerFixture _redis = new();
     private readonly TempDirectory _data = new();
     private readonly Dictionary<string, long> _localItems = [];
-    private SiloHost _silo = null!;
-    private ClusterClient _client = null!;
+    private LocalSilos _silos = null!;
     private MeterListener _listener = null!;
     private string _folder = null!;
     private int _images;
@@ -25,11 +24,8 @@ public sealed class EmbeddingCacheBuildTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         await _redis.InitializeAsync();
-        var clusterId = $"test-{Guid.NewGuid():N}";
-        _silo = new SiloHost(_redis.ConnectionString, clusterId, new Dictionary<string, string?> { ["Ingestion:BatchSize"] = "4" });
-        await _silo.StartAsync();
-        _client = await ClusterClient.StartAsync(_redis.ConnectionString, clusterId);
-        _listener = CountLocalItems(_silo.Services.GetRequiredService<IMeterFactory>());
+        _silos = await LocalSilos.StartAsync(_redis.ConnectionString, $"test-{Guid.NewGuid():N}", new Dictionary<string, string?> { ["Ingestion:BatchSize"] = "4" }, count: 1);
+        _listener = CountLocalItems(_silos.Silos[0].Services.GetRequiredService<IMeterFactory>());
 
         var images = Directory.GetFiles(TestFiles.Fixture("clip-tiny", "images"));
         _folder = Directory.CreateDirectory(_data.File("photos")).FullName;
@@ -44,8 +40,7 @@ public sealed class EmbeddingCacheBuildTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         _listener.Dispose();
-        await _client.DisposeAsync();
-        await _silo.DisposeAsync();
+        await _silos.DisposeAsync();
         await _redis.DisposeAsync();
         _data.Dispose();
     }
@@ -55,12 +50,12 @@ public sealed class EmbeddingCacheBuildTests : IAsyncLifetime
     {
         var model = TestFiles.Fixture("clip-tiny");
         var spec = new BuildSpec(SourceKinds.Folder, _folder, null, IndexDefaults.Metric, Model: model, Embedder: EmbedderKinds.Local);
-        var first = await Builds.RunAsync(_client.Grains, "first", spec);
+        var first = await Builds.RunAsync(_silos.Grains, "first", spec);
         Assert.Equal((_images, (long)_images, 0L), (LocalItems("image"), first.ItemsEmbedded, first.ItemsCached));
 
-        var again = await Builds.RunAsync(_client.Grains, "again", spec with { M = 8 });
+        var again = await Builds.RunAsync(_silos.Grains, "again", spec with { M = 8 });
         Assert.Equal((_images, (long)_images, (long)_images), (LocalItems("image"), again.ItemsEmbedded, again.ItemsCached));
-        await Builds.AssertSameAnswersAsync(_client.Grains, "first", "again", _images);
+        await Builds.AssertSameAnswersAsync(_silos.Grains, "first", "again", _images);
         Assert.Equal(1, LocalItems("text")); // the same query text twice: embedded for the first search only
 
         // A copy of the model with one byte changed (a space in its preprocessor settings) is another model.
@@ -72,10 +67,10 @@ public sealed class EmbeddingCacheBuildTests : IAsyncLifetime
         }
 
         await File.AppendAllTextAsync(Path.Combine(changed, "preprocessor_config.json"), " ");
-        var other = await Builds.RunAsync(_client.Grains, "other-model", spec with { Model = changed });
+        var other = await Builds.RunAsync(_silos.Grains, "other-model", spec with { Model = changed });
         Assert.Equal((2L * _images, 0L), (LocalItems("image"), other.ItemsCached));
 
-        var cache = await _client.Grains.GetGrain<IEmbeddingCacheGrain>(0).StatusAsync();
+        var cache = await _silos.Grains.GetGrain<IEmbeddingCacheGrain>(0).StatusAsync();
         Assert.Equal((2L * _images) + 1, cache.Entries); // both models' images, and the query text once
         Assert.Equal(cache.Entries * ((first.Dimension * sizeof(float)) + Persistence.RedisEmbeddingCache.EntryOverhead), cache.Bytes);
     }

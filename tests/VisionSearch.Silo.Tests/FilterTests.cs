@@ -15,7 +15,7 @@ public abstract class FilterTests(RedisServerFixture redis) : IAsyncLifetime
     private const int Dimension = 48;
     private static readonly Dictionary<string, string?> Settings = new() { ["Snapshots:EveryItems"] = "2000" };
     private string _clusterId = "";
-    private TwoSilos _cluster = null!;
+    private LocalSilos _cluster = null!;
 
     private IGrainFactory Grains => _cluster.Grains;
 
@@ -158,7 +158,7 @@ public abstract class FilterTests(RedisServerFixture redis) : IAsyncLifetime
         return rows;
     }
 
-    private async Task StartClusterAsync() => _cluster = await TwoSilos.StartAsync(redis.ConnectionString, _clusterId, Settings);
+    private async Task StartClusterAsync() => _cluster = await LocalSilos.StartAsync(redis.ConnectionString, _clusterId, Settings);
 
     private ValueTask StopClusterAsync() => _cluster.DisposeAsync();
 

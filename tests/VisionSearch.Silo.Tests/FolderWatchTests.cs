@@ -9,26 +9,21 @@ public sealed class FolderWatchTests : IAsyncLifetime
 {
     private readonly RedisServerFixture _redis = new();
     private readonly TempDirectory _data = new();
-    private SiloHost _silo = null!;
-    private ClusterClient _client = null!;
+    private LocalSilos _silos = null!;
 
     public async ValueTask InitializeAsync()
     {
         await _redis.InitializeAsync();
-        var clusterId = $"test-{Guid.NewGuid():N}";
-        _silo = new SiloHost(_redis.ConnectionString, clusterId, new Dictionary<string, string?>
+        _silos = await LocalSilos.StartAsync(_redis.ConnectionString, $"test-{Guid.NewGuid():N}", new Dictionary<string, string?>
         {
             ["Datasets:Watch"] = "true",
             ["Datasets:WatchQuietPeriod"] = "00:00:00.500",
-        });
-        await _silo.StartAsync();
-        _client = await ClusterClient.StartAsync(_redis.ConnectionString, clusterId);
+        }, count: 1);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _client.DisposeAsync();
-        await _silo.DisposeAsync();
+        await _silos.DisposeAsync();
         await _redis.DisposeAsync();
         _data.Dispose();
     }
@@ -44,9 +39,9 @@ public sealed class FolderWatchTests : IAsyncLifetime
         }
 
         var spec = new BuildSpec(SourceKinds.Folder, folder, null, IndexDefaults.Metric, Model: TestFiles.Fixture("clip-tiny"), Embedder: EmbedderKinds.Local);
-        await Builds.StartAsync(_client.Grains, "watched", spec);
-        await Builds.WaitReadyAsync(_client.Grains, "watched", TimeSpan.FromMinutes(2));
-        var index = _client.Grains.GetGrain<IDatasetIndexGrain>("watched");
+        await Builds.StartAsync(_silos.Grains, "watched", spec);
+        await Builds.WaitReadyAsync(_silos.Grains, "watched", TimeSpan.FromMinutes(2));
+        var index = _silos.Grains.GetGrain<IDatasetIndexGrain>("watched");
         IndexStatus? status = null;
 
         // A new watch starts with a sync (what changed before it began): here, nothing.

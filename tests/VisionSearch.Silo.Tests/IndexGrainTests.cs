@@ -12,7 +12,7 @@ namespace VisionSearch.Silo.Tests;
 /// </summary>
 public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
 {
-    private TwoSilos _cluster = null!;
+    private LocalSilos _cluster = null!;
     private ConnectionMultiplexer _redis = null!;
 
     protected TempDirectory Data { get; } = new();
@@ -23,7 +23,7 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
     {
         await redis.InitializeAsync();
         var clusterId = $"test-{Guid.NewGuid():N}";
-        _cluster = await TwoSilos.StartAsync(redis.ConnectionString, clusterId, new Dictionary<string, string?> { ["Ingestion:VectorBatchSize"] = "1000" });
+        _cluster = await LocalSilos.StartAsync(redis.ConnectionString, clusterId, new Dictionary<string, string?> { ["Ingestion:VectorBatchSize"] = "1000" });
         _redis = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
     }
 

@@ -10,7 +10,7 @@ namespace VisionSearch.Silo.Tests;
 public abstract class ItemWriteTests(RedisServerFixture redis) : IAsyncLifetime
 {
     private const int Dimension = 16;
-    private TwoSilos _cluster = null!;
+    private LocalSilos _cluster = null!;
 
     protected TempDirectory Data { get; } = new();
 
@@ -20,7 +20,7 @@ public abstract class ItemWriteTests(RedisServerFixture redis) : IAsyncLifetime
     {
         await redis.InitializeAsync();
         var settings = new Dictionary<string, string?> { ["Ingestion:VectorBatchSize"] = "100", ["Snapshots:EveryItems"] = "400" };
-        _cluster = await TwoSilos.StartAsync(redis.ConnectionString, $"test-{Guid.NewGuid():N}", settings);
+        _cluster = await LocalSilos.StartAsync(redis.ConnectionString, $"test-{Guid.NewGuid():N}", settings);
     }
 
     public async ValueTask DisposeAsync()

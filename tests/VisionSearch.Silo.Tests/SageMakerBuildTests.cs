@@ -24,8 +24,7 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
     private SageMakerStandIn _sageMaker = null!;
     private SageMakerControlPlaneStandIn _controlPlane = null!;
     private SageMakerApi _controlPlaneApi = null!;
-    private SiloHost _silo = null!;
-    private ClusterClient _client = null!;
+    private LocalSilos _silos = null!;
 
     public async ValueTask InitializeAsync()
     {
@@ -40,8 +39,7 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
             new AwsRequestSigner(new SessionAWSCredentials(SageMakerStandIn.AccessKey, SageMakerStandIn.SecretKey, SageMakerStandIn.SessionToken), SageMakerStandIn.Region, "sagemaker"),
             _controlPlane.ServiceUrl);
         await DeployAsync("clip-a", update: false);
-        var clusterId = $"test-{Guid.NewGuid():N}";
-        _silo = new SiloHost(_redis.ConnectionString, clusterId, new Dictionary<string, string?>
+        _silos = await LocalSilos.StartAsync(_redis.ConnectionString, $"test-{Guid.NewGuid():N}", new Dictionary<string, string?>
         {
             ["Ingestion:BatchSize"] = "2",
             ["Embeddings:SageMaker:ServiceUrl"] = _sageMaker.ServiceUrl.ToString(),
@@ -50,15 +48,12 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
             ["Embeddings:SageMaker:RetryDelay"] = "00:00:00.050",
             ["Embeddings:SageMaker:ControlPlaneUrl"] = _controlPlane.ServiceUrl.ToString(),
             ["Embeddings:SageMaker:IdentityRefresh"] = "00:00:00",
-        });
-        await _silo.StartAsync();
-        _client = await ClusterClient.StartAsync(_redis.ConnectionString, clusterId);
+        }, count: 1);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _client.DisposeAsync();
-        await _silo.DisposeAsync();
+        await _silos.DisposeAsync();
         await _controlPlane.DisposeAsync();
         await _sageMaker.DisposeAsync();
         await _redis.DisposeAsync();
@@ -84,10 +79,10 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
         _sageMaker.FailNext(2, 429);
 
         var remote = new BuildSpec(SourceKinds.Folder, folder, null, IndexDefaults.Metric, Embedder: EmbedderKinds.SageMaker);
-        await Builds.StartAsync(_client.Grains, "remote", remote);
-        await Builds.StartAsync(_client.Grains, "local", remote with { Embedder = EmbedderKinds.Local, Model = TestFiles.Fixture("clip-tiny") });
-        var status = await Builds.WaitReadyAsync(_client.Grains, "remote", TimeSpan.FromMinutes(2));
-        await Builds.WaitReadyAsync(_client.Grains, "local", TimeSpan.FromMinutes(2));
+        await Builds.StartAsync(_silos.Grains, "remote", remote);
+        await Builds.StartAsync(_silos.Grains, "local", remote with { Embedder = EmbedderKinds.Local, Model = TestFiles.Fixture("clip-tiny") });
+        var status = await Builds.WaitReadyAsync(_silos.Grains, "remote", TimeSpan.FromMinutes(2));
+        await Builds.WaitReadyAsync(_silos.Grains, "local", TimeSpan.FromMinutes(2));
 
         Assert.Equal(0, _sageMaker.Pending); // every queued 503 and 429 was answered, and retried past
         Assert.Equal((count + 1L, (long)count, (long)count, 1L), (status.ItemsRead, status.ItemsEmbedded, status.Count, status.ItemsSkipped));
@@ -99,8 +94,8 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
         foreach (var file in Directory.GetFiles(images))
         {
             var query = (await _model.EmbedImagesAsync([await File.ReadAllBytesAsync(file)]))[0];
-            var fromRemote = await _client.Grains.GetGrain<IDatasetIndexGrain>("remote").SearchAsync(new SearchQuery(3, 64, Vector: query));
-            var fromLocal = await _client.Grains.GetGrain<IDatasetIndexGrain>("local").SearchAsync(new SearchQuery(3, 64, Vector: query));
+            var fromRemote = await _silos.Grains.GetGrain<IDatasetIndexGrain>("remote").SearchAsync(new SearchQuery(3, 64, Vector: query));
+            var fromLocal = await _silos.Grains.GetGrain<IDatasetIndexGrain>("local").SearchAsync(new SearchQuery(3, 64, Vector: query));
             Assert.Equal(Path.GetFileName(file), fromRemote.Hits[0].Id);
             Assert.Equal(fromLocal.Hits.Select(h => h.Id), fromRemote.Hits.Select(h => h.Id));
             Assert.Equal(fromLocal.Hits.Select(h => h.Score), fromRemote.Hits.Select(h => h.Score), (a, b) => Math.Abs(a - b) < 1e-5);
@@ -118,19 +113,19 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
         }
 
         var local = new BuildSpec(SourceKinds.Folder, folder, null, IndexDefaults.Metric, Model: TestFiles.Fixture("clip-tiny"), Embedder: EmbedderKinds.Local);
-        await Builds.RunAsync(_client.Grains, "local", local);
+        await Builds.RunAsync(_silos.Grains, "local", local);
         var remote = local with { Model = null, Embedder = EmbedderKinds.SageMaker };
 
-        var first = await Builds.RunAsync(_client.Grains, "remote", remote);
+        var first = await Builds.RunAsync(_silos.Grains, "remote", remote);
         Assert.Equal((images.Length, 0L), (EndpointItems(), first.ItemsCached)); // same images, another model: all embedded at the endpoint
 
-        var again = await Builds.RunAsync(_client.Grains, "remote-again", remote with { M = 8 });
+        var again = await Builds.RunAsync(_silos.Grains, "remote-again", remote with { M = 8 });
         Assert.Equal((images.Length, (long)images.Length), (EndpointItems(), again.ItemsCached));
-        await Builds.AssertSameAnswersAsync(_client.Grains, "remote", "remote-again", images.Length);
+        await Builds.AssertSameAnswersAsync(_silos.Grains, "remote", "remote-again", images.Length);
         Assert.Equal(images.Length + 1, EndpointItems()); // the query text, once
 
         await DeployAsync("clip-b", update: true); // the same endpoint now serves another configuration
-        var redeployed = await Builds.RunAsync(_client.Grains, "remote-redeployed", remote);
+        var redeployed = await Builds.RunAsync(_silos.Grains, "remote-redeployed", remote);
         Assert.Equal((images.Length + 1 + images.Length, 0L), (EndpointItems(), redeployed.ItemsCached));
     }
 

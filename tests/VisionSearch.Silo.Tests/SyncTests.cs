@@ -12,17 +12,13 @@ public sealed class SyncTests : IAsyncLifetime
 {
     private readonly RedisServerFixture _redis = new();
     private readonly TempDirectory _data = new();
-    private SiloHost _silo = null!;
-    private ClusterClient _client = null!;
+    private LocalSilos _silos = null!;
     private string _folder = null!;
 
     public async ValueTask InitializeAsync()
     {
         await _redis.InitializeAsync();
-        var clusterId = $"test-{Guid.NewGuid():N}";
-        _silo = new SiloHost(_redis.ConnectionString, clusterId, new Dictionary<string, string?> { ["Ingestion:BatchSize"] = "4" });
-        await _silo.StartAsync();
-        _client = await ClusterClient.StartAsync(_redis.ConnectionString, clusterId);
+        _silos = await LocalSilos.StartAsync(_redis.ConnectionString, $"test-{Guid.NewGuid():N}", new Dictionary<string, string?> { ["Ingestion:BatchSize"] = "4" }, count: 1);
         _folder = Directory.CreateDirectory(_data.File("photos")).FullName;
         foreach (var file in Directory.GetFiles(TestFiles.Fixture("clip-tiny", "images")))
         {
@@ -32,8 +28,7 @@ public sealed class SyncTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await _client.DisposeAsync();
-        await _silo.DisposeAsync();
+        await _silos.DisposeAsync();
         await _redis.DisposeAsync();
         _data.Dispose();
     }
@@ -43,8 +38,8 @@ public sealed class SyncTests : IAsyncLifetime
     [Fact]
     public async Task A_sync_after_adding_3_changing_2_and_deleting_1_file_makes_exactly_those_changes_and_answers_as_a_fresh_build()
     {
-        await Builds.StartAsync(_client.Grains, "photos", Spec);
-        var built = await Builds.WaitReadyAsync(_client.Grains, "photos", TimeSpan.FromMinutes(2));
+        await Builds.StartAsync(_silos.Grains, "photos", Spec);
+        var built = await Builds.WaitReadyAsync(_silos.Grains, "photos", TimeSpan.FromMinutes(2));
         Assert.Equal(12, built.Count);
 
         File.Copy(Path.Combine(_folder, "tiny_50x50.png"), Path.Combine(_folder, "added-1.png"));
@@ -58,16 +53,16 @@ public sealed class SyncTests : IAsyncLifetime
         var synced = await SyncAsync("photos");
         Assert.Equal(new SyncCounts(Added: 3, Replaced: 2, Deleted: 1, Unchanged: 9), synced.Sync);
         Assert.Equal((14L, 0L, built.SnapshotVersion), (synced.Count, synced.ItemsSkipped, synced.SnapshotVersion)); // in place: the same build version
-        Assert.Null(await _client.Grains.GetGrain<IDatasetIndexGrain>("photos").GetItemAsync("palette_200x150.gif"));
-        Assert.Equal("sub/added-3.png", (await _client.Grains.GetGrain<IDatasetIndexGrain>("photos").GetItemAsync("sub/added-3.png"))!.Id);
+        Assert.Null(await _silos.Grains.GetGrain<IDatasetIndexGrain>("photos").GetItemAsync("palette_200x150.gif"));
+        Assert.Equal("sub/added-3.png", (await _silos.Grains.GetGrain<IDatasetIndexGrain>("photos").GetItemAsync("sub/added-3.png"))!.Id);
 
-        await Builds.StartAsync(_client.Grains, "fresh", Spec);
-        await Builds.WaitReadyAsync(_client.Grains, "fresh", TimeSpan.FromMinutes(2));
+        await Builds.StartAsync(_silos.Grains, "fresh", Spec);
+        await Builds.WaitReadyAsync(_silos.Grains, "fresh", TimeSpan.FromMinutes(2));
         foreach (var text in new[] { "a photo of a cat", "a wide landscape", "something gray" })
         {
             var query = new SearchQuery(14, 64, Text: text);
-            var expected = await _client.Grains.GetGrain<IDatasetIndexGrain>("fresh").SearchAsync(query);
-            var actual = await _client.Grains.GetGrain<IDatasetIndexGrain>("photos").SearchAsync(query);
+            var expected = await _silos.Grains.GetGrain<IDatasetIndexGrain>("fresh").SearchAsync(query);
+            var actual = await _silos.Grains.GetGrain<IDatasetIndexGrain>("photos").SearchAsync(query);
             Assert.Equal(14, expected.Hits.Length);
             Assert.Equal(Ranked(expected), Ranked(actual)); // the copies tie with their originals: ties in id order
         }
@@ -79,9 +74,9 @@ public sealed class SyncTests : IAsyncLifetime
     [Fact]
     public async Task What_the_API_wrote_or_deleted_stays_as_the_API_left_it()
     {
-        var index = _client.Grains.GetGrain<IDatasetIndexGrain>("photos");
-        await Builds.StartAsync(_client.Grains, "photos", Spec);
-        await Builds.WaitReadyAsync(_client.Grains, "photos", TimeSpan.FromMinutes(2));
+        var index = _silos.Grains.GetGrain<IDatasetIndexGrain>("photos");
+        await Builds.StartAsync(_silos.Grains, "photos", Spec);
+        await Builds.WaitReadyAsync(_silos.Grains, "photos", TimeSpan.FromMinutes(2));
         Assert.Equal(WriteOutcome.Ok, (await index.WriteItemsAsync([new ItemWrite("note", Text: "a handwritten note")])).Outcome);
         Assert.Equal(ItemOutcome.Deleted, (await index.DeleteItemsAsync(["tiny_50x50.png"])).Items[0].Outcome);
 
@@ -96,10 +91,10 @@ public sealed class SyncTests : IAsyncLifetime
     [Fact]
     public async Task Only_a_dataset_built_from_a_source_syncs()
     {
-        var never = await _client.Grains.GetGrain<IDatasetIndexGrain>("never").SyncAsync();
+        var never = await _silos.Grains.GetGrain<IDatasetIndexGrain>("never").SyncAsync();
         Assert.Equal((BuildOutcome.Invalid, "dataset"), (never.Outcome, never.Field));
 
-        var created = _client.Grains.GetGrain<IDatasetIndexGrain>("created");
+        var created = _silos.Grains.GetGrain<IDatasetIndexGrain>("created");
         Assert.Equal(BuildOutcome.Started, (await created.CreateAsync(new BuildSpec(SourceKinds.Api, "", null, IndexDefaults.Metric), 4)).Outcome);
         var fromApi = await created.SyncAsync();
         Assert.Equal((BuildOutcome.Invalid, "mode"), (fromApi.Outcome, fromApi.Field));
@@ -110,9 +105,9 @@ public sealed class SyncTests : IAsyncLifetime
 
     private async Task<IndexStatus> SyncAsync(string dataset)
     {
-        var result = await _client.Grains.GetGrain<IDatasetIndexGrain>(dataset).SyncAsync();
+        var result = await _silos.Grains.GetGrain<IDatasetIndexGrain>(dataset).SyncAsync();
         Assert.True(result.Outcome == BuildOutcome.Started, $"{result.Outcome}: {result.Field} {result.Message}");
-        var status = await Builds.WaitReadyAsync(_client.Grains, dataset, TimeSpan.FromMinutes(2));
+        var status = await Builds.WaitReadyAsync(_silos.Grains, dataset, TimeSpan.FromMinutes(2));
         Assert.Null(status.Error);
         return status;
     }
