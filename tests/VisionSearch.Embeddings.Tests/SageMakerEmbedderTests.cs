@@ -133,7 +133,7 @@ public sealed class SageMakerEmbedderTests : IAsyncLifetime
         _standIn.Delay(TimeSpan.FromSeconds(5));
 
         var error = await Assert.ThrowsAsync<TimeoutException>(
-            () => Embedder(new SageMakerOptions { MaxAttempts = 2, Timeout = TimeSpan.FromMilliseconds(200) }).EmbedTextsAsync(["x"]));
+            () => Embedder(new SageMakerOptions { MaxAttempts = 2, Timeout = TimeSpan.FromSeconds(1) }).EmbedTextsAsync(["x"]));
 
         Assert.Contains("did not answer within", error.Message);
         Assert.Equal(2, _standIn.Invocations.Count);
@@ -143,10 +143,15 @@ public sealed class SageMakerEmbedderTests : IAsyncLifetime
     public async Task Cancellation_stops_a_call_waiting_for_the_endpoint()
     {
         _standIn.Delay(TimeSpan.FromSeconds(30));
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        using var cancel = new CancellationTokenSource();
 
+        // Cancelled once the endpoint holds the call, not after a fixed time: a loaded machine
+        // can take longer than that to send the first request, and then nothing was waiting.
         var started = DateTime.UtcNow;
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Embedder().EmbedTextsAsync(["x"], cancel.Token));
+        var call = Embedder().EmbedTextsAsync(["x"], cancel.Token);
+        await Wait.UntilAsync(() => Task.FromResult(!_standIn.Invocations.IsEmpty), TimeSpan.FromSeconds(10), "the endpoint to receive the call");
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
 
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
         Assert.Single(_standIn.Invocations);
