@@ -1,4 +1,6 @@
+using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using VisionSearch.Datasets.Access;
 using VisionSearch.Datasets.Text;
@@ -12,6 +14,9 @@ namespace VisionSearch.Datasets.Folders;
 /// columns. An empty, unreadable or over-large file is reported with its path and reading goes on. Only paths
 /// are held in memory; each image is read when its turn comes. A symbolic link is followed only where it stays
 /// in <paramref name="shared"/> (by default, in the folder itself): one that leads out is reported, not read.
+/// A sync reads the whole folder again to compare it, so the walk asks the file system as little as it can: one
+/// listing per folder gives the images and the sidecars present, and an image is read with one open, one size
+/// and one read, on the calling thread (a small local read costs less than a hop to the pool and back).
 /// </summary>
 public sealed class FolderSource(string folder, string? captions = null, SourceLimits? limits = null, SharedFolders? shared = null) : IDatasetSource
 {
@@ -31,7 +36,8 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
         var captionTable = captions is null ? null : await CaptionTableAsync(captions, cancellationToken);
 
         var inside = shared ?? new SharedFolders([root]);
-        var files = Images(root, inside)
+        var (images, sidecars) = Walk(root, inside);
+        var files = images
             .Where(f => from is null || string.CompareOrdinal(f.Relative, from) > 0)
             .OrderBy(f => f.Relative, StringComparer.Ordinal);
 
@@ -50,7 +56,7 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
             string? problem = null;
             try
             {
-                bytes = await ReadBoundedAsync(path, cancellationToken);
+                bytes = ReadBounded(path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -69,7 +75,7 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
                 continue;
             }
 
-            var (caption, metadata) = Sidecar(path, inside);
+            var (caption, metadata) = Sidecar(path, sidecars, inside);
             yield return DatasetEntry.Of(new DatasetItem(relative, ItemKind.Image, cursor)
             {
                 Bytes = bytes,
@@ -81,36 +87,50 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
 
     /// <summary>
     /// Every image under <paramref name="root"/> by its relative path, with why it is not read when it is a link
-    /// that leads outside <paramref name="inside"/>. Linked folders that stay inside are walked once each.
+    /// that leads outside <paramref name="inside"/>, and the possible sidecars (<c>.txt</c>, <c>.json</c>) by full path,
+    /// true for a link. Linked folders that stay inside are walked once each. Only links cost more than the listing:
+    /// everything else found in a folder that is inside is inside.
     /// </summary>
-    private static List<(string Relative, string? Outside)> Images(string root, SharedFolders inside)
+    private static (List<(string Relative, string? Outside)> Images, Dictionary<string, bool> Sidecars) Walk(string root, SharedFolders inside)
     {
         var found = new List<(string, string?)>();
+        var sidecars = new Dictionary<string, bool>(StringComparer.Ordinal);
         var walked = new HashSet<string>(StringComparer.Ordinal) { RealPath.Of(root) };
         var pending = new Stack<string>([root]);
+        var options = new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0 };
         while (pending.TryPop(out var folder))
         {
-            IEnumerable<FileSystemInfo> entries;
+            List<(string Path, bool Folder, bool Link)> entries;
             try
             {
-                entries = new DirectoryInfo(folder).EnumerateFileSystemInfos("*", new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0 }).ToList();
+                entries = [.. new FileSystemEnumerable<(string, bool, bool)>(
+                    folder,
+                    (ref FileSystemEntry entry) => (entry.ToFullPath(), entry.IsDirectory, (entry.Attributes & FileAttributes.ReparsePoint) != 0),
+                    options)];
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 continue;
             }
 
-            foreach (var entry in entries)
+            foreach (var (path, isDirectory, isLink) in entries)
             {
-                var relative = Path.GetRelativePath(root, entry.FullName).Replace('\\', '/');
-                var real = entry.LinkTarget is null ? entry.FullName : RealPath.Of(entry.FullName);
-                var isFolder = Directory.Exists(real);
-                if (!isFolder && !ImageExtensions.Contains(Path.GetExtension(entry.Name)))
+                var real = isLink ? RealPath.Of(path) : path;
+                var isFolder = isLink ? Directory.Exists(real) : isDirectory;
+                var extension = Path.GetExtension(path);
+                if (!isFolder && (extension.Equals(".txt", StringComparison.OrdinalIgnoreCase) || extension.Equals(".json", StringComparison.OrdinalIgnoreCase)))
+                {
+                    sidecars[path] = isLink;
+                    continue;
+                }
+
+                if (!isFolder && !ImageExtensions.Contains(extension))
                 {
                     continue;
                 }
 
-                if (entry.LinkTarget is not null && !inside.Contains(real))
+                var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
+                if (isLink && !inside.Contains(real))
                 {
                     found.Add((relative, $"a symbolic link to '{real}', outside the shared folders: not read"));
                 }
@@ -118,7 +138,7 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
                 {
                     if (walked.Add(real))
                     {
-                        pending.Push(entry.FullName);
+                        pending.Push(path);
                     }
                 }
                 else
@@ -128,41 +148,62 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
             }
         }
 
-        return found;
+        return (found, sidecars);
     }
 
     /// <summary>The file's bytes, or an <see cref="IOException"/> when it is larger than an item may be.</summary>
-    private async Task<byte[]> ReadBoundedAsync(string path, CancellationToken cancellationToken)
+    private byte[] ReadBounded(string path)
     {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        return stream.Length <= _limits.MaxItemBytes
-            ? await File.ReadAllBytesAsync(path, cancellationToken)
-            : throw new IOException($"the file is {stream.Length:N0} bytes, larger than the {_limits.MaxItemBytes:N0}-byte limit (Datasets:MaxItemBytes)");
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var length = RandomAccess.GetLength(handle);
+        if (length > _limits.MaxItemBytes)
+        {
+            throw new IOException($"the file is {length:N0} bytes, larger than the {_limits.MaxItemBytes:N0}-byte limit (Datasets:MaxItemBytes)");
+        }
+
+        var bytes = new byte[length];
+        var read = 0;
+        while (read < bytes.Length && RandomAccess.Read(handle, bytes.AsSpan(read), read) is var n and > 0)
+        {
+            read += n;
+        }
+
+        return read == bytes.Length ? bytes : bytes[..read]; // it shrank while read: what was there
     }
 
     /// <summary>
     /// A caption beside the image: <c>name.txt</c>, or <c>name.json</c>'s <c>text</c>/<c>caption</c> with its other fields as
     /// metadata; one that is a link out, too large or unreadable gives neither.
     /// </summary>
-    private (string? Caption, Dictionary<string, JsonElement>? Metadata) Sidecar(string image, SharedFolders inside)
+    private (string? Caption, Dictionary<string, JsonElement>? Metadata) Sidecar(string image, Dictionary<string, bool> sidecars, SharedFolders inside)
     {
         var stem = Path.ChangeExtension(image, null);
         foreach (var candidate in new[] { stem + ".txt", stem + ".json" })
         {
-            var file = new FileInfo(candidate);
-            if (!file.Exists || file.Length > _limits.MaxItemBytes || !inside.Contains(RealPath.Of(candidate)))
+            if (!sidecars.TryGetValue(candidate, out var isLink) || (isLink && !inside.Contains(RealPath.Of(candidate))))
             {
                 continue;
             }
 
+            byte[] bytes;
             try
             {
-                if (candidate.EndsWith(".txt", StringComparison.Ordinal))
-                {
-                    return (File.ReadAllText(candidate).Trim(), null);
-                }
+                bytes = ReadBounded(candidate);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // too large or unreadable: as if it were not there
+            }
 
-                using var document = JsonDocument.Parse(File.ReadAllBytes(candidate));
+            if (candidate.EndsWith(".txt", StringComparison.Ordinal))
+            {
+                using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+                return (reader.ReadToEnd().Trim(), null);
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(bytes);
                 if (document.RootElement.ValueKind != JsonValueKind.Object)
                 {
                     return (null, null);
@@ -175,7 +216,7 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
                 var metadata = root.EnumerateObject().Where(p => p.Name is not ("text" or "caption")).ToDictionary(p => p.Name, p => p.Value.Clone());
                 return (caption, metadata.Count == 0 ? null : metadata);
             }
-            catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+            catch (JsonException)
             {
                 return (null, null);
             }

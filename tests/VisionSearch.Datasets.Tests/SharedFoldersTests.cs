@@ -114,6 +114,9 @@ public sealed class SharedFoldersTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(photos, "b.png"), Path.Combine(_outside, "private.png"));
         Directory.CreateSymbolicLink(Path.Combine(photos, "c"), Path.Combine(_outside, "album"));
         File.CreateSymbolicLink(Path.Combine(photos, "d.png"), Path.Combine(_other, "lent.png"));
+        File.CreateSymbolicLink(Path.Combine(photos, "a.txt"), Path.Combine(_outside, "secret.txt")); // a caption that leads out
+        await File.WriteAllTextAsync(Path.Combine(_other, "lent.txt"), "a lent caption");
+        File.CreateSymbolicLink(Path.Combine(photos, "d.txt"), Path.Combine(_other, "lent.txt"));
 
         var entries = await AllAsync(new FolderSource(photos, shared: Folders));
 
@@ -122,6 +125,8 @@ public sealed class SharedFoldersTests : IDisposable
         Assert.Contains("outside the shared folders: not read", entries[1].Failure, StringComparison.Ordinal);
         Assert.Contains("outside the shared folders: not read", entries[2].Failure, StringComparison.Ordinal);
         Assert.Equal(Jpeg, entries[3].Item!.Bytes.ToArray());
+        Assert.Null(entries[0].Item!.Text);
+        Assert.Equal("a lent caption", entries[3].Item!.Text);
     }
 
     [Fact]
