@@ -433,28 +433,35 @@ public sealed unsafe partial class HnswIndex
     }
 
     /// <summary>
-    /// After <paramref name="slot"/>'s vector changed, each of its neighbours on <paramref name="level"/>
-    /// re-picks its links among the slot's two-hop neighbourhood (hnswlib's updatePoint, probability 1).
+    /// After <paramref name="slot"/>'s vector changed, each of its neighbours on <paramref name="level"/> re-picks its
+    /// links with the heuristic among its own links, the slot's links and the slot: the links that can have become worse
+    /// or better are those that went through the slot (FreshDiskANN's delete consolidation). hnswlib's updatePoint
+    /// offers each neighbour the slot's whole two-hop neighbourhood instead, up to (2M + 1)·2M candidates at layer 0
+    /// against 4M + 1 here, and measured about 4 ms per replaced 512-d vector, ten inserts' worth.
     /// </summary>
     private void RepairNeighbours<T>(int slot, int level, SearchContext context) where T : struct, INodeDistance<T>
     {
         var neighbours = ReadLinks(slot, level);
-        var neighbourhood = new HashSet<int>(neighbours) { slot };
-        foreach (var neighbour in neighbours)
-        {
-            neighbourhood.UnionWith(ReadLinks(neighbour, level));
-        }
-
         var capacity = MaxLinks(level);
+        var candidates = new Candidate[(2 * capacity) + 1];
+        var offered = new HashSet<int>(candidates.Length);
         foreach (var neighbour in neighbours)
         {
             var from = T.From(_vectors, _vectors.WalkVector(neighbour, context.Node), context.NodeScratch);
-            var candidates = neighbourhood.Where(n => n != neighbour)
-                .Select(n => new Candidate(from.To(n), n))
-                .OrderBy(c => c.Distance)
-                .Take(Options.EfConstruction)
-                .ToArray();
-            var count = SelectNeighbours<T>(candidates, capacity, context);
+            offered.Clear();
+            var total = 0;
+            foreach (var node in ReadLinks(neighbour, level).Concat(neighbours).Append(slot))
+            {
+                if (node != neighbour && offered.Add(node))
+                {
+                    candidates[total++] = new Candidate(from.To(node), node);
+                }
+            }
+
+            // Ties by node, so the same graph gets the same links whatever order the lists hold them in.
+            var ascending = candidates.AsSpan(0, total);
+            ascending.Sort(static (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Node.CompareTo(b.Node));
+            var count = SelectNeighbours<T>(ascending, capacity, context);
             Connect<T>(neighbour, level, context.Selected.AsSpan(0, count), replace: true, context);
         }
     }

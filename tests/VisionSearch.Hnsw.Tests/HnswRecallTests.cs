@@ -23,6 +23,38 @@ public sealed class HnswRecallTests
         Assert.Equal(Rows.Length, index.Count);
     }
 
+    [Theory]
+    [InlineData(Quantization.None)]
+    [InlineData(Quantization.Sq8)]
+    public void Recall_holds_after_a_fifth_of_the_vectors_move_and_a_tenth_are_deleted_and_written_again(Quantization quantization)
+    {
+        using var index = HnswFixtures.Build(Rows, quantization, threads: 2);
+        var rows = (float[][])Rows.Clone();
+        var order = Enumerable.Range(0, Rows.Length).OrderBy(i => (i * 7919) % Rows.Length).ToArray();
+        for (var i = 0; i < 2000; i += 2) // 1,000 pairs of labels swap vectors: every one of them is replaced
+        {
+            var (a, b) = (order[i], order[i + 1]);
+            (rows[a], rows[b]) = (rows[b], rows[a]);
+            index.Add(a, rows[a]);
+            index.Add(b, rows[b]);
+        }
+
+        foreach (var label in order[2000..3000])
+        {
+            index.Delete(label);
+        }
+
+        foreach (var label in order[2000..3000])
+        {
+            index.Add(label, rows[label]); // into the freed slots, each with another label's old place
+        }
+
+        var recall = HnswFixtures.Recall(index, Queries, HnswFixtures.Exact(rows, Queries, 10), ef: 64);
+
+        Assert.True(recall >= 0.95, $"recall@10 at ef 64 is {recall:F4}");
+        Assert.Equal(Rows.Length, index.Count);
+    }
+
     [Fact]
     public void Distances_follow_the_hnswlib_convention_and_int8_results_carry_exact_distances()
     {
