@@ -218,9 +218,9 @@ public sealed partial class DatasetIndexGrain
         var target = _published ?? throw new InvalidOperationException("The dataset's served build went away during the sync.");
         var seen = await items.SeenAsync(Dataset, target.Version);
         var gone = new List<string>();
-        await foreach (var item in items.ScanAsync(Dataset, target.Version))
+        await foreach (var item in items.ScanAsync(Dataset, target.Version, except: seen))
         {
-            if (!item.Written && !seen.Contains(item.Id))
+            if (!item.Written)
             {
                 gone.Add(item.Id);
             }

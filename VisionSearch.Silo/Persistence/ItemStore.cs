@@ -53,12 +53,18 @@ public sealed class ItemStore(IConnectionMultiplexer redis, RedisOutageRetry ret
     internal async Task<long> AllocateLabelsAsync(string dataset, long version, int count) => await retry.RunAsync(
         () => redis.GetDatabase().StringIncrementAsync(RedisKeys.Labels(dataset, version), count), "label counter") - count;
 
-    /// <summary>Every item record of build <paramref name="version"/>, in no particular order.</summary>
-    internal async IAsyncEnumerable<StoredItem> ScanAsync(string dataset, long version)
+    /// <summary>
+    /// Every item record of build <paramref name="version"/> but those of the ids in <paramref name="except"/>, in no particular
+    /// order. The ids are the hash's fields, so a record left out is never parsed: a sync's delete phase skips almost all.
+    /// </summary>
+    internal async IAsyncEnumerable<StoredItem> ScanAsync(string dataset, long version, IReadOnlySet<string> except)
     {
         await foreach (var field in redis.GetDatabase().HashScanAsync(RedisKeys.Items(dataset, version), pageSize: 1024))
         {
-            yield return JsonSerializer.Deserialize<StoredItem>((byte[])field.Value!, RedisJson.Options)!;
+            if (!except.Contains((string)field.Name!))
+            {
+                yield return JsonSerializer.Deserialize<StoredItem>((byte[])field.Value!, RedisJson.Options)!;
+            }
         }
     }
 
