@@ -76,10 +76,11 @@ internal sealed class InProcessCluster : IAsyncDisposable
             throw new InvalidOperationException($"{result.Outcome}: {result.Message}");
         }
 
+        // Asked every 10 ms, so that the wait adds at most that to a time: a sync takes about half a second.
         IndexStatus status;
         while ((status = await grain.GetStatusAsync()).Status == IndexPhase.Building)
         {
-            await Task.Delay(100);
+            await Task.Delay(10);
         }
 
         if (status.Status != IndexPhase.Ready || status.Error is not null)
