@@ -78,6 +78,7 @@ public static class SiloHostingExtensions
         builder.UseOrleans(silo =>
         {
             silo.AddActivityPropagation(); // one trace from the API request through every grain call
+            silo.AddPlacementDirector<Grains.ShardPlacement, Grains.ShardPlacementDirector>();
             if (DashboardEnabled(builder.Configuration))
             {
                 silo.AddDashboard(); // collects silo, grain and call statistics for /dashboard

@@ -79,6 +79,10 @@ internal static class ShardKeys
     public static string Of(string dataset, long version, int shard) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{dataset}/{version}/{shard}");
 
+    /// <summary>The shard number at the end of a key <see cref="Of"/> made; 0 for a key without one.</summary>
+    public static int ShardOf(string key) =>
+        int.TryParse(key.AsSpan(key.LastIndexOf('/') + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var shard) ? shard : 0;
+
     /// <summary>Where a dataset-wide label lives: labels are dealt round the shards, so label l is shard l mod n's (l div n)th.</summary>
     public static (int Shard, int Label) Locate(long label, int shards) => ((int)(label % shards), (int)(label / shards));
 }

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Placement;
 using VisionSearch.Contracts;
 using VisionSearch.Hnsw;
 using VisionSearch.Hnsw.Payloads;
@@ -19,9 +18,10 @@ namespace VisionSearch.Silo.Grains;
 /// a snapshot (ids, then the graph) is taken every <see cref="SnapshotOptions.EveryItems"/> items or
 /// <see cref="SnapshotOptions.Interval"/>, and at the end of the build, after which the log behind it is
 /// deleted. Activation loads the snapshot and replays the log, so a shard comes back with exactly what it
-/// had wherever Orleans reactivates it. Placement favours the least loaded silo, so shards spread out.
+/// had wherever Orleans reactivates it. Shard 0 activates beside the index grain that calls it, the others round
+/// the cluster (<see cref="ShardPlacement"/>).
 /// </summary>
-[ActivationCountBasedPlacement]
+[ShardPlacement]
 public sealed partial class IndexShardGrain(
     SnapshotStore snapshots,
     ShardLog log,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using StackExchange.Redis;
 using VisionSearch.Contracts;
 using VisionSearch.Embeddings;
@@ -83,6 +84,27 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
         foreach (var query in queries.Take(10))
         {
             Assert.Equal(Builds.Exact(rows, query, 10), await Builds.SearchIdsAsync(Grains, "split", query, 10, 5_000));
+        }
+    }
+
+    [Fact]
+    public async Task Shard_0_lives_beside_its_index_grain_and_further_shards_go_round_the_silos()
+    {
+        var (_, path) = WriteRows("rows", 2_000, 16, seed: 5);
+        await Builds.StartAsync(Grains, "whole", Builds.Vectors(path, shards: 1));
+        await Builds.StartAsync(Grains, "split", Builds.Vectors(path, shards: 4));
+        await Builds.WaitReadyAsync(Grains, "whole", TimeSpan.FromMinutes(1));
+        await Builds.WaitReadyAsync(Grains, "split", TimeSpan.FromMinutes(1));
+
+        var activations = await Grains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        var silos = activations.Select(a => a.SiloAddress).Distinct().Order().ToArray();
+        foreach (var (dataset, shards) in new[] { ("whole", 1), ("split", 4) })
+        {
+            var index = Array.IndexOf(silos, activations.Single(a => a.GrainId.Key.ToString() == dataset).SiloAddress);
+            var placed = activations.Where(a => a.GrainId.Key.ToString()!.StartsWith(dataset + "/", StringComparison.Ordinal))
+                .ToDictionary(a => int.Parse(a.GrainId.Key.ToString()!.Split('/')[^1], CultureInfo.InvariantCulture), a => Array.IndexOf(silos, a.SiloAddress));
+            Assert.Equal(2, silos.Length);
+            Assert.Equal(Enumerable.Range(0, shards).ToDictionary(s => s, s => (index + s) % 2), placed);
         }
     }
 
