@@ -118,7 +118,7 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
                 var real = isLink ? RealPath.Of(path) : path;
                 var isFolder = isLink ? Directory.Exists(real) : isDirectory;
                 var extension = Path.GetExtension(path);
-                if (!isFolder && (extension.Equals(".txt", StringComparison.OrdinalIgnoreCase) || extension.Equals(".json", StringComparison.OrdinalIgnoreCase)))
+                if (!isFolder && extension is ".txt" or ".json") // the names Sidecar looks for
                 {
                     sidecars[path] = isLink;
                     continue;

@@ -185,7 +185,6 @@ public sealed partial class DatasetIndexGrain(
         };
     }
 
-    /// <summary>Reads the first entry, so a wrong location, column or split is a 4xx now rather than a failed build later.</summary>
     /// <summary>
     /// Opens <paramref name="spec"/>'s source (after <paramref name="check"/>) and reads its first item: a source refused,
     /// missing, malformed or empty comes back as the answer to give, naming the field.
@@ -213,6 +212,7 @@ public sealed partial class DatasetIndexGrain(
         }
     }
 
+    /// <summary>Reads the first entry, so a wrong location, column or split is a 4xx now rather than a failed build later.</summary>
     private static async Task ProbeAsync(IDatasetSource source)
     {
         await using var entries = source.ReadAsync().GetAsyncEnumerator();
