@@ -18,8 +18,8 @@ internal static class BenchCommand
         var k = new Option<int>("--k") { DefaultValueFactory = _ => 10, Description = "Neighbours per query scored for recall." };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 1, Description = "Build threads." };
         var run = new Option<int>("--run") { DefaultValueFactory = _ => 1, Description = "Run number, copied to the output." };
-        var variant = new Option<string>("--variant") { DefaultValueFactory = _ => BenchRunner.Float32, Description = "float32, or sq8-rerank (int8 walk, originals re-ranked from a file)." };
-        variant.AcceptOnlyFromAmong(BenchRunner.Float32, BenchRunner.Sq8Rerank);
+        var variant = new Option<string>("--variant") { DefaultValueFactory = _ => BenchRunner.Float32, Description = "float32, sq8-rerank (int8 walk) or rabitq-rerank (one-bit walk), both re-ranked with originals read from a file." };
+        variant.AcceptOnlyFromAmong(BenchRunner.Float32, BenchRunner.Sq8Rerank, BenchRunner.RaBitQRerank);
 
         var command = new RootCommand("Builds VisionSearch.Hnsw on .fvecs data and prints one JSON line per ef (recall, QPS, memory).")
         {

@@ -11,6 +11,7 @@ internal static class BenchRunner
 {
     public const string Float32 = "float32";
     public const string Sq8Rerank = "sq8-rerank";
+    public const string RaBitQRerank = "rabitq-rerank";
 
     private const int MinPasses = 3;
     private static readonly TimeSpan MinPassTime = TimeSpan.FromSeconds(1);
@@ -26,14 +27,20 @@ internal static class BenchRunner
         }
 
         var rssLoad = ProcessMemory.Megabytes("VmRSS");
-        var originals = settings.Variant == Sq8Rerank ? Path.Combine(Path.GetTempPath(), $"vs-bench-{Environment.ProcessId}.originals") : null;
+        var quantization = settings.Variant switch
+        {
+            Sq8Rerank => Quantization.Sq8,
+            RaBitQRerank => Quantization.RaBitQ,
+            _ => Quantization.None,
+        };
+        var originals = quantization != Quantization.None ? Path.Combine(Path.GetTempPath(), $"vs-bench-{Environment.ProcessId}.originals") : null;
         using var index = new HnswIndex(new HnswOptions
         {
             Dimension = dimension,
             Metric = Metric.InnerProduct, // the data is L2-normalised, as for hnswlib's InnerProductSpace
             M = settings.M,
             EfConstruction = settings.EfConstruction,
-            Quantization = settings.Variant == Sq8Rerank ? Quantization.Sq8 : Quantization.None,
+            Quantization = quantization,
             OriginalsPath = originals,
         });
 

@@ -12,10 +12,7 @@ public sealed unsafe partial class HnswIndex
     public void Add(int label, ReadOnlySpan<float> vector)
     {
         Distances.Validate(vector, Dimension, nameof(vector));
-        if (Options.Quantization == Quantization.Sq8)
-        {
-            EnsureQuantizer(vector);
-        }
+        EnsureQuantizer(vector);
 
         AddValidated(label, vector);
     }
@@ -55,10 +52,7 @@ public sealed unsafe partial class HnswIndex
             Distances.Validate(vectors.Span.Slice(i * Dimension, Dimension), Dimension, nameof(vectors));
         }
 
-        if (Options.Quantization == Quantization.Sq8)
-        {
-            EnsureQuantizer(vectors.Span);
-        }
+        EnsureQuantizer(vectors.Span);
 
         if (threads == 1)
         {
@@ -116,29 +110,28 @@ public sealed unsafe partial class HnswIndex
         }
     }
 
-    /// <summary>Rows the int8 ranges are fitted on: enough for stable per-dimension extremes.</summary>
+    /// <summary>Rows the codes are fitted on: enough for stable per-dimension extremes and a stable centroid.</summary>
     private const int QuantizerSampleRows = 100_000;
 
     private Lock LabelLock(int label) => _labelLocks[(uint)label % LabelLockStripes];
 
-    /// <summary>Fits the int8 ranges to the first vectors the index sees (normalised first under cosine).</summary>
+    /// <summary>Fits the int8 ranges or the one-bit codes' centroid to the first vectors the index sees (normalised first under cosine).</summary>
     private void EnsureQuantizer(ReadOnlySpan<float> rows)
     {
-        var quantizer = _vectors.Quantizer!;
-        if (quantizer.IsTrained)
+        if (_vectors.IsTrained)
         {
             return; // the common case, without the lock every insert would otherwise take
         }
 
         lock (_slotLock)
         {
-            if (quantizer.IsTrained)
+            if (_vectors.IsTrained)
             {
                 return;
             }
 
             var metric = Options.Metric;
-            quantizer.Train(rows[..Math.Min(rows.Length, QuantizerSampleRows * Dimension)], (row, _) => Distances.Prepare(metric, row, row, nameof(rows)));
+            _vectors.Train(rows[..Math.Min(rows.Length, QuantizerSampleRows * Dimension)], (row, _) => Distances.Prepare(metric, row, row, nameof(rows)));
         }
     }
 
@@ -162,7 +155,7 @@ public sealed unsafe partial class HnswIndex
             {
                 // hnswlib's updatePoint: the slot keeps its level and is rewired around its new vector.
                 *(int*)_meta[slot] = label;
-                _vectors.Write(slot, context.Query);
+                _vectors.Write(slot, context.Query, context.QueryScratch);
                 Dispatch(slot, context, repair: true);
                 if (reused)
                 {
@@ -182,7 +175,7 @@ public sealed unsafe partial class HnswIndex
                 *(int*)meta = label;
                 meta[4] = (byte)level;
                 *(int**)(meta + 8) = level > 0 ? _upper.Allocate(level) : null;
-                _vectors.Write(slot, context.Query);
+                _vectors.Write(slot, context.Query, context.QueryScratch);
                 Dispatch(slot, context, repair: false);
                 Volatile.Write(ref meta[5], 1);
             }
@@ -210,8 +203,11 @@ public sealed unsafe partial class HnswIndex
             case (Quantization.Sq8, Metric.L2):
                 Link<CodeL2>(slot, context, repair);
                 break;
-            default:
+            case (Quantization.Sq8, _):
                 Link<CodeDot>(slot, context, repair);
+                break;
+            default:
+                Link<BitEstimate>(slot, context, repair);
                 break;
         }
     }

@@ -9,8 +9,8 @@ public sealed unsafe partial class HnswIndex
 
     /// <summary>
     /// Writes the index in its versioned, checksummed format: a header, then per page of nodes the
-    /// labels, levels, layer-0 links and vectors as raw blocks (so reading is close to a memory copy),
-    /// the int8 originals, then the upper-layer links. The stream is written front to back only, so it
+    /// labels, levels, layer-0 links and vectors (or codes) as raw blocks (so reading is close to a memory copy),
+    /// the originals behind codes, then the upper-layer links. The stream is written front to back only, so it
     /// can be cut into chunks as it goes. No insert or delete may run meanwhile; searches may.
     /// </summary>
     public void WriteTo(Stream stream)
@@ -33,6 +33,12 @@ public sealed unsafe partial class HnswIndex
         {
             writer.WriteArray(quantizer.Minimums);
             writer.WriteArray(quantizer.Scales);
+        }
+
+        if (_vectors.Bits is { } bits)
+        {
+            writer.WriteArray(bits.Centroid);
+            writer.WriteArray(bits.Signs);
         }
 
         var labels = new int[NodePages.PageSize];
@@ -89,7 +95,7 @@ public sealed unsafe partial class HnswIndex
         var options = new HnswOptions
         {
             Metric = (Metric)reader.ReadInt32InRange("metric", 0, (int)Metric.L2),
-            Quantization = (Quantization)reader.ReadInt32InRange("quantization", 0, (int)Quantization.Sq8),
+            Quantization = (Quantization)reader.ReadInt32InRange("quantization", 0, (int)Quantization.RaBitQ),
             Dimension = reader.ReadInt32InRange("dimension", 1, ExactIndex.MaxDimension),
             M = reader.ReadInt32InRange("M", 2, HnswOptions.MaxM),
             EfConstruction = reader.ReadInt32InRange("efConstruction", 1, int.MaxValue),
@@ -123,6 +129,22 @@ public sealed unsafe partial class HnswIndex
             reader.ReadArray<float>(minimums);
             reader.ReadArray<float>(scales);
             quantizer.Load(minimums, scales);
+        }
+
+        if (_vectors.Bits is { } bits)
+        {
+            var centroid = new float[Dimension];
+            var signs = new float[RandomRotation.SignCount(Dimension)];
+            reader.ReadArray<float>(centroid);
+            reader.ReadArray<float>(signs);
+            try
+            {
+                bits.Load(centroid, signs);
+            }
+            catch (InvalidDataException e)
+            {
+                throw Corrupt(e.Message);
+            }
         }
 
         _vectors.EnsureCapacity(slots);

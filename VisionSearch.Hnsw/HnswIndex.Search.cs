@@ -56,7 +56,8 @@ public sealed unsafe partial class HnswIndex
                 (Quantization.None, Metric.L2) => SearchGraph<FloatL2>(context, destination, width, filter),
                 (Quantization.None, _) => SearchGraph<FloatDot>(context, destination, width, filter),
                 (Quantization.Sq8, Metric.L2) => SearchGraph<CodeL2>(context, destination, width, filter),
-                _ => SearchGraph<CodeDot>(context, destination, width, filter),
+                (Quantization.Sq8, _) => SearchGraph<CodeDot>(context, destination, width, filter),
+                _ => SearchGraph<BitEstimate>(context, destination, width, filter),
             };
         }
         finally
@@ -156,7 +157,11 @@ public sealed unsafe partial class HnswIndex
 
         var found = context.SortedSpan(context.Results.Count);
         context.Results.DrainAscending(found);
-        if (_vectors.Originals is not null)
+        if (typeof(T) == typeof(BitEstimate))
+        {
+            found = RerankWithinBounds(ref Unsafe.As<T, BitEstimate>(ref query), found, destination.Length, context);
+        }
+        else if (_vectors.Originals is not null)
         {
             // The int8 order is close to exact, so only the head needs the full vectors.
             found = found[..Math.Min(found.Length, RerankPerResult * destination.Length)];
@@ -176,6 +181,46 @@ public sealed unsafe partial class HnswIndex
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// The exact top <paramref name="k"/> of <paramref name="found"/> (estimates, ascending), measuring with the originals
+    /// only the candidates whose error bound lets them beat the k-th exact distance met so far, lowest bound first:
+    /// RaBitQ's re-ranking rule, which reads few originals when the estimates are tight and more when they are not.
+    /// </summary>
+    private Span<Candidate> RerankWithinBounds(scoped ref BitEstimate query, Span<Candidate> found, int k, SearchContext context)
+    {
+        for (var i = 0; i < found.Length; i++)
+        {
+            found[i] = new Candidate(query.LowerBound(found[i].Node, found[i].Distance), found[i].Node);
+        }
+
+        found.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
+        var best = context.Results;
+        best.Clear();
+        foreach (var candidate in found)
+        {
+            if (best.Count == k && candidate.Distance >= best.Top.Distance)
+            {
+                break;
+            }
+
+            var exact = _vectors.Exact(context.Query, _vectors.FullVector(candidate.Node, context.Full));
+            if (best.Count < k)
+            {
+                best.Push(exact, candidate.Node);
+            }
+            else if (exact < best.Top.Distance)
+            {
+                best.Pop();
+                best.Push(exact, candidate.Node);
+            }
+        }
+
+        // Every candidate measured lies at or before the one the loop stopped on, so draining over them is safe.
+        var count = best.Count;
+        best.DrainAscending(found);
+        return found[..count];
     }
 
     /// <summary>Moves to the closest node on an upper layer until no neighbour is closer.</summary>

@@ -55,7 +55,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
         _m = options.M;
         _maxM0 = 2 * options.M;
         _levelMultiplier = 1 / Math.Log(options.M);
-        _vectors = new VectorStore(options.Dimension, options.Metric, options.Quantization, options.OriginalsPath);
+        _vectors = new VectorStore(options.Dimension, options.Metric, options.Quantization, options.OriginalsPath, options.Seed);
         _links0 = new NodePages((_maxM0 + 1) * sizeof(int), clear: true);
         _meta = new NodePages(MetaBytes, clear: true);
         _upper = new UpperLinks(options.M);
@@ -203,7 +203,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
             }
         }
 
-        return new SearchContext(Dimension);
+        return new SearchContext(_vectors.ScratchLength);
     }
 
     private void ReturnContext(SearchContext context)

@@ -30,11 +30,11 @@ public sealed record HnswOptions
     /// <summary>Seeds the level draws, so that a build with one thread is reproducible.</summary>
     public int Seed { get; init; } = 100;
 
-    /// <summary>Full float32 vectors or int8 codes for the graph walk.</summary>
+    /// <summary>Full float32 vectors, int8 codes or one-bit RaBitQ codes for the graph walk.</summary>
     public Quantization Quantization { get; init; } = Quantization.None;
 
     /// <summary>
-    /// With <see cref="Quantization.Sq8"/>, a file that holds the full-precision vectors used to re-rank
+    /// With <see cref="Quantization.Sq8"/> or <see cref="Quantization.RaBitQ"/>, a file that holds the full-precision vectors used to re-rank
     /// the candidates, read with positional reads, so that they stay in the page cache instead of the
     /// process's memory. Null keeps them in memory.
     /// </summary>

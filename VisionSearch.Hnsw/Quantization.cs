@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace VisionSearch.Hnsw;
 
-/// <summary>How an <see cref="HnswIndex"/> stores the vectors it walks the graph with.</summary>
+/// <summary>How an <see cref="HnswIndex"/> stores the vectors it walks the graph with. In JSON, its name (<see cref="QuantizationNames"/>).</summary>
+[JsonConverter(typeof(QuantizationJsonConverter))]
 public enum Quantization
 {
     /// <summary>Full float32 vectors: the graph is walked and results are ranked with exact distances.</summary>
@@ -11,4 +14,11 @@ public enum Quantization
     /// memory traffic, and the best candidates are re-ranked with the full-precision vectors.
     /// </summary>
     Sq8 = 1,
+
+    /// <summary>
+    /// RaBitQ one-bit codes (a random rotation, then one bit per dimension and four floats per vector: 80 bytes for
+    /// 512-d, a 25th of float32): the graph is walked on estimated distances, and only candidates whose error bound
+    /// lets them reach the top k are re-ranked with the full-precision vectors.
+    /// </summary>
+    RaBitQ = 2,
 }

@@ -73,3 +73,15 @@ internal readonly unsafe struct CodeL2(NodePages codes, float* shifted, float* s
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float To(int node) => VectorKernels.SquaredDistanceCodes(shifted, scales, codes[node], dimension);
 }
+
+/// <summary>RaBitQ's estimate against one-bit codes, for every metric (<see cref="BitQuantizer"/>).</summary>
+internal readonly unsafe struct BitEstimate(NodePages records, BitQuery query) : INodeDistance<BitEstimate>
+{
+    public static BitEstimate From(VectorStore store, float* vector, float* scratch) => new(store.Walk, store.Bits!.PrepareQuery(vector, scratch));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float To(int node) => query.Estimate(records[node]);
+
+    /// <summary>The least the exact distance to <paramref name="node"/> can be, given its <paramref name="estimate"/>.</summary>
+    public float LowerBound(int node, float estimate) => query.LowerBound(records[node], estimate);
+}

@@ -22,7 +22,12 @@ internal sealed unsafe class OriginalVectors : IDisposable
         }
         else
         {
-            _file = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read, FileOptions.DeleteOnClose);
+            _file = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, FileOptions.DeleteOnClose);
+            if (!OperatingSystem.IsWindows())
+            {
+                // The open handle keeps the data; without a name, a killed process leaves no file behind.
+                File.Delete(path);
+            }
         }
     }
 

@@ -5,6 +5,7 @@ public sealed class HnswAllocationTests
     [Theory]
     [InlineData(Quantization.None)]
     [InlineData(Quantization.Sq8)]
+    [InlineData(Quantization.RaBitQ)]
     public void Searching_into_a_span_allocates_nothing(Quantization quantization)
     {
         var (rows, queries) = HnswFixtures.RowsAndQueries(2000, 20);
@@ -30,6 +31,7 @@ public sealed class HnswAllocationTests
     [Theory]
     [InlineData(Quantization.None, HnswFixtures.Dimension * sizeof(float))]
     [InlineData(Quantization.Sq8, HnswFixtures.Dimension)] // int8 codes; the originals are in a file
+    [InlineData(Quantization.RaBitQ, (64 / 8) + 16)] // 48 dimensions rotated into 64 bits, and four floats
     public void MemoryBytes_counts_vector_link_and_metadata_pages_and_upper_link_arenas(Quantization quantization, int vectorBytes)
     {
         const int M = 16;
@@ -41,7 +43,7 @@ public sealed class HnswAllocationTests
             Assert.Equal(0, empty.MemoryBytes);
         }
 
-        using var index = HnswFixtures.Build(HnswFixtures.Rows(20_000), quantization, originalsPath: quantization == Quantization.Sq8 ? originals : null);
+        using var index = HnswFixtures.Build(HnswFixtures.Rows(20_000), quantization, originalsPath: quantization != Quantization.None ? originals : null);
 
         // Per node: its vector record, 2·M + 1 ints of layer-0 links, 16 bytes of metadata.
         var paged = Nodes * (vectorBytes + ((2 * M) + 1) * sizeof(int) + 16);

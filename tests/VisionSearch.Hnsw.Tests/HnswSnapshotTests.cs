@@ -12,6 +12,8 @@ public sealed class HnswSnapshotTests
     [InlineData(Quantization.None, false)]
     [InlineData(Quantization.Sq8, false)]
     [InlineData(Quantization.Sq8, true)]
+    [InlineData(Quantization.RaBitQ, false)]
+    [InlineData(Quantization.RaBitQ, true)]
     public void A_loaded_snapshot_answers_exactly_as_the_original(Quantization quantization, bool originalsOnDisk)
     {
         using var directory = new TempDirectory();
@@ -38,10 +40,12 @@ public sealed class HnswSnapshotTests
         Assert.Equal(original.SlotCount, loaded.SlotCount);
     }
 
-    [Fact]
-    public void A_corrupt_or_truncated_snapshot_is_rejected_not_half_loaded()
+    [Theory]
+    [InlineData(Quantization.None)]
+    [InlineData(Quantization.RaBitQ)]
+    public void A_corrupt_or_truncated_snapshot_is_rejected_not_half_loaded(Quantization quantization)
     {
-        using var index = HnswFixtures.Build(Rows[..500]);
+        using var index = HnswFixtures.Build(Rows[..500], quantization);
         using var stream = new MemoryStream();
         index.WriteTo(stream);
         var bytes = stream.ToArray();

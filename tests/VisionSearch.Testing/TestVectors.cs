@@ -18,6 +18,38 @@ public static class TestVectors
         })];
     }
 
+    /// <summary>
+    /// Vectors near low-dimensional patches, as embeddings lie: each cluster varies along its own
+    /// <paramref name="rank"/> random directions, plus a little noise in all of them. In high dimensions
+    /// <see cref="Clustered"/> makes every pair in a cluster almost equally far apart, which no real data does.
+    /// </summary>
+    public static float[][] Patches(int count, int dimension, int seed, int clusters = 64, int rank = 16)
+    {
+        var random = new Random(seed);
+        var centres = Enumerable.Range(0, clusters).Select(_ => Gaussian(random, dimension, 1.0)).ToArray();
+        var bases = Enumerable.Range(0, clusters).Select(_ => Enumerable.Range(0, rank).Select(_ => Gaussian(random, dimension, 1.0 / Math.Sqrt(dimension))).ToArray()).ToArray();
+        return [.. Enumerable.Range(0, count).Select(i =>
+        {
+            var cluster = random.Next(clusters);
+            var vector = Gaussian(random, dimension, 0.02);
+            for (var d = 0; d < dimension; d++)
+            {
+                vector[d] += centres[cluster][d];
+            }
+
+            foreach (var direction in bases[cluster])
+            {
+                var weight = (float)Gaussian(random, 1, 1.0)[0];
+                for (var d = 0; d < dimension; d++)
+                {
+                    vector[d] += weight * direction[d];
+                }
+            }
+
+            return vector;
+        })];
+    }
+
     /// <summary>Writes <paramref name="vectors"/> as .fvecs (per row: int32 dimension, then float32 values).</summary>
     public static void WriteFvecs(string path, IEnumerable<float[]> vectors)
     {
