@@ -332,6 +332,8 @@ public sealed unsafe partial class HnswIndex
     /// hnswlib's getNeighborsByHeuristic2: walking the candidates nearest first, keep one only if it is
     /// closer to the base than to every one already kept, so links spread in different directions.
     /// Fewer than <paramref name="max"/> candidates are all kept. The result is in <see cref="SearchContext.Selected"/>.
+    /// Distances are measured from the kept ones, each prepared once when kept, rather than from every candidate:
+    /// most candidates are rejected, and preparing one is a decode (int8) or a read and a rotation (one-bit codes).
     /// </summary>
     private int SelectNeighbours<T>(ReadOnlySpan<Candidate> ascending, int max, SearchContext context) where T : struct, INodeDistance<T>
     {
@@ -346,6 +348,8 @@ public sealed unsafe partial class HnswIndex
             return ascending.Length;
         }
 
+        var kept = KeptDistances<T>.Get(max);
+        context.EnsureKeptScratch(max);
         var count = 0;
         foreach (var candidate in ascending)
         {
@@ -354,11 +358,10 @@ public sealed unsafe partial class HnswIndex
                 break;
             }
 
-            var from = T.From(_vectors, _vectors.WalkVector(candidate.Node, context.Node), context.NodeScratch);
             var good = true;
             for (var j = 0; j < count; j++)
             {
-                if (from.To(selected[j]) < candidate.Distance)
+                if (kept[j].To(candidate.Node) < candidate.Distance)
                 {
                     good = false;
                     break;
@@ -367,6 +370,7 @@ public sealed unsafe partial class HnswIndex
 
             if (good)
             {
+                kept[count] = T.From(_vectors, _vectors.WalkVector(candidate.Node, context.Node), context.KeptScratch(count));
                 selected[count++] = candidate.Node;
             }
         }

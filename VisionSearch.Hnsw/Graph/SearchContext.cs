@@ -13,6 +13,8 @@ internal sealed unsafe class SearchContext : IDisposable
 
     private readonly int _stride;
     private float* _scratch;
+    private float* _kept;
+    private int _keptCapacity;
     private ushort[] _visited = [];
     private ushort _tag;
 
@@ -65,6 +67,20 @@ internal sealed unsafe class SearchContext : IDisposable
         return Selected.AsSpan(0, count);
     }
 
+    /// <summary>Makes room for <paramref name="count"/> <see cref="KeptScratch"/> buffers; earlier ones may move.</summary>
+    public void EnsureKeptScratch(int count)
+    {
+        if (count > _keptCapacity)
+        {
+            NativeMemory.AlignedFree(_kept);
+            _kept = (float*)NativeMemory.AlignedAlloc((nuint)count * (nuint)_stride * sizeof(float), 64);
+            _keptCapacity = count;
+        }
+    }
+
+    /// <summary>The scratch of the <paramref name="index"/>-th neighbour kept by the selection heuristic.</summary>
+    public float* KeptScratch(int index) => _kept + ((nint)index * _stride);
+
     /// <summary>Starts a visit over nodes below <paramref name="capacity"/>: marks equal to <paramref name="tag"/> are visited.</summary>
     public ushort[] BeginVisit(int capacity, out ushort tag)
     {
@@ -87,6 +103,8 @@ internal sealed unsafe class SearchContext : IDisposable
     public void Dispose()
     {
         NativeMemory.AlignedFree(_scratch);
+        NativeMemory.AlignedFree(_kept);
         _scratch = null;
+        _kept = null;
     }
 }
