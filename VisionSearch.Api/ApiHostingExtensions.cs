@@ -107,6 +107,7 @@ public static class ApiHostingExtensions
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.DictionaryKeyPolicy = null;
         options.Converters.Add(new MetricJsonConverter()); // before the enum converter, which would write "inner_product"
+        options.Converters.Add(new QuantizationJsonConverter()); // and "ra_bit_q"
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         options.Converters.Add(new VectorJsonConverter());
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;

@@ -15,6 +15,7 @@ namespace VisionSearch.Contracts;
 /// <param name="EfConstruction">HNSW candidate list size while inserting.</param>
 /// <param name="Shards">How many shard grains hold the index; null splits by the silo's configured items per shard.</param>
 /// <param name="Embedder"><c>local</c> (ONNX Runtime in the silo) or <c>sagemaker</c>; null takes the silo's configured one. Ignored for vectors.</param>
+/// <param name="Quantization">What the graph is walked with: float32 vectors, int8 or one-bit RaBitQ codes (the originals then re-rank from a file).</param>
 [GenerateSerializer, Immutable, Alias("vs.BuildSpec")]
 public sealed record BuildSpec(
     string Source,
@@ -28,7 +29,8 @@ public sealed record BuildSpec(
     int M = IndexDefaults.M,
     int EfConstruction = IndexDefaults.EfConstruction,
     int? Shards = null,
-    string? Embedder = null);
+    string? Embedder = null,
+    Quantization Quantization = Quantization.None);
 
 /// <summary>The names of source kinds in <see cref="BuildSpec.Source"/>.</summary>
 public static class SourceKinds

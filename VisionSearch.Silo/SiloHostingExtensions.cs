@@ -24,6 +24,7 @@ public static class SiloHostingExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddOptions<RedisOutageOptions>().BindConfiguration(RedisOutageOptions.SectionName);
+        builder.Services.AddOptions<Grains.ShardIndexOptions>().BindConfiguration(Grains.ShardIndexOptions.SectionName);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RedisOutageRetry>();
         builder.Services.AddSingleton<SnapshotStore>();

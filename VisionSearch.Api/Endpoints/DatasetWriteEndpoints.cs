@@ -81,9 +81,14 @@ public static class DatasetWriteEndpoints
             return FieldErrors.Single("metric", MetricNames.Unknown(request.Metric));
         }
 
+        if (!QuantizationNames.TryParseRequested(request.Quantization, out var quantization))
+        {
+            return FieldErrors.Single("quantization", QuantizationNames.Unknown(request.Quantization));
+        }
+
         var spec = new BuildSpec(
             SourceKinds.Api, "", null, metric, Model: request.Model, M: request.M ?? IndexDefaults.M, EfConstruction: request.EfConstruction ?? IndexDefaults.EfConstruction,
-            Shards: request.Shards, Embedder: request.Embedder);
+            Shards: request.Shards, Embedder: request.Embedder, Quantization: quantization);
         var result = await grains.GetGrain<IDatasetIndexGrain>(name).CreateAsync(spec, request.Dimension);
         return result.Outcome switch
         {

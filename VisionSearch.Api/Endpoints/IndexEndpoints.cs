@@ -71,6 +71,11 @@ public static class IndexEndpoints
             errors.Add("metric", MetricNames.Unknown(request.Metric));
         }
 
+        if (!QuantizationNames.TryParseRequested(request.Quantization, out var quantization))
+        {
+            errors.Add("quantization", QuantizationNames.Unknown(request.Quantization));
+        }
+
         if (!errors.IsEmpty)
         {
             return errors.ToProblem();
@@ -78,7 +83,7 @@ public static class IndexEndpoints
 
         var spec = new BuildSpec(
             request.Source ?? SourceKinds.Vectors, request.Location!, request.Limit, metric, request.Column, request.Model,
-            request.Subset, request.Split, request.M ?? IndexDefaults.M, request.EfConstruction ?? IndexDefaults.EfConstruction, request.Shards, request.Embedder);
+            request.Subset, request.Split, request.M ?? IndexDefaults.M, request.EfConstruction ?? IndexDefaults.EfConstruction, request.Shards, request.Embedder, quantization);
         return Answer(await grains.GetGrain<IDatasetIndexGrain>(request.Dataset!).BuildAsync(spec));
     }
 

@@ -18,6 +18,7 @@ namespace VisionSearch.Api.Models;
 /// <param name="Embedder"><c>local</c> (CLIP on ONNX Runtime in the silos) or <c>sagemaker</c> (the configured endpoint, or <c>model</c>); default: the silos' configured one.</param>
 /// <param name="DatasetRepo">The Python original's field: a Hub dataset id. Means <c>source: hub</c> with this <c>location</c>; the dataset name defaults to the id with '/' as '--'.</param>
 /// <param name="ImageColumn">The Python original's field: the same as <c>column</c>.</param>
+/// <param name="Quantization"><c>none</c> (default: float32 vectors), <c>sq8</c> (int8 codes) or <c>rabitq</c> (one bit per dimension, a 25th of float32's memory for 512-d): what the graph is walked with; results are re-ranked with the full vectors, which the silo keeps in a file.</param>
 /// <param name="Mode"><c>build</c> (default): a new version from <c>source</c> and <c>location</c>. <c>sync</c>: the served build made equal to its own source again, in place (new items added, changed ones replaced, vanished ones deleted, unchanged ones untouched); only <c>dataset</c> is read.</param>
 public sealed record BuildIndexRequest(
     string? Dataset,
@@ -35,7 +36,8 @@ public sealed record BuildIndexRequest(
     string? Embedder = null,
     string? DatasetRepo = null,
     string? ImageColumn = null,
-    string? Mode = null)
+    string? Mode = null,
+    string? Quantization = null)
 {
     public const string BuildMode = "build";
 

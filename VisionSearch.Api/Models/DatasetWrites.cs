@@ -11,8 +11,10 @@ namespace VisionSearch.Api.Models;
 /// <param name="M">HNSW links per node (default 16).</param>
 /// <param name="EfConstruction">HNSW build candidate list (default 200).</param>
 /// <param name="Shards">Shard grains (default 1).</param>
+/// <param name="Quantization"><c>none</c> (default), <c>sq8</c> or <c>rabitq</c>, as for a build.</param>
 public sealed record CreateDatasetRequest(
-    string? Model = null, string? Embedder = null, int? Dimension = null, string? Metric = null, int? M = null, int? EfConstruction = null, int? Shards = null);
+    string? Model = null, string? Embedder = null, int? Dimension = null, string? Metric = null, int? M = null, int? EfConstruction = null, int? Shards = null,
+    string? Quantization = null);
 
 /// <summary>Items to add or replace: each with an <c>id</c> and exactly one of <c>text</c>, <c>image</c> (base64) or <c>vector</c>.</summary>
 /// <param name="Items">1 to 1000 items; an item whose id the dataset holds is replaced (vector and metadata).</param>

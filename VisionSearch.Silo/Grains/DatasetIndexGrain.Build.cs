@@ -336,7 +336,7 @@ public sealed partial class DatasetIndexGrain
 
     private static ShardSpec ShardSpecOf(ServingRecord serving) => ShardSpecOf(serving.Spec, serving.Dimension);
 
-    private static ShardSpec ShardSpecOf(BuildSpec spec, int dimension) => new(spec.Metric, dimension, spec.M, spec.EfConstruction);
+    private static ShardSpec ShardSpecOf(BuildSpec spec, int dimension) => new(spec.Metric, dimension, spec.M, spec.EfConstruction, spec.Quantization);
 
     /// <summary>Why a vector cannot go into the index, or null when it can.</summary>
     private static string? Check(Metric metric, float[] vector, int dimension)

@@ -7,7 +7,7 @@ namespace VisionSearch.Silo.Grains;
 
 /// <summary>How a shard's HNSW index is made; the same for every shard of one build.</summary>
 [GenerateSerializer, Immutable, Alias("vs.ShardSpec")]
-public sealed record ShardSpec(Metric Metric, int Dimension, int M, int EfConstruction);
+public sealed record ShardSpec(Metric Metric, int Dimension, int M, int EfConstruction, Quantization Quantization = Quantization.None);
 
 /// <summary>
 /// Changes to one shard: items to add or replace (shard-local labels, the dataset's ids, the vectors end to end, and

@@ -26,6 +26,7 @@ public sealed partial class IndexShardGrain(
     SnapshotStore snapshots,
     ShardLog log,
     IOptions<SnapshotOptions> options,
+    IOptions<ShardIndexOptions> indexOptions,
     TimeProvider time,
     ILogger<IndexShardGrain> logger) : Grain, IIndexShardGrain, IDisposable
 {
@@ -67,7 +68,7 @@ public sealed partial class IndexShardGrain(
             var sequence = JsonSerializer.Deserialize<ShardSnapshot>(manifest.Metadata, RedisJson.Options)?.LogSequence
                 ?? throw new InvalidDataException($"Snapshot {manifest.Version} of shard '{Owner}' has no metadata.");
             ItemPayload?[] payloads;
-            (_ids, payloads, _index) = await snapshots.ReadAsync(Owner, manifest, ReadSnapshot, cancellationToken);
+            (_ids, payloads, _index) = await snapshots.ReadAsync(Owner, manifest, stream => ReadSnapshot(stream, indexOptions.Value.NewOriginalsPath()), cancellationToken);
             for (var label = 0; label < _ids.Length; label++)
             {
                 if (_ids[label] is { } id)
@@ -224,6 +225,8 @@ public sealed partial class IndexShardGrain(
             Metric = spec.Metric,
             M = spec.M,
             EfConstruction = spec.EfConstruction,
+            Quantization = spec.Quantization,
+            OriginalsPath = spec.Quantization == Quantization.None ? null : indexOptions.Value.NewOriginalsPath(),
         });
 
     /// <summary>
@@ -320,7 +323,8 @@ public sealed partial class IndexShardGrain(
         index.WriteTo(stream);
     }
 
-    internal static (string?[] Ids, ItemPayload?[] Payloads, HnswIndex Index) ReadSnapshot(Stream stream)
+    /// <summary>Reads what <see cref="WriteSnapshot"/> wrote; a quantised index keeps its originals at <paramref name="originalsPath"/> (null: in memory).</summary>
+    internal static (string?[] Ids, ItemPayload?[] Payloads, HnswIndex Index) ReadSnapshot(Stream stream, string? originalsPath = null)
     {
         string?[] ids;
         ItemPayload?[] payloads;
@@ -339,7 +343,7 @@ public sealed partial class IndexShardGrain(
             }
         }
 
-        return (ids, payloads, HnswIndex.ReadFrom(stream));
+        return (ids, payloads, HnswIndex.ReadFrom(stream, originalsPath));
     }
 
     /// <summary>What a shard's snapshot manifest says: the log sequence it includes.</summary>

@@ -8,15 +8,15 @@ namespace VisionSearch.Silo.Persistence;
 /// <summary>
 /// The binary form of one shard log record: the shard's spec, then the batch's labels, ids and vectors, then (from
 /// version 2, which API deletes brought) the labels it deletes, then (from version 3, which filters brought) each
-/// item's kind and metadata JSON.
+/// item's kind and metadata JSON, then (from version 4, which quantised indexes brought) the spec's quantization.
 /// </summary>
 internal static class LogRecord
 {
     /// <summary>
-    /// "VSLR" version 3; version 2 has no payloads, version 1 no deleted labels either, and "VSGL" is version 1's
-    /// layout from before records carried a version.
+    /// "VSLR" version 4; version 3 has no quantization (none), version 2 no payloads either, version 1 no deleted labels
+    /// either, and "VSGL" is version 1's layout from before records carried a version.
     /// </summary>
-    private static readonly FormatHeader Header = new("shard log record", Magic: 0x524C5356, Version: 3, LegacyMagic: 0x4C475356);
+    private static readonly FormatHeader Header = new("shard log record", Magic: 0x524C5356, Version: 4, LegacyMagic: 0x4C475356);
 
     public static byte[] Encode(ShardSpec spec, ShardBatch batch)
     {
@@ -45,6 +45,8 @@ internal static class LogRecord
             {
                 ShardPayloads.Write(writer, payload);
             }
+
+            writer.Write(QuantizationNames.Of(spec.Quantization));
         }
 
         return memory.ToArray();
@@ -83,6 +85,12 @@ internal static class LogRecord
                 {
                     payloads[i] = ShardPayloads.Read(reader);
                 }
+            }
+
+            if (version >= 4)
+            {
+                var name = reader.ReadString();
+                spec = spec with { Quantization = QuantizationNames.TryParse(name, out var quantization) ? quantization : throw new InvalidDataException(QuantizationNames.Unknown(name)) };
             }
 
             return (spec, new ShardBatch(labels, ids, vectors, deleted is { Length: > 0 } ? deleted : null, payloads));

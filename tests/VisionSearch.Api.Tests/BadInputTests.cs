@@ -24,6 +24,7 @@ public sealed class BadInputTests(ApiCluster cluster) : IClassFixture<ApiCluster
     [InlineData("""{"dataset":"ok","location":"{data}/hostname"}""", "location")]
     [InlineData("""{"dataset":"ok","location":"/x.fvecs","source":"hf"}""", "source")]
     [InlineData("""{"dataset":"ok","location":"/x.fvecs","metric":"hamming"}""", "metric")]
+    [InlineData("""{"dataset":"ok","location":"/x.fvecs","quantization":"pq"}""", "quantization")]
     [InlineData("""{"dataset":"ok","location":"/x.fvecs","m":1}""", "m")]
     [InlineData("""{"dataset":"ok","location":"/x.fvecs","shards":0}""", "shards")]
     [InlineData("""{"dataset":"ok","location":"{data}/nowhere","source":"folder"}""", "location")]

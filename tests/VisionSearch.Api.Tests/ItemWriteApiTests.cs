@@ -39,6 +39,12 @@ public sealed class ItemWriteApiTests(ApiCluster cluster) : IClassFixture<ApiClu
         Assert.Equal(HttpStatusCode.NotFound, (await cluster.Client.GetAsync("/datasets/odd")).StatusCode);
         var dot = await (await PutAsync("/datasets/dot", new { dimension = 8, metric = "Dot" })).ReadJsonAsync();
         Assert.Equal("ip", (string)dot["spec"]!["metric"]!); // an alias is stored and shown as the metric's name
+        Assert.Equal("none", (string)dot["spec"]!["quantization"]!);
+        var bits = await (await PutAsync("/datasets/bits", new { dimension = 8, quantization = "Binary" })).ReadJsonAsync();
+        Assert.Equal("rabitq", (string)bits["spec"]!["quantization"]!);
+        Assert.Equal(
+            "Quantization 'pq' is unknown; use none, sq8 or rabitq.",
+            (string)(await AssertProblemAsync(await PutAsync("/datasets/odd", new { dimension = 8, quantization = "pq" }), 422))["quantization"]![0]!);
     }
 
     [Fact]

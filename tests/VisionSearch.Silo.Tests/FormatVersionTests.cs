@@ -25,7 +25,7 @@ public sealed class FormatVersionTests
         var record = LogRecord.Encode(Spec, WithDeletes with { Payloads = Payloads });
 
         Assert.Equal("VSLR", Encoding.ASCII.GetString(record, 0, 4));
-        Assert.Equal(3, BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(4)));
+        Assert.Equal(4, BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(4)));
         var (spec, batch) = LogRecord.Decode(record);
         Assert.Equal(Spec, spec);
         Assert.Equal(Batch.Labels, batch.Labels);
@@ -35,13 +35,15 @@ public sealed class FormatVersionTests
         Assert.Equal(Payloads, batch.Payloads!);
         Assert.Null(LogRecord.Decode(LogRecord.Encode(Spec, Batch)).Batch.Deleted);
         Assert.Null(LogRecord.Decode(LogRecord.Encode(Spec, Batch)).Batch.Payloads);
+        var quantized = Spec with { Quantization = Quantization.RaBitQ };
+        Assert.Equal(quantized, LogRecord.Decode(LogRecord.Encode(quantized, Batch)).Spec);
     }
 
     [Fact]
-    public void Log_records_of_versions_1_and_2_and_from_before_versions_still_decode()
+    public void Log_records_of_versions_1_to_3_and_from_before_versions_still_decode()
     {
         var version1 = Older(LogRecord.Encode(Spec, Batch), 1);
-        foreach (var record in new[] { version1, Legacy(version1, "VSGL"), Older(LogRecord.Encode(Spec, Batch), 2) })
+        foreach (var record in new[] { version1, Legacy(version1, "VSGL"), Older(LogRecord.Encode(Spec, Batch), 2), Older(LogRecord.Encode(Spec, Batch), 3) })
         {
             var (spec, batch) = LogRecord.Decode(record);
 
@@ -57,12 +59,12 @@ public sealed class FormatVersionTests
     public void A_log_record_of_a_newer_version_or_another_format_is_refused_by_name()
     {
         var newer = LogRecord.Encode(Spec, Batch);
-        BinaryPrimitives.WriteInt32LittleEndian(newer.AsSpan(4), 4);
+        BinaryPrimitives.WriteInt32LittleEndian(newer.AsSpan(4), 5);
         var other = LogRecord.Encode(Spec, Batch);
         other[0] = (byte)'X';
 
         Assert.Equal(
-            "shard log record format version 4 is not supported: this build reads 1 to 3. Was it written by a newer VisionSearch?",
+            "shard log record format version 5 is not supported: this build reads 1 to 4. Was it written by a newer VisionSearch?",
             Assert.Throws<InvalidDataException>(() => LogRecord.Decode(newer)).Message);
         Assert.StartsWith("Not a VisionSearch shard log record (magic 0x", Assert.Throws<InvalidDataException>(() => LogRecord.Decode(other)).Message, StringComparison.Ordinal);
     }
@@ -107,11 +109,13 @@ public sealed class FormatVersionTests
 
     /// <summary>
     /// A record without deletes or payloads in an older layout: the version field says so, and what the older version
-    /// lacks is cut from the end (version 2: the payload flag; version 1: the empty delete list too).
+    /// lacks is cut from the end (version 3: the quantization's name, "none" after its length byte; version 2: the
+    /// payload flag too; version 1: the empty delete list too).
     /// </summary>
     private static byte[] Older(byte[] record, int version)
     {
-        var bytes = record[..^(version == 1 ? sizeof(int) + sizeof(bool) : sizeof(bool))];
+        var cut = (version < 4 ? 1 + "none".Length : 0) + (version < 3 ? sizeof(bool) : 0) + (version < 2 ? sizeof(int) : 0);
+        var bytes = record[..^cut];
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), version);
         return bytes;
     }

@@ -138,6 +138,39 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_rabitq_build_returns_exact_scores_near_brute_force_and_comes_back_from_redis_with_the_same_answers()
+    {
+        var all = TestVectors.Patches(3_020, 256, seed: 6);
+        var (rows, queries) = (all[..3_000], all[3_000..]);
+        var path = Data.File("bits.fvecs");
+        TestVectors.WriteFvecs(path, rows);
+        await Builds.StartAsync(Grains, "bits", Builds.Vectors(path, shards: 2) with { Quantization = Hnsw.Quantization.RaBitQ });
+        var ready = await Builds.WaitReadyAsync(Grains, "bits", TimeSpan.FromMinutes(2));
+        Assert.Equal((Hnsw.Quantization.RaBitQ, 3_000L), (ready.Spec!.Quantization, ready.Count));
+
+        var before = new List<SearchHit[]>();
+        var found = 0;
+        foreach (var query in queries)
+        {
+            var hits = (await Grains.GetGrain<IDatasetIndexGrain>("bits").SearchAsync(new SearchQuery(10, 64, Vector: query))).Hits;
+            before.Add(hits);
+            found += hits.Select(h => h.Id).Intersect(Builds.Exact(rows, query, 10)).Count();
+
+            // Re-ranked with the originals: the score is the exact cosine, not the codes' estimate.
+            Assert.Equal(TestVectors.Cosine(rows[int.Parse(hits[0].Id, CultureInfo.InvariantCulture)], query), hits[0].Score, 1e-5);
+        }
+
+        Assert.True(found >= 0.95 * 10 * queries.Length, $"{found} of the {10 * queries.Length} exact neighbours");
+
+        var management = Grains.GetGrain<IManagementGrain>(0);
+        await management.ForceActivationCollection(TimeSpan.Zero);
+        for (var i = 0; i < queries.Length; i++)
+        {
+            Assert.Equal(before[i], (await Grains.GetGrain<IDatasetIndexGrain>("bits").SearchAsync(new SearchQuery(10, 64, Vector: queries[i]))).Hits);
+        }
+    }
+
+    [Fact]
     public async Task Rebuild_with_other_parameters_serves_the_old_version_until_the_new_one_is_complete()
     {
         var (rows, path) = WriteRows("swap", 40_000, 32, seed: 6);
