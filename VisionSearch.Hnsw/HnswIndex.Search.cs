@@ -10,13 +10,6 @@ public sealed unsafe partial class HnswIndex
     public const int DefaultEf = 64;
 
     /// <summary>
-    /// With int8 codes, the best k·3 candidates by code distance are re-ranked with the full vectors:
-    /// the code error (about 1e-3 in cosine for 512-d CLIP) is far below the gap between the k-th and
-    /// the 3k-th neighbour, and each re-rank may cost a read.
-    /// </summary>
-    private const int RerankPerResult = 3;
-
-    /// <summary>
     /// The <paramref name="k"/> nearest live vectors to <paramref name="query"/>, closest first; fewer only
     /// when fewer than k vectors are live (and pass <paramref name="filter"/>).
     /// </summary>
@@ -157,21 +150,9 @@ public sealed unsafe partial class HnswIndex
 
         var found = context.SortedSpan(context.Results.Count);
         context.Results.DrainAscending(found);
-        if (typeof(T) == typeof(BitEstimate))
+        if (_vectors.Originals is not null)
         {
-            found = RerankWithinBounds(ref Unsafe.As<T, BitEstimate>(ref query), found, destination.Length, context);
-        }
-        else if (_vectors.Originals is not null)
-        {
-            // The int8 order is close to exact, so only the head needs the full vectors.
-            found = found[..Math.Min(found.Length, RerankPerResult * destination.Length)];
-            for (var i = 0; i < found.Length; i++)
-            {
-                var node = found[i].Node;
-                found[i] = new Candidate(_vectors.Exact(context.Query, _vectors.FullVector(node, context.Full)), node);
-            }
-
-            found.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
+            found = RerankWithinBounds(ref query, found, destination.Length, context);
         }
 
         var count = Math.Min(found.Length, destination.Length);
@@ -186,9 +167,10 @@ public sealed unsafe partial class HnswIndex
     /// <summary>
     /// The exact top <paramref name="k"/> of <paramref name="found"/> (estimates, ascending), measuring with the originals
     /// only the candidates whose error bound lets them beat the k-th exact distance met so far, lowest bound first:
-    /// RaBitQ's re-ranking rule, which reads few originals when the estimates are tight and more when they are not.
+    /// RaBitQ's re-ranking rule, which reads few originals when the estimates are tight (int8) and more when they are
+    /// not (one bit).
     /// </summary>
-    private Span<Candidate> RerankWithinBounds(scoped ref BitEstimate query, Span<Candidate> found, int k, SearchContext context)
+    private Span<Candidate> RerankWithinBounds<T>(scoped ref T query, Span<Candidate> found, int k, SearchContext context) where T : struct, INodeDistance<T>
     {
         for (var i = 0; i < found.Length; i++)
         {

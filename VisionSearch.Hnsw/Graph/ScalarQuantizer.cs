@@ -10,6 +10,9 @@ namespace VisionSearch.Hnsw.Graph;
 /// </summary>
 internal sealed unsafe class ScalarQuantizer
 {
+    /// <summary>The standard errors of a code's rounding a search allows before it re-ranks a candidate (as RaBitQ's).</summary>
+    public const float ErrorConfidence = BitQuantizer.ErrorConfidence;
+
     private readonly float[] _min;
     private readonly float[] _scale;
     private volatile bool _trained;
