@@ -3,7 +3,9 @@
 # then median tables with QPS ratios (summarize.py).
 #   ./run.sh [RUNS=3] [SIZE=100k|ood|1m]
 # Env: VARIANT (float32; or sq8-rerank, ...: the bench's --variant), PROJECT_BENCH (default: the Release bench with
-#      that variant), JOBS (default "project-t1 project-t2 hnswlib-t1 hnswlib-t2"), EF (default 10,20,40,80,160,320),
+#      that variant), JOBS (default "project-t1 project-t2 hnswlib-t1 hnswlib-t2"; a job VARIANT-tN runs the Release
+#      bench with that --variant, so "float32-t2 sq8-rerank-t2 rabitq-rerank-t2 hnswlib-t2" interleaves every variant
+#      in one run), EF (default 10,20,40,80,160,320), REF (the row ratios are to; default hnswlib's with 1 thread),
 #      DATA / BIN as in make-data.sh and build-hnswlib.sh. Output: $DATA/results/raw_<SIZE>_<stamp>.jsonl
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -28,6 +30,7 @@ for run in $(seq 1 "$RUNS"); do
     case $job in
       project-t*) c="$PROJECT_BENCH $ARGS --run $run --threads ${job#project-t}" ;;
       hnswlib-t*) c="$B/bench_native --lib hnswlib $ARGS --run $run --threads ${job#hnswlib-t}" ;;
+      *-t*) c="dotnet $DLL --variant ${job%-t*} $ARGS --run $run --threads ${job##*-t}" ;;
       *) echo "unknown job $job" >&2; exit 1 ;;
     esac
     echo "[$(date -u +%H:%M:%S)] run $run/$RUNS $job" | tee -a "$LOG"
