@@ -102,10 +102,7 @@ internal sealed unsafe class BitQuantizer
     public void Encode(float* vector, byte* record, float* scratch)
     {
         var dimension = _centroid.Length;
-        var offset = new Span<float>(scratch, dimension);
-        TensorPrimitives.Subtract(new ReadOnlySpan<float>(vector, dimension), _centroid, offset);
-        var norm = TensorPrimitives.Norm(offset);
-        _rotation.Rotate(scratch, scratch);
+        var norm = RotateOffset(vector, scratch);
         var rotated = new ReadOnlySpan<float>(scratch, Padded);
 
         var words = (ulong*)record;
@@ -145,10 +142,7 @@ internal sealed unsafe class BitQuantizer
     public BitQuery PrepareQuery(float* query, float* scratch)
     {
         var dimension = _centroid.Length;
-        var offset = new Span<float>(scratch, dimension);
-        TensorPrimitives.Subtract(new ReadOnlySpan<float>(query, dimension), _centroid, offset);
-        var norm = TensorPrimitives.Norm(offset);
-        _rotation.Rotate(scratch, scratch);
+        var norm = RotateOffset(query, scratch);
         var rotated = new Span<float>(scratch, Padded);
         if (norm > 0f)
         {
@@ -190,6 +184,17 @@ internal sealed unsafe class BitQuantizer
         var squaredLength = TensorPrimitives.SumOfSquares(new ReadOnlySpan<float>(query, dimension));
         var constant = _metric == Metric.L2 ? norm * norm : 1f - (squaredLength / 2f) + (Scale * norm * norm);
         return new BitQuery(planes, Words, Padded / 8, constant, norm * 2f * step, norm * 2f * low, norm * sum, norm * ErrorConfidence);
+    }
+
+    /// <summary>Writes the rotated offset of <paramref name="vector"/> from the centroid into <paramref name="scratch"/>; returns its length.</summary>
+    private float RotateOffset(float* vector, float* scratch)
+    {
+        var dimension = _centroid.Length;
+        var offset = new Span<float>(scratch, dimension);
+        TensorPrimitives.Subtract(new ReadOnlySpan<float>(vector, dimension), _centroid, offset);
+        var norm = TensorPrimitives.Norm(offset);
+        _rotation.Rotate(scratch, scratch);
+        return norm;
     }
 }
 
