@@ -10,7 +10,7 @@ internal static class ServiceSettings
     /// did when a service was started by hand: its own sections, the Hub's and AWS's variables, OpenTelemetry's knobs.
     /// </summary>
     private static readonly string[] PassedThrough =
-        ["Api__", "Web__", "Datasets__", "Embeddings__", "Ingestion__", "Snapshots__", "Redis__", "HuggingFace__", "Orleans__Membership__", "Orleans__Dashboard__", "Telemetry__", "HF_", "AWS_", "OTEL_"];
+        ["Api__", "Web__", "Datasets__", "Embeddings__", "Ingestion__", "Index__", "Snapshots__", "Redis__", "HuggingFace__", "Orleans__Membership__", "Orleans__Dashboard__", "Telemetry__", "HF_", "AWS_", "OTEL_"];
 
     /// <summary>A silo's settings: the shared datasets folder, the embedder switches that were given, and the pass-through.</summary>
     public static IResourceBuilder<ProjectResource> WithSiloSettings(this IResourceBuilder<ProjectResource> silo, AppHostOptions options)
