@@ -53,6 +53,12 @@ public sealed unsafe partial class HnswIndex
         }
 
         EnsureQuantizer(vectors.Span);
+        lock (_slotLock)
+        {
+            // One growth for the batch: growing by doubling leaves every smaller table behind as garbage, which stays
+            // resident until a collection that a build may never cause.
+            _slots.EnsureCapacity(_slots.Count + labels.Count);
+        }
 
         if (threads == 1)
         {
