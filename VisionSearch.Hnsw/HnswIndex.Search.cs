@@ -96,16 +96,7 @@ public sealed unsafe partial class HnswIndex
                     continue;
                 }
 
-                var distance = _vectors.Exact(context.Query, _vectors.FullVector(node, context.Full));
-                if (results.Count < k)
-                {
-                    results.Push(distance, node);
-                }
-                else if (distance < results.Top.Distance)
-                {
-                    results.Pop();
-                    results.Push(distance, node);
-                }
+                results.Keep(_vectors.Exact(context.Query, _vectors.FullVector(node, context.Full)), node, k);
             }
 
             var found = context.SortedSpan(results.Count);
@@ -187,16 +178,7 @@ public sealed unsafe partial class HnswIndex
                 break;
             }
 
-            var exact = _vectors.Exact(context.Query, _vectors.FullVector(candidate.Node, context.Full));
-            if (best.Count < k)
-            {
-                best.Push(exact, candidate.Node);
-            }
-            else if (exact < best.Top.Distance)
-            {
-                best.Pop();
-                best.Push(exact, candidate.Node);
-            }
+            best.Keep(_vectors.Exact(context.Query, _vectors.FullVector(candidate.Node, context.Full)), candidate.Node, k);
         }
 
         // Every candidate measured lies at or before the one the loop stopped on, so draining over them is safe.
@@ -334,16 +316,7 @@ public sealed unsafe partial class HnswIndex
                 continue;
             }
 
-            var distance = query.To(node);
-            if (results.Count < ef)
-            {
-                results.Push(distance, node);
-            }
-            else if (distance < results.Top.Distance)
-            {
-                results.Pop();
-                results.Push(distance, node);
-            }
+            results.Keep(query.To(node), node, ef);
         }
     }
 

@@ -41,6 +41,20 @@ internal sealed class CandidateHeap
         items[i] = new Candidate(distance, node);
     }
 
+    /// <summary>Keeps the <paramref name="capacity"/> nearest offered: pushes while there is room, else replaces the farthest if closer.</summary>
+    public void Keep(float distance, int node, int capacity)
+    {
+        if (Count < capacity)
+        {
+            Push(distance, node);
+        }
+        else if (distance < Top.Distance)
+        {
+            Pop();
+            Push(distance, node);
+        }
+    }
+
     public Candidate Pop()
     {
         var items = _items;
