@@ -15,7 +15,11 @@ internal sealed unsafe class SearchContext : IDisposable
     private float* _scratch;
     private float* _kept;
     private int _keptCapacity;
-    private ushort[] _visited = [];
+    private float* _batch;
+    private IoRing? _ring;
+    private bool _ringTried;
+    private ushort* _visited;
+    private int _visitedLength;
     private ushort _tag;
 
     public SearchContext(int dimension)
@@ -67,6 +71,38 @@ internal sealed unsafe class SearchContext : IDisposable
         return Selected.AsSpan(0, count);
     }
 
+    /// <summary>Room for <see cref="IoRing.Capacity"/> vectors read from the originals file, <see cref="Stride"/> floats apart.</summary>
+    public float* BatchBuffers
+    {
+        get
+        {
+            if (_batch is null)
+            {
+                _batch = (float*)NativeMemory.AlignedAlloc((nuint)IoRing.Capacity * (nuint)_stride * sizeof(float), 64);
+            }
+
+            return _batch;
+        }
+    }
+
+    /// <summary>This context's io_uring for reading originals, made on first use; null where the kernel offers none.</summary>
+    public IoRing? Ring
+    {
+        get
+        {
+            if (!_ringTried)
+            {
+                _ringTried = true;
+                _ring = IoRing.TryCreate();
+            }
+
+            return _ring;
+        }
+    }
+
+    /// <summary>Floats from one scratch buffer to the next.</summary>
+    public int Stride => _stride;
+
     /// <summary>Makes room for <paramref name="count"/> <see cref="KeptScratch"/> buffers; earlier ones may move.</summary>
     public void EnsureKeptScratch(int count)
     {
@@ -82,29 +118,41 @@ internal sealed unsafe class SearchContext : IDisposable
     public float* KeptScratch(int index) => _kept + ((nint)index * _stride);
 
     /// <summary>Starts a visit over nodes below <paramref name="capacity"/>: marks equal to <paramref name="tag"/> are visited.</summary>
-    public ushort[] BeginVisit(int capacity, out ushort tag)
+    public Span<ushort> BeginVisit(int capacity, out ushort tag)
     {
-        if (_visited.Length < capacity)
+        if (_visitedLength < capacity)
         {
-            _visited = new ushort[capacity];
+            // Native, so the outgrown marks go back at once: as managed arrays they stayed in the large object heap
+            // until a full collection, 148 MB of them at the end of a 1M-vector build, as much as its links.
+            NativeMemory.Free(_visited);
+            _visited = (ushort*)NativeMemory.AllocZeroed((nuint)capacity, sizeof(ushort));
+            _visitedLength = capacity;
             _tag = 0;
         }
 
+        var visited = new Span<ushort>(_visited, _visitedLength);
         if (++_tag == 0)
         {
-            Array.Clear(_visited);
+            visited.Clear();
             _tag = 1;
         }
 
         tag = _tag;
-        return _visited;
+        return visited;
     }
 
     public void Dispose()
     {
         NativeMemory.AlignedFree(_scratch);
         NativeMemory.AlignedFree(_kept);
+        NativeMemory.Free(_visited);
+        NativeMemory.AlignedFree(_batch);
+        _ring?.Dispose();
         _scratch = null;
+        _batch = null;
+        _ring = null;
         _kept = null;
+        _visited = null;
+        _visitedLength = 0;
     }
 }
