@@ -55,9 +55,14 @@ public sealed unsafe partial class HnswIndex
         EnsureQuantizer(vectors.Span);
         lock (_slotLock)
         {
-            // One growth for the batch: growing by doubling leaves every smaller table behind as garbage, which stays
-            // resident until a collection that a build may never cause.
-            _slots.EnsureCapacity(_slots.Count + labels.Count);
+            // One growth for a large batch, where doubling would leave every smaller table behind as garbage (resident
+            // until a collection that a build may never cause); at least a doubling otherwise, as exactly enough for
+            // each small batch would copy the whole table once per batch.
+            var needed = _slots.Count + labels.Count;
+            if (needed > _slots.Capacity)
+            {
+                _slots.EnsureCapacity(Math.Max(needed, 2 * _slots.Capacity));
+            }
         }
 
         if (threads == 1)
