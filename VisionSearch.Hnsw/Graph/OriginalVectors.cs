@@ -3,9 +3,10 @@ using Microsoft.Win32.SafeHandles;
 namespace VisionSearch.Hnsw.Graph;
 
 /// <summary>
-/// The full-precision vectors behind an int8 index, used only to re-rank: in memory, or in a file read
-/// with positional reads so that they live in the page cache, which the kernel can drop, and not in the
-/// process's working set (the way Qdrant keeps originals on disk beside quantised vectors in RAM).
+/// The full-precision vectors behind a quantised index, used only to re-rank: in memory, or in a file read
+/// with positional reads (batched through <see cref="IoRing"/> where Linux offers one) so that they live in the page
+/// cache, which the kernel can drop, and not in the process's working set (the way Qdrant keeps originals on disk
+/// beside quantised vectors in RAM).
 /// </summary>
 internal sealed unsafe class OriginalVectors : IDisposable
 {
@@ -61,6 +62,47 @@ internal sealed unsafe class OriginalVectors : IDisposable
             throw new InvalidOperationException($"The originals file ends before node {node}.");
         }
     }
+
+    /// <summary>
+    /// Points <paramref name="vectors"/>[i] at the original of <paramref name="candidates"/>[i]: its record when the
+    /// originals are in memory, else the i-th of <paramref name="buffers"/> (<paramref name="stride"/> floats apart) after
+    /// reading it there, all in one submission through <paramref name="ring"/> when there is one, else one
+    /// <c>pread</c> each. At most <see cref="IoRing.Capacity"/> candidates.
+    /// </summary>
+    public void Locate(ReadOnlySpan<Candidate> candidates, Span<nint> vectors, float* buffers, int stride, IoRing? ring)
+    {
+        var bytes = _dimension * sizeof(float);
+        if (_memory is not null)
+        {
+            for (var i = 0; i < candidates.Length; i++)
+            {
+                vectors[i] = (nint)_memory[candidates[i].Node];
+            }
+
+            return;
+        }
+
+        Span<long> offsets = stackalloc long[candidates.Length];
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            vectors[i] = (nint)(buffers + ((nint)i * stride));
+            offsets[i] = Offset(candidates[i].Node);
+        }
+
+        if (ring is not null)
+        {
+            ring.ReadAll(_file!, offsets, vectors[..candidates.Length], bytes);
+            return;
+        }
+
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            Read(candidates[i].Node, (float*)vectors[i]);
+        }
+    }
+
+    /// <summary>Whether <see cref="Locate"/> reads from a file, and so has use for a ring.</summary>
+    public bool InFile => _file is not null;
 
     public void Dispose()
     {

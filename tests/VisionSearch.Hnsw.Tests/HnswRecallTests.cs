@@ -76,12 +76,14 @@ public sealed class HnswRecallTests
     }
 
     [Theory]
-    [InlineData(Quantization.Sq8)]
-    [InlineData(Quantization.RaBitQ)]
-    public void Distances_follow_the_hnswlib_convention_and_quantised_results_carry_exact_distances(Quantization quantization)
+    [InlineData(Quantization.Sq8, false)]
+    [InlineData(Quantization.RaBitQ, false)]
+    [InlineData(Quantization.Sq8, true)]
+    [InlineData(Quantization.RaBitQ, true)]
+    public void Distances_follow_the_hnswlib_convention_and_quantised_results_carry_exact_distances(Quantization quantization, bool originalsInFile)
     {
         using var exact = HnswFixtures.Build(Rows[..2000]);
-        using var quantized = HnswFixtures.Build(Rows[..2000], quantization);
+        using var quantized = HnswFixtures.Build(Rows[..2000], quantization, originalsPath: originalsInFile ? Path.GetTempFileName() : null);
         var query = Queries[0];
 
         var nearest = exact.Search(query, 5, ef: 200);
