@@ -101,6 +101,9 @@ internal sealed unsafe partial class IoRing : IDisposable
         return new IoRing(fd, (byte*)rings, ringBytes, (byte*)sqes, sqeBytes, new ReadOnlySpan<uint>(parameters, 30));
     }
 
+    /// <summary>Whether a submission failed part way, which leaves the ring unfit for another.</summary>
+    public bool Faulted { get; private set; }
+
     /// <summary>
     /// Reads <paramref name="length"/> bytes at each of <paramref name="offsets"/> of <paramref name="file"/> into the
     /// matching <paramref name="destinations"/>, all submitted at once; returns once every read is complete.
@@ -163,6 +166,8 @@ internal sealed unsafe partial class IoRing : IDisposable
                 var error = Marshal.GetLastPInvokeError();
                 if (error != Interrupted && error != Busy)
                 {
+                    // Entries may be left queued, and their completions would be counted as the next batch's.
+                    Faulted = true;
                     throw new IOException($"io_uring_enter failed with errno {error}.");
                 }
             }

@@ -85,7 +85,10 @@ internal sealed unsafe class SearchContext : IDisposable
         }
     }
 
-    /// <summary>This context's io_uring for reading originals, made on first use; null where the kernel offers none.</summary>
+    /// <summary>
+    /// This context's io_uring for reading originals, made on first use; null where the kernel offers none, and from
+    /// the time a submission failed part way (the context reads with <c>pread</c> from then on).
+    /// </summary>
     public IoRing? Ring
     {
         get
@@ -94,6 +97,11 @@ internal sealed unsafe class SearchContext : IDisposable
             {
                 _ringTried = true;
                 _ring = IoRing.TryCreate();
+            }
+            else if (_ring is { Faulted: true })
+            {
+                _ring.Dispose();
+                _ring = null;
             }
 
             return _ring;

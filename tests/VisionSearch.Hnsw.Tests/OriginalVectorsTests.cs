@@ -31,7 +31,7 @@ public sealed unsafe class OriginalVectorsTests
     }
 
     [Fact]
-    public void A_ring_read_beyond_the_end_of_the_file_fails_instead_of_returning_stale_floats()
+    public void A_ring_read_that_comes_back_short_or_failed_throws_and_leaves_the_ring_usable()
     {
         using var ring = IoRing.TryCreate();
         SkipUnlessRing(ring);
@@ -45,8 +45,12 @@ public sealed unsafe class OriginalVectorsTests
             ring.ReadAll(file, [0], [buffer], 64);
             Assert.Throws<EndOfStreamException>(() => ring.ReadAll(file, [0, 64], [buffer, buffer], 64));
 
-            // The ring is still usable after the failure.
+            // A read the kernel fails (here into an address the process has not mapped) is an IOException.
+            Assert.Throws<IOException>(() => ring.ReadAll(file, [0], [8], 64));
+
+            // The ring is still usable after either failure.
             ring.ReadAll(file, [36], [buffer], 64);
+            Assert.False(ring.Faulted);
         }
         finally
         {
