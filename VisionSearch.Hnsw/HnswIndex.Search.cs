@@ -172,7 +172,7 @@ public sealed unsafe partial class HnswIndex
         var best = context.Results;
         best.Clear();
         var originals = _vectors.Originals!;
-        var ring = originals.InFile ? context.Ring : null;
+        var ring = originals.InFile && Options.OriginalsThroughIoRing ? context.Ring : null;
         var buffers = originals.InFile ? context.BatchBuffers : null;
         Span<nint> vectors = stackalloc nint[IoRing.Capacity];
 

@@ -35,10 +35,16 @@ public sealed record HnswOptions
 
     /// <summary>
     /// With <see cref="Quantization.Sq8"/> or <see cref="Quantization.RaBitQ"/>, a file that holds the full-precision vectors used to re-rank
-    /// the candidates, read with positional reads, so that they stay in the page cache instead of the
-    /// process's memory. Null keeps them in memory.
+    /// the candidates, read with positional reads (batched through io_uring where Linux offers it), so that they stay
+    /// in the page cache instead of the process's memory. Null keeps them in memory.
     /// </summary>
     public string? OriginalsPath { get; init; }
+
+    /// <summary>
+    /// False reads the originals file with one <c>pread</c> a candidate even where io_uring is there: the path every
+    /// search takes on a kernel or in a container without it, which the tests walk through on this one.
+    /// </summary>
+    internal bool OriginalsThroughIoRing { get; init; } = true;
 
     /// <summary>Checks every field; the index calls it on construction.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A field is outside its range.</exception>

@@ -7,10 +7,11 @@ internal static class HnswFixtures
 {
     public const int Dimension = 48;
 
-    public static HnswIndex Build(float[][] rows, Quantization quantization = Quantization.None, Metric metric = Metric.Cosine, int threads = 1, string? originalsPath = null)
+    public static HnswIndex Build(float[][] rows, Quantization quantization = Quantization.None, Metric metric = Metric.Cosine, int threads = 1, string? originalsPath = null, bool ioRing = true)
     {
         var index = new HnswIndex(new HnswOptions
         {
+            OriginalsThroughIoRing = ioRing,
             Dimension = rows[0].Length,
             Metric = metric,
             M = 16,

@@ -76,14 +76,17 @@ public sealed class HnswRecallTests
     }
 
     [Theory]
-    [InlineData(Quantization.Sq8, false)]
-    [InlineData(Quantization.RaBitQ, false)]
-    [InlineData(Quantization.Sq8, true)]
-    [InlineData(Quantization.RaBitQ, true)]
-    public void Distances_follow_the_hnswlib_convention_and_quantised_results_carry_exact_distances(Quantization quantization, bool originalsInFile)
+    [InlineData(Quantization.Sq8, "memory")]
+    [InlineData(Quantization.RaBitQ, "memory")]
+    [InlineData(Quantization.Sq8, "file, io_uring")]
+    [InlineData(Quantization.RaBitQ, "file, io_uring")]
+    [InlineData(Quantization.Sq8, "file, pread")]
+    [InlineData(Quantization.RaBitQ, "file, pread")]
+    public void Distances_follow_the_hnswlib_convention_and_quantised_results_carry_exact_distances(Quantization quantization, string originals)
     {
         using var exact = HnswFixtures.Build(Rows[..2000]);
-        using var quantized = HnswFixtures.Build(Rows[..2000], quantization, originalsPath: originalsInFile ? Path.GetTempFileName() : null);
+        using var quantized = HnswFixtures.Build(
+            Rows[..2000], quantization, originalsPath: originals == "memory" ? null : Path.GetTempFileName(), ioRing: originals != "file, pread");
         var query = Queries[0];
 
         var nearest = exact.Search(query, 5, ef: 200);
