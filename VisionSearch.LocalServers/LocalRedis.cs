@@ -49,14 +49,26 @@ public sealed class LocalRedis : IAsyncDisposable
             return new LocalRedis(configured, "configured (ConnectionStrings:redis)");
         }
 
-        port = port == 0 ? FreePort.Next() : port;
-        var connectionString = $"127.0.0.1:{port}";
         if (!preferGarnet && FindRedisServer() is { } redisServer)
         {
-            var process = await StartServerAsync(redisServer, port, dataDir);
-            return new LocalRedis(connectionString, $"redis-server ({redisServer})", process: process);
+            // A port that was free a moment ago can be taken before redis-server binds it, by another test's server
+            // among others: then this one exits, and another try takes another port.
+            for (var attempt = 1; ; attempt++)
+            {
+                var chosen = port == 0 ? FreePort.Next() : port;
+                try
+                {
+                    var process = await StartServerAsync(redisServer, chosen, dataDir);
+                    return new LocalRedis($"127.0.0.1:{chosen}", $"redis-server ({redisServer})", process: process);
+                }
+                catch (PortTakenException) when (port == 0 && attempt < 3)
+                {
+                }
+            }
         }
 
+        port = port == 0 ? FreePort.Next() : port;
+        var connectionString = $"127.0.0.1:{port}";
         var garnet = StartGarnet(port);
         await WaitForPongAsync(port, process: null);
         return new LocalRedis(connectionString, "Garnet (embedded; install redis-server to use it instead)", garnet: garnet);
@@ -108,6 +120,12 @@ public sealed class LocalRedis : IAsyncDisposable
         try
         {
             await WaitForPongAsync(port, process);
+            if (await ProcessIdAsync(port) != process.Id)
+            {
+                // Another server answered the PING: this one could not bind the port and is exiting.
+                throw new PortTakenException(port);
+            }
+
             return process;
         }
         catch
@@ -136,6 +154,40 @@ public sealed class LocalRedis : IAsyncDisposable
         }
     }
 
+    /// <summary>The <c>process_id</c> that <c>INFO server</c> reports on <paramref name="port"/>, or null.</summary>
+    private static async Task<int?> ProcessIdAsync(int port)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var stream = client.GetStream();
+        await stream.WriteAsync("INFO server\r\n"u8.ToArray());
+
+        // A bulk string, "$<length>\r\n<text>\r\n": read until the whole text is in.
+        var reply = new StringBuilder();
+        var buffer = new byte[4096];
+        while (true)
+        {
+            var n = await stream.ReadAsync(buffer);
+            if (n == 0)
+            {
+                break;
+            }
+
+            reply.Append(Encoding.ASCII.GetString(buffer, 0, n));
+            var text = reply.ToString();
+            var header = text.IndexOf("\r\n", StringComparison.Ordinal);
+            if (header > 1 && int.TryParse(text.AsSpan(1, header - 1), out var length) && text.Length >= header + 2 + length)
+            {
+                break;
+            }
+        }
+
+        var line = reply.ToString().Split("\r\n").FirstOrDefault(l => l.StartsWith("process_id:", StringComparison.Ordinal));
+        return int.TryParse(line?["process_id:".Length..], out var id) ? id : null;
+    }
+
+    private sealed class PortTakenException(int port) : IOException($"Another server answers on port {port}.");
+
     private static async Task WaitForPongAsync(int port, ChildProcess? process)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -143,7 +195,9 @@ public sealed class LocalRedis : IAsyncDisposable
         {
             if (process is { HasExited: true })
             {
-                throw new InvalidOperationException($"redis-server exited during startup:{Environment.NewLine}{process.Tail}");
+                throw process.Tail.Contains("Address already in use", StringComparison.Ordinal)
+                    ? new PortTakenException(port)
+                    : new InvalidOperationException($"redis-server exited during startup:{Environment.NewLine}{process.Tail}");
             }
 
             if (await PingAsync(port))
