@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace VisionSearch.Hnsw;
 
-/// <summary>How closeness between two vectors is measured. In JSON, its name (<see cref="MetricNames"/>).</summary>
+/// <summary>How closeness between two vectors is measured. In JSON, its name (<see cref="Names.Metric"/>).</summary>
 [JsonConverter(typeof(MetricJsonConverter))]
 public enum Metric
 {

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace VisionSearch.Hnsw;
 
-/// <summary>How an <see cref="HnswIndex"/> stores the vectors it walks the graph with. In JSON, its name (<see cref="QuantizationNames"/>).</summary>
+/// <summary>How an <see cref="HnswIndex"/> stores the vectors it walks the graph with. In JSON, its name (<see cref="Names.Quantization"/>).</summary>
 [JsonConverter(typeof(QuantizationJsonConverter))]
 public enum Quantization
 {

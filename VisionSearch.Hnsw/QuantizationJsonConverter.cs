@@ -1,4 +1,4 @@
 namespace VisionSearch.Hnsw;
 
-/// <summary>A <see cref="Quantization"/> as its name (<see cref="QuantizationNames"/>).</summary>
-public sealed class QuantizationJsonConverter() : EnumNameJsonConverter<Quantization>(QuantizationNames.Of, QuantizationNames.TryParse, QuantizationNames.Unknown);
+/// <summary>A <see cref="Quantization"/> as its name (<see cref="Names.Quantization"/>).</summary>
+public sealed class QuantizationJsonConverter() : EnumNameJsonConverter<Quantization>(Names.Quantization);

@@ -76,14 +76,14 @@ public static class DatasetWriteEndpoints
         string name, CreateDatasetRequest? request, IGrainFactory grains)
     {
         request ??= new CreateDatasetRequest();
-        if (!MetricNames.TryParseRequested(request.Metric, out var metric))
+        if (!Names.Metric.TryParseRequested(request.Metric, out var metric))
         {
-            return FieldErrors.Single("metric", MetricNames.Unknown(request.Metric));
+            return FieldErrors.Single("metric", Names.Metric.Unknown(request.Metric));
         }
 
-        if (!QuantizationNames.TryParseRequested(request.Quantization, out var quantization))
+        if (!Names.Quantization.TryParseRequested(request.Quantization, out var quantization))
         {
-            return FieldErrors.Single("quantization", QuantizationNames.Unknown(request.Quantization));
+            return FieldErrors.Single("quantization", Names.Quantization.Unknown(request.Quantization));
         }
 
         var spec = new BuildSpec(

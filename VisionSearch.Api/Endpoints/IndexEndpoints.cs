@@ -66,14 +66,14 @@ public static class IndexEndpoints
             errors.Add("limit", "Must be at least 1.");
         }
 
-        if (!MetricNames.TryParseRequested(request.Metric, out var metric))
+        if (!Names.Metric.TryParseRequested(request.Metric, out var metric))
         {
-            errors.Add("metric", MetricNames.Unknown(request.Metric));
+            errors.Add("metric", Names.Metric.Unknown(request.Metric));
         }
 
-        if (!QuantizationNames.TryParseRequested(request.Quantization, out var quantization))
+        if (!Names.Quantization.TryParseRequested(request.Quantization, out var quantization))
         {
-            errors.Add("quantization", QuantizationNames.Unknown(request.Quantization));
+            errors.Add("quantization", Names.Quantization.Unknown(request.Quantization));
         }
 
         if (!errors.IsEmpty)

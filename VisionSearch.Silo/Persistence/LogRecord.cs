@@ -46,7 +46,7 @@ internal static class LogRecord
                 ShardPayloads.Write(writer, payload);
             }
 
-            writer.Write(QuantizationNames.Of(spec.Quantization));
+            writer.Write(Names.Quantization.Of(spec.Quantization));
         }
 
         return memory.ToArray();
@@ -90,7 +90,7 @@ internal static class LogRecord
             if (version >= 4)
             {
                 var name = reader.ReadString();
-                spec = spec with { Quantization = QuantizationNames.TryParse(name, out var quantization) ? quantization : throw new InvalidDataException(QuantizationNames.Unknown(name)) };
+                spec = spec with { Quantization = Names.Quantization.TryParse(name, out var quantization) ? quantization : throw new InvalidDataException(Names.Quantization.Unknown(name)) };
             }
 
             return (spec, new ShardBatch(labels, ids, vectors, deleted is { Length: > 0 } ? deleted : null, payloads));

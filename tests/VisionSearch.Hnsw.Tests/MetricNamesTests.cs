@@ -23,7 +23,7 @@ public sealed class MetricNamesTests
     [MemberData(nameof(Spellings))]
     public void Every_spelling_reads_as_its_metric_in_a_request_and_in_a_stored_record(string name, Metric expected)
     {
-        Assert.True(MetricNames.TryParse(name, out var parsed));
+        Assert.True(Names.Metric.TryParse(name, out var parsed));
         Assert.Equal(expected, parsed);
         Assert.Equal(expected, JsonSerializer.Deserialize<Stored>($$"""{"Metric":"{{name}}"}""")!.Metric);
     }
@@ -43,7 +43,7 @@ public sealed class MetricNamesTests
     [InlineData("1", "Metric '' is unknown; use cosine, ip or l2.")]
     public void Anything_else_is_refused_with_the_names_there_are(string json, string message)
     {
-        Assert.False(MetricNames.TryParse(json.Trim('"'), out _));
+        Assert.False(Names.Metric.TryParse(json.Trim('"'), out _));
         var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<Stored>($$"""{"Metric":{{json}}}"""));
         Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
     }
@@ -56,7 +56,7 @@ public sealed class MetricNamesTests
     [InlineData("manhattan", false, Metric.Cosine)]
     public void A_request_that_names_no_metric_gets_the_default_and_one_that_names_another_is_refused(string? name, bool accepted, Metric expected)
     {
-        Assert.Equal(accepted, MetricNames.TryParseRequested(name, out var metric));
+        Assert.Equal(accepted, Names.Metric.TryParseRequested(name, out var metric));
         if (accepted)
         {
             Assert.Equal(expected, metric);
