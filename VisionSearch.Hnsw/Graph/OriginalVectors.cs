@@ -71,7 +71,6 @@ internal sealed unsafe class OriginalVectors : IDisposable
     /// </summary>
     public void Locate(ReadOnlySpan<Candidate> candidates, Span<nint> vectors, float* buffers, int stride, IoRing? ring)
     {
-        var bytes = _dimension * sizeof(float);
         if (_memory is not null)
         {
             for (var i = 0; i < candidates.Length; i++)
@@ -82,23 +81,28 @@ internal sealed unsafe class OriginalVectors : IDisposable
             return;
         }
 
-        Span<long> offsets = stackalloc long[candidates.Length];
         for (var i = 0; i < candidates.Length; i++)
         {
             vectors[i] = (nint)(buffers + ((nint)i * stride));
-            offsets[i] = Offset(candidates[i].Node);
         }
 
-        if (ring is not null)
+        if (ring is null)
         {
-            ring.ReadAll(_file!, offsets, vectors[..candidates.Length], bytes);
+            for (var i = 0; i < candidates.Length; i++)
+            {
+                Read(candidates[i].Node, (float*)vectors[i]);
+            }
+
             return;
         }
 
+        Span<long> offsets = stackalloc long[candidates.Length];
         for (var i = 0; i < candidates.Length; i++)
         {
-            Read(candidates[i].Node, (float*)vectors[i]);
+            offsets[i] = Offset(candidates[i].Node);
         }
+
+        ring.ReadAll(_file!, offsets, vectors[..candidates.Length], _dimension * sizeof(float));
     }
 
     /// <summary>Whether <see cref="Locate"/> reads from a file, and so has use for a ring.</summary>
