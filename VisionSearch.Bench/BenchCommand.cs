@@ -17,13 +17,15 @@ internal static class BenchCommand
         var efs = new Option<string>("--ef") { DefaultValueFactory = _ => "10,20,40,80,160,320", Description = "Comma-separated ef values to sweep." };
         var k = new Option<int>("--k") { DefaultValueFactory = _ => 10, Description = "Neighbours per query scored for recall." };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 1, Description = "Build threads." };
+        var searchThreads = new Option<int>("--search-threads") { DefaultValueFactory = _ => 1, Description = "Threads searching at once in the timed passes (the queries split between them); QPS is all of theirs." };
+        searchThreads.Validators.Add(r => { if (r.GetValue(searchThreads) < 1) { r.AddError("--search-threads must be at least 1."); } });
         var run = new Option<int>("--run") { DefaultValueFactory = _ => 1, Description = "Run number, copied to the output." };
         var variant = new Option<string>("--variant") { DefaultValueFactory = _ => BenchRunner.Float32, Description = "float32, sq8-rerank (int8 walk) or rabitq-rerank (one-bit walk), both re-ranked with originals read from a file." };
         variant.AcceptOnlyFromAmong(BenchRunner.Float32, BenchRunner.Sq8Rerank, BenchRunner.RaBitQRerank);
 
         var command = new RootCommand("Builds VisionSearch.Hnsw on .fvecs data and prints one JSON line per ef (recall, QPS, memory).")
         {
-            basePath, queryPath, truthPath, m, efConstruction, efs, k, threads, run, variant,
+            basePath, queryPath, truthPath, m, efConstruction, efs, k, threads, searchThreads, run, variant,
         };
         command.SetAction(result =>
         {
@@ -37,7 +39,8 @@ internal static class BenchCommand
                 result.GetValue(k),
                 result.GetValue(threads),
                 result.GetValue(run),
-                result.GetValue(variant)!);
+                result.GetValue(variant)!,
+                result.GetValue(searchThreads));
             BenchRunner.Run(settings, Console.Out, Console.Error);
             return 0;
         });

@@ -66,13 +66,9 @@ internal static class BenchRunner
             while (passes.Count < MinPasses || total < MinPassTime)
             {
                 var start = Stopwatch.GetTimestamp();
-                for (var q = 0; q < queryCount; q++)
-                {
-                    index.Search(queries.AsSpan(q * dimension, dimension), results, ef);
-                }
-
+                var searched = SearchAll(index, queries, dimension, settings.K, ef, settings.SearchThreads);
                 var elapsed = Stopwatch.GetElapsedTime(start);
-                passes.Add(queryCount / elapsed.TotalSeconds);
+                passes.Add(searched / elapsed.TotalSeconds);
                 total += elapsed;
             }
 
@@ -90,6 +86,7 @@ internal static class BenchRunner
                 ["efC"] = settings.EfConstruction,
                 ["build_s"] = Math.Round(buildSeconds, 3),
                 ["build_threads"] = settings.Threads,
+                ["search_threads"] = settings.SearchThreads,
                 ["ef"] = ef,
                 ["recall10"] = Math.Round(recall, 4),
                 ["qps"] = Math.Round(passes[passes.Count / 2], 3),
@@ -106,6 +103,25 @@ internal static class BenchRunner
             row["rss_load_mb"] = rssLoad;
             output.WriteLine(JsonSerializer.Serialize(row));
         }
+    }
+
+    /// <summary>Every query once, on <paramref name="threads"/> threads that each take a contiguous share; returns how many were searched.</summary>
+    internal static int SearchAll(HnswIndex index, float[] queries, int dimension, int k, int ef, int threads)
+    {
+        var count = queries.Length / dimension;
+        var searched = 0;
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, thread =>
+        {
+            var results = new Neighbor[k];
+            var (first, end) = ((int)((long)count * thread / threads), (int)((long)count * (thread + 1) / threads));
+            for (var q = first; q < end; q++)
+            {
+                index.Search(queries.AsSpan(q * dimension, dimension), results, ef);
+            }
+
+            Interlocked.Add(ref searched, end - first);
+        });
+        return searched;
     }
 
     /// <summary>Inserts every row (id = row number) and returns the wall seconds; progress goes to the log every 10 %.</summary>

@@ -11,4 +11,5 @@ internal sealed record BenchSettings(
     int K,
     int Threads,
     int Run,
-    string Variant);
+    string Variant,
+    int SearchThreads = 1);

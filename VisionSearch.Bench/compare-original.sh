@@ -3,6 +3,8 @@
 # interleaved in one run: original/load.sh (POST /search, 100k CLIP vectors, k 10, ef 64, 1/8/64
 # connections) against the original with 1 worker, with 2 workers (uvicorn_nodelay.py, the Nagle fix), and the
 # Aspire AppHost (Release, its defaults: 2 silos, redis-server), ROUNDS times each; then compare.py's ratio tables.
+# Beside them, the bare library's own QPS on the same data (VisionSearch.Bench, ef 64, 2 search threads, M 16, efc 200),
+# measured before the AppHost starts while the originals idle: the tables' "x lib" column.
 #
 #   VisionSearch.Bench/compare-original.sh            # from the repository root; ~12 min with ROUNDS=3
 #
@@ -46,6 +48,11 @@ original 1 "-m uvicorn"; P1=$PORT; W1=$SERVER
 original 2 "$SEED/uvicorn_nodelay.py"; P2=$PORT; W2=$SERVER
 
 dotnet build "$ROOT/VisionSearch.AppHost" -c Release -v q > "$OUT/build.log"
+dotnet build "$ROOT/VisionSearch.Bench" -c Release -v q >> "$OUT/build.log"
+echo "bare library: building the 100k index, then searching at ef 64 on 2 threads" >&2
+dotnet "$ROOT/artifacts/bin/VisionSearch.Bench/release/VisionSearch.Bench.dll" --base "$DATA/clip512_100k_base.fvecs" \
+  --query "$DATA/clip512_query.fvecs" --gt "$DATA/clip512_100k_gt100.ivecs" --M 16 --efc 200 --ef 64 --threads 2 \
+  --search-threads 2 > "$OUT/library.jsonl" 2> "$OUT/library.log"
 # The http launch profile's settings, as `dotnet run` applies them, for the AppHost run from its Release build.
 (cd "$OUT" && ASPNETCORE_URLS=http://localhost:18888 ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:18889 \
   ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:18890 ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:18891 \
@@ -67,5 +74,5 @@ for round in $(seq 1 "$ROUNDS"); do
   (cd "$SEED" && TARGET=http://127.0.0.1:5080 PID=$API LABEL=visionsearch DURATION=$DURATION OUT="$OUT" ./load.sh > /dev/null)
 done
 
-$PY "$SEED/compare.py" "$OUT"/load_*.jsonl --ref python-w1 | tee "$OUT/compare-w1.md"
-$PY "$SEED/compare.py" "$OUT"/load_*.jsonl --ref python-w2-nodelay | tee "$OUT/compare-w2.md"
+$PY "$SEED/compare.py" "$OUT"/load_*.jsonl --ref python-w1 --library "$OUT/library.jsonl" | tee "$OUT/compare-w1.md"
+$PY "$SEED/compare.py" "$OUT"/load_*.jsonl --ref python-w2-nodelay --library "$OUT/library.jsonl" | tee "$OUT/compare-w2.md"

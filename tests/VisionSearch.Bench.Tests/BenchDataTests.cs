@@ -75,6 +75,21 @@ public sealed class BenchDataTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(7)]
+    public void Search_threads_share_the_queries_so_that_each_is_searched_once(int threads)
+    {
+        VectorSets.Generate(Small, 500, _folder.File("base.fvecs"), 20, _folder.File("query.fvecs"), TextWriter.Null);
+        var (vectors, dimension, count) = BenchRunner.ReadAll(_folder.File("base.fvecs"));
+        var (queries, _, _) = BenchRunner.ReadAll(_folder.File("query.fvecs"));
+        using var index = new HnswIndex(new HnswOptions { Dimension = dimension, Metric = Metric.InnerProduct });
+        index.AddRange([.. Enumerable.Range(0, count)], vectors, 2);
+
+        Assert.Equal(20, BenchRunner.SearchAll(index, queries, dimension, 10, 40, threads));
+    }
+
     public void Dispose() => _folder.Dispose();
 
     private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
