@@ -74,5 +74,7 @@ for round in $(seq 1 "$ROUNDS"); do
   (cd "$SEED" && TARGET=http://127.0.0.1:5080 PID=$API LABEL=visionsearch DURATION=$DURATION OUT="$OUT" ./load.sh > /dev/null)
 done
 
-$PY "$SEED/compare.py" "$OUT"/load_*.jsonl --ref python-w1 --library "$OUT/library.jsonl" | tee "$OUT/compare-w1.md"
-$PY "$SEED/compare.py" "$OUT"/load_*.jsonl --ref python-w2-nodelay --library "$OUT/library.jsonl" | tee "$OUT/compare-w2.md"
+# Only this run's loads: an earlier run's files in the same OUT were measured on another day.
+mapfile -t LOADS < <(find "$OUT" -maxdepth 1 -name 'load_*.jsonl' -newer "$OUT/build.log" | sort)
+$PY "$SEED/compare.py" "${LOADS[@]}" --ref python-w1 --library "$OUT/library.jsonl" | tee "$OUT/compare-w1.md"
+$PY "$SEED/compare.py" "${LOADS[@]}" --ref python-w2-nodelay --library "$OUT/library.jsonl" | tee "$OUT/compare-w2.md"
