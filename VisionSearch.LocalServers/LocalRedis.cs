@@ -140,15 +140,10 @@ public sealed class LocalRedis : IAsyncDisposable
     {
         try
         {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
-            var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray(), cancellationToken);
-            var buffer = new byte[16];
-            var n = await stream.ReadAsync(buffer, cancellationToken);
-            return Encoding.ASCII.GetString(buffer, 0, n).StartsWith("+PONG", StringComparison.Ordinal);
+            var reply = await ExchangeAsync(port, "PING\r\n"u8.ToArray(), static text => text.Contains("\r\n", StringComparison.Ordinal), cancellationToken);
+            return reply.StartsWith("+PONG", StringComparison.Ordinal);
         }
-        catch (Exception e) when (e is SocketException or IOException)
+        catch (Exception e) when (e is SocketException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return false;
         }
@@ -157,34 +152,42 @@ public sealed class LocalRedis : IAsyncDisposable
     /// <summary>The <c>process_id</c> that <c>INFO server</c> reports on <paramref name="port"/>, or null.</summary>
     private static async Task<int?> ProcessIdAsync(int port)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, port);
-        var stream = client.GetStream();
-        await stream.WriteAsync("INFO server\r\n"u8.ToArray());
-
-        // A bulk string, "$<length>\r\n<text>\r\n": read until the whole text is in.
-        var reply = new StringBuilder();
-        var buffer = new byte[4096];
-        while (true)
+        // A bulk string, "$<length>\r\n<text>\r\n", is in once its text is; any other reply (an error) once its line is.
+        var reply = await ExchangeAsync(port, "INFO server\r\n"u8.ToArray(), static text =>
         {
-            var n = await stream.ReadAsync(buffer);
-            if (n == 0)
-            {
-                break;
-            }
-
-            reply.Append(Encoding.ASCII.GetString(buffer, 0, n));
-            var text = reply.ToString();
             var header = text.IndexOf("\r\n", StringComparison.Ordinal);
-            if (header > 1 && int.TryParse(text.AsSpan(1, header - 1), out var length) && text.Length >= header + 2 + length)
-            {
-                break;
-            }
-        }
-
-        var line = reply.ToString().Split("\r\n").FirstOrDefault(l => l.StartsWith("process_id:", StringComparison.Ordinal));
+            return header >= 0 && (text[0] != '$' || (int.TryParse(text.AsSpan(1, header - 1), out var length) && text.Length >= header + 2 + length));
+        }, CancellationToken.None);
+        var line = reply.Split("\r\n").FirstOrDefault(l => l.StartsWith("process_id:", StringComparison.Ordinal));
         return int.TryParse(line?["process_id:".Length..], out var id) ? id : null;
     }
+
+    /// <summary>
+    /// Sends one inline <paramref name="command"/> to 127.0.0.1:<paramref name="port"/> and reads the reply until
+    /// <paramref name="complete"/> holds or the server closes, for at most <see cref="ReplyTimeout"/>: a server that
+    /// accepts and never answers must not hold a start-up or a health check for ever.
+    /// </summary>
+    private static async Task<string> ExchangeAsync(int port, byte[] command, Func<string, bool> complete, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ReplyTimeout);
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port, timeout.Token);
+        var stream = client.GetStream();
+        await stream.WriteAsync(command, timeout.Token);
+        var reply = new StringBuilder();
+        var buffer = new byte[4096];
+        int n;
+        while (!complete(reply.ToString()) && (n = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+        {
+            reply.Append(Encoding.ASCII.GetString(buffer, 0, n));
+        }
+
+        return reply.ToString();
+    }
+
+    /// <summary>The longest <see cref="ExchangeAsync"/> waits for a reply.</summary>
+    private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(5);
 
     private sealed class PortTakenException(int port) : IOException($"Another server answers on port {port}.");
 
