@@ -18,14 +18,24 @@ public static class VisionSearchCluster
     /// <summary>The connection name: <c>ConnectionStrings:redis</c>, and the service key Orleans' Redis provider resolves.</summary>
     public const string RedisName = "redis";
 
+    /// <summary>One cluster with membership on the Redis above, unless the AppHost (or the operator) names another.</summary>
+    private static readonly Dictionary<string, string?> ClusterDefaults = new()
+    {
+        ["Orleans:ClusterId"] = "visionsearch",
+        ["Orleans:ServiceId"] = "visionsearch",
+        ["Orleans:Clustering:ProviderType"] = "Redis",
+        ["Orleans:Clustering:ServiceKey"] = RedisName,
+    };
+
     /// <summary>The keyed connection Aspire's client makes, also as the plain <see cref="IConnectionMultiplexer"/> the stores take.</summary>
     public static TBuilder AddVisionSearchRedis<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        builder.Configuration.AddDefaults(ClusterDefaults);
         if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisName)))
         {
             throw new InvalidOperationException(
                 $"ConnectionStrings:{RedisName} is not set. Start the whole system with 'dotnet run --project VisionSearch.AppHost', " +
-                $"or set ConnectionStrings__{RedisName}=host:port and Orleans__Clustering__ProviderType=Redis, Orleans__Clustering__ServiceKey={RedisName}.");
+                $"or set ConnectionStrings__{RedisName}=host:port.");
         }
 
         // Keep retrying while Redis restarts instead of failing the first call after a blip.

@@ -88,7 +88,13 @@ public sealed partial class DeploymentTests : IDisposable
         var (exit, log) = await Command.RunAsync("dotnet", ["publish", publish.Groups["project"].Value, .. arguments, "-o", output]);
         Assert.True(exit == 0, log);
         Assert.True(File.Exists(Path.Combine(output, $"{project}.dll")), log);
-        Assert.True(File.Exists(Path.Combine(output, "appsettings.json")), log);
+        // A project's own settings file, where it has one; never another project's (the silo references the API's project).
+        var settings = TestFiles.Repository(project, "appsettings.json");
+        Assert.Equal(File.Exists(settings), File.Exists(Path.Combine(output, "appsettings.json")));
+        if (File.Exists(settings))
+        {
+            Assert.Equal(await File.ReadAllTextAsync(settings), await File.ReadAllTextAsync(Path.Combine(output, "appsettings.json")));
+        }
     }
 
     /// <summary>docker-compose with the repository's file; fails (or skips off CI) where Debian's docker-compose is missing.</summary>
