@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using VisionSearch.Api.Access;
+using VisionSearch.Api.Endpoints;
 using VisionSearch.Api.Models;
 using VisionSearch.Api.Problems;
 using VisionSearch.Hnsw;
@@ -15,10 +16,20 @@ namespace VisionSearch.Api;
 /// <summary>Composes the API: Orleans client, JSON conventions, ProblemDetails and Swagger.</summary>
 public static class ApiHostingExtensions
 {
+    /// <summary>The API as its own process: the service defaults, a client of the cluster, and the API's services.</summary>
     public static WebApplicationBuilder AddVisionSearchApi(this WebApplicationBuilder builder)
     {
         builder.AddServiceDefaults();
         builder.AddVisionSearchClusterClient();
+        return builder.AddVisionSearchApiServices();
+    }
+
+    /// <summary>
+    /// The API's own services, on a host that has the service defaults and a grain factory already: a cluster client's, or a
+    /// silo's when the silo serves the API itself (<c>Silo:ServeApi</c>).
+    /// </summary>
+    public static WebApplicationBuilder AddVisionSearchApiServices(this WebApplicationBuilder builder)
+    {
         builder.Services.AddOptions<ApiOptions>()
             .BindConfiguration(ApiOptions.SectionName)
             .ValidateDataAnnotations()
@@ -80,7 +91,17 @@ public static class ApiHostingExtensions
     /// <summary>The name of the API-key scheme in the OpenAPI document.</summary>
     internal const string SecurityScheme = "ApiKey";
 
-    public static WebApplication UseVisionSearchApi(this WebApplication app)
+    /// <summary>The API's middleware, then its endpoints.</summary>
+    public static WebApplication MapVisionSearchApi(this WebApplication app)
+    {
+        app.UseVisionSearchApi();
+        app.MapIndexEndpoints();
+        app.MapSearchEndpoints();
+        app.MapDatasetEndpoints();
+        return app;
+    }
+
+    private static WebApplication UseVisionSearchApi(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();

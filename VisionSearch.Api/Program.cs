@@ -1,15 +1,11 @@
 using VisionSearch.Api;
-using VisionSearch.Api.Endpoints;
 using VisionSearch.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddVisionSearchApi();
 
 var app = builder.Build();
-app.UseVisionSearchApi();
-app.MapIndexEndpoints();
-app.MapSearchEndpoints();
-app.MapDatasetEndpoints();
+app.MapVisionSearchApi();
 app.MapDefaultEndpoints();
 app.Run();
 

@@ -15,6 +15,12 @@ public sealed class AppHostOptions : IValidatableObject
     [Range(1, 16)]
     public int Silos { get; set; } = 2;
 
+    /// <summary>
+    /// One process for one machine: a silo that serves the API itself (<c>Silo:ServeApi</c>) in place of the API and the
+    /// silos, so that a search crosses no process boundary; <see cref="Silos"/> does not apply.
+    /// </summary>
+    public bool SingleProcess { get; set; }
+
     /// <summary>The API's port on 127.0.0.1 (no proxy in front of it: a search crosses no extra hop).</summary>
     [Range(1, 65535)]
     public int ApiPort { get; set; } = 5080;

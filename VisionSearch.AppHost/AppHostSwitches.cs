@@ -6,11 +6,13 @@ namespace VisionSearch.AppHost;
 /// </summary>
 internal static class AppHostSwitches
 {
-    private sealed record Switch(string Name, string Key, string Default, string Description);
+    /// <summary>A switch; a flag takes no value: present means true (<c>--single-process</c>), unless given one (<c>--single-process=false</c>).</summary>
+    private sealed record Switch(string Name, string Key, string Default, string Description, bool IsFlag = false);
 
     private static readonly Switch[] Switches =
     [
         new("--silos", "AppHost:Silos", "2", "How many silo processes to run."),
+        new("--single-process", "AppHost:SingleProcess", "", "Run one silo that serves the API itself (on the API's port) in place of the API and the silos.", IsFlag: true),
         new("--api-port", "AppHost:ApiPort", "5080", "The API's port on 127.0.0.1 (Swagger at /docs)."),
         new("--silo-port", "AppHost:SiloHttpPort", "5090", "The silos' HTTP port (health, the Orleans dashboard at /dashboard)."),
         new("--web-port", "AppHost:WebPort", "5070", "The search page's port on 127.0.0.1."),
@@ -35,7 +37,7 @@ internal static class AppHostSwitches
             var (name, value) = args[i].Split('=', 2) is [var n, var v] ? (n, (string?)v) : (args[i], null);
             if (Switches.FirstOrDefault(s => s.Name == name) is { } known)
             {
-                value ??= i + 1 < args.Length ? args[++i] : "";
+                value ??= known.IsFlag ? "true" : i + 1 < args.Length ? args[++i] : "";
                 expanded.Add($"--{known.Key}={value}");
             }
             else
@@ -51,7 +53,7 @@ internal static class AppHostSwitches
     {
         const int Width = 32;
         var lines = Switches.Select(s =>
-            $"  {(s.Name + " <value>").PadRight(Width)}{s.Description}{(s.Default.Length > 0 ? $" Default: {s.Default}." : "")}{Environment.NewLine}" +
+            $"  {(s.IsFlag ? s.Name : s.Name + " <value>").PadRight(Width)}{s.Description}{(s.Default.Length > 0 ? $" Default: {s.Default}." : "")}{Environment.NewLine}" +
             $"  {"".PadRight(Width)}Also: {s.Key}");
         return $"""
             VisionSearch AppHost (.NET Aspire): Redis, the silos and the API, and the Aspire dashboard; Ctrl+C stops them all.

@@ -1,7 +1,7 @@
 using VisionSearch.AppHost;
 
 // The design card: Redis, an Orleans cluster on it, N silos, the API as the cluster's client, the search page as the
-// API's; the Aspire dashboard shows them all. Settings: AppHost:* (appsettings.json, AppHost__Silos=3, or the short switches of --help).
+// API's (or, with --single-process, one silo serving the API in place of both); the Aspire dashboard shows them all. Settings: AppHost:* (appsettings.json, AppHost__Silos=3, or the short switches of --help).
 if (AppHostSwitches.WantsHelp(args))
 {
     Console.Out.WriteLine(AppHostSwitches.Help());
@@ -22,25 +22,41 @@ var orleans = builder.AddOrleans("cluster")
     .WithServiceId("visionsearch")
     .WithClustering(redis);
 
-var silo = builder.AddProject<Projects.VisionSearch_Silo>("silo", launchProfileName: null)
-    .WithReference(orleans)
-    .WaitFor(redis)
-    .WithReplicas(options.Silos)
-    .WithHttpEndpoint(port: options.SiloHttpPort, name: "http")
-    .WithHttpHealthCheck("/health")
-    .WithUrlForEndpoint("http", url => (url.Url, url.DisplayText) = ("/dashboard", "Orleans dashboard"))
-    .WithSiloSettings(options);
+IResourceBuilder<ProjectResource> api;
+if (options.SingleProcess)
+{
+    // One process: a silo serving the API on the API's port, named as the API is, so that the page finds it alike.
+    api = builder.AddProject<Projects.VisionSearch_Silo>("api", launchProfileName: null)
+        .WithReference(orleans)
+        .WithEnvironment("Silo__ServeApi", "true")
+        .WithSiloSettings(options);
+}
+else
+{
+    var silo = builder.AddProject<Projects.VisionSearch_Silo>("silo", launchProfileName: null)
+        .WithReference(orleans)
+        .WaitFor(redis)
+        .WithReplicas(options.Silos)
+        .WithHttpEndpoint(port: options.SiloHttpPort, name: "http")
+        .WithHttpHealthCheck("/health")
+        .WithUrlForEndpoint("http", url => (url.Url, url.DisplayText) = ("/dashboard", "Orleans dashboard"))
+        .WithSiloSettings(options);
+    api = builder.AddProject<Projects.VisionSearch_Api>("api", launchProfileName: null)
+        .WithReference(orleans.AsClient())
+        .WaitFor(silo)
+        .WithServiceSettings(options);
+}
 
-var api = builder.AddProject<Projects.VisionSearch_Api>("api", launchProfileName: null)
-    .WithReference(orleans.AsClient())
-    .WaitFor(redis)
-    .WaitFor(silo)
+api.WaitFor(redis)
     .WithHttpEndpoint(port: options.ApiPort, name: "http", isProxied: false)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url => url.DisplayText = "API")
-    .WithUrlForEndpoint("http", endpoint => new() { Url = "/docs", DisplayText = "Swagger" })
-    .WithServiceSettings(options);
+    .WithUrlForEndpoint("http", endpoint => new() { Url = "/docs", DisplayText = "Swagger" });
+if (options.SingleProcess)
+{
+    api.WithUrlForEndpoint("http", endpoint => new() { Url = "/dashboard", DisplayText = "Orleans dashboard" });
+}
 
 builder.AddProject<Projects.VisionSearch_Web>("web", launchProfileName: null)
     .WithReference(api)

@@ -9,7 +9,8 @@
 #   VisionSearch.Bench/compare-original.sh            # from the repository root; ~12 min with ROUNDS=3
 #
 # Env: DATA (the folder with clip512_100k_base.fvecs and the query and ground-truth files; default out/bench/data,
-# made by peers/make-data.sh when missing), ROUNDS (3), DURATION (10s), OUT (./out/compare-original). Installs the
+# made by peers/make-data.sh when missing), ROUNDS (3), DURATION (10s), OUT (./out/compare-original), APPHOST_ARGS
+# (the AppHost's switches, e.g. --single-process: one silo serving the API). Installs the
 # Debian packages the original runs on when they are missing (python3-fastapi, python3-uvicorn, python3-hnswlib,
 # python3-numpy, wrk; original/README.md). The AppHost keeps its Redis data in $OUT/apphost, so a
 # second run reuses the built index.
@@ -57,7 +58,7 @@ dotnet "$ROOT/artifacts/bin/VisionSearch.Bench/release/VisionSearch.Bench.dll" -
 (cd "$OUT" && ASPNETCORE_URLS=http://localhost:18888 ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:18889 \
   ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:18890 ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:18891 \
   ASPIRE_ALLOW_UNSECURED_TRANSPORT=true DOTNET_ENVIRONMENT=Development \
-  exec dotnet "$ROOT/artifacts/bin/VisionSearch.AppHost/release/VisionSearch.AppHost.dll" --data "$OUT/apphost" --datasets "$DATA" > "$OUT/apphost.log" 2>&1) &
+  exec dotnet "$ROOT/artifacts/bin/VisionSearch.AppHost/release/VisionSearch.AppHost.dll" --data "$OUT/apphost" --datasets "$DATA" ${APPHOST_ARGS:-} > "$OUT/apphost.log" 2>&1) &
 AH=$!; PIDS+=("$AH")
 until curl -sf localhost:5080/health > /dev/null; do sleep 1; kill -0 $AH || { tail "$OUT/apphost.log"; exit 1; }; done
 if [ "$(status)" != ready ]; then
@@ -65,7 +66,9 @@ if [ "$(status)" != ready ]; then
     -d "{\"dataset\":\"clip512_100k\",\"source\":\"vectors\",\"location\":\"$DATA/clip512_100k_base.fvecs\",\"m\":16,\"ef_construction\":200}" > /dev/null
   until [ "$(status)" = ready ]; do sleep 2; done
 fi
-API=$(pgrep -f "VisionSearch.Api$|VisionSearch.Api " | head -1)
+# The process that answers HTTP, whose memory the loads record: the API, or the silo that serves it.
+FRONT=VisionSearch.Api; case " ${APPHOST_ARGS:-} " in *" --single-process "*) FRONT=VisionSearch.Silo ;; esac
+API=$(pgrep -f "$FRONT\$|$FRONT " | head -1)
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round of $ROUNDS" >&2

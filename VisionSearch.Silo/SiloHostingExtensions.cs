@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using VisionSearch.Api;
 using VisionSearch.Embeddings;
 using VisionSearch.Embeddings.SageMaker;
 using VisionSearch.HuggingFace;
@@ -15,9 +16,20 @@ namespace VisionSearch.Silo;
 /// <summary>Composes a VisionSearch silo; the tests build their silos through the same method.</summary>
 public static class SiloHostingExtensions
 {
+    /// <summary>
+    /// Set true, the silo serves the API as well, on its own HTTP port: one process for one machine (the AppHost's
+    /// <c>--single-process</c>). A search then reaches the grains without the client's hop to a gateway.
+    /// </summary>
+    public const string ServeApiKey = "Silo:ServeApi";
+
     public static WebApplicationBuilder AddVisionSearchSilo(this WebApplicationBuilder builder)
     {
         builder.AddServiceDefaults();
+        if (builder.Configuration.GetValue(ServeApiKey, defaultValue: false))
+        {
+            builder.AddVisionSearchApiServices();
+        }
+
         builder.AddVisionSearchRedis();
         builder.Services.AddOptions<SnapshotOptions>()
             .BindConfiguration(SnapshotOptions.SectionName)
@@ -112,6 +124,11 @@ public static class SiloHostingExtensions
     /// </summary>
     public static WebApplication MapVisionSearchSilo(this WebApplication app)
     {
+        if (app.Configuration.GetValue(ServeApiKey, defaultValue: false))
+        {
+            app.MapVisionSearchApi();
+        }
+
         app.MapDefaultEndpoints();
         if (DashboardEnabled(app.Configuration))
         {

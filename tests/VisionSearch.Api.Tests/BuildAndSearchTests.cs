@@ -166,3 +166,5 @@ public abstract class BuildAndSearchTests(ApiCluster cluster)
 public sealed class BuildAndSearchOnRedisTests(ApiCluster cluster) : BuildAndSearchTests(cluster), IClassFixture<ApiCluster>;
 
 public sealed class BuildAndSearchOnGarnetTests(GarnetApiCluster cluster) : BuildAndSearchTests(cluster), IClassFixture<GarnetApiCluster>;
+
+public sealed class BuildAndSearchInOneProcessTests(OneProcessApiCluster cluster) : BuildAndSearchTests(cluster), IClassFixture<OneProcessApiCluster>;

@@ -20,10 +20,10 @@ public sealed class AppHostTests(AspireSystem system) : IClassFixture<AspireSyst
 
         var build = await system.Http.PostAsJsonAsync("/index/build", new { dataset = "proc", location = path });
         Assert.Equal(HttpStatusCode.Accepted, build.StatusCode);
-        await Wait.UntilAsync(async () => (await StatusAsync("proc"))["status"]!.GetValue<string>() == "ready", TimeSpan.FromSeconds(60), "the dataset never became ready");
+        await Wait.UntilAsync(async () => (await system.StatusAsync("proc"))["status"]!.GetValue<string>() == "ready", TimeSpan.FromSeconds(60), "the dataset never became ready");
 
-        Assert.Equal("9", await TopHitAsync("proc", rows[9]));
-        Assert.Equal(300, (long)(await StatusAsync("proc"))["count"]!);
+        Assert.Equal("9", await system.TopHitAsync("proc", rows[9]));
+        Assert.Equal(300, (long)(await system.StatusAsync("proc"))["count"]!);
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public sealed class AppHostTests(AspireSystem system) : IClassFixture<AspireSyst
         var path = system.Folder.File("page.fvecs");
         TestVectors.WriteFvecs(path, rows);
         await system.Http.PostAsJsonAsync("/index/build", new { dataset = "page", location = path });
-        await Wait.UntilAsync(async () => (await StatusAsync("page"))["status"]!.GetValue<string>() == "ready", TimeSpan.FromSeconds(60), "the dataset never became ready");
+        await Wait.UntilAsync(async () => (await system.StatusAsync("page"))["status"]!.GetValue<string>() == "ready", TimeSpan.FromSeconds(60), "the dataset never became ready");
         // Through the page's own relay, which calls the API by its service-discovery name: a vector item has no image.
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/media/page/3?size=64")).StatusCode);
     }
@@ -58,8 +58,8 @@ public sealed class AppHostTests(AspireSystem system) : IClassFixture<AspireSyst
         var path = system.Folder.File("otlp.fvecs");
         TestVectors.WriteFvecs(path, rows);
         await system.Http.PostAsJsonAsync("/index/build", new { dataset = "otlp", location = path });
-        await Wait.UntilAsync(async () => (await StatusAsync("otlp"))["status"]!.GetValue<string>() == "ready", TimeSpan.FromSeconds(60), "the dataset never became ready");
-        Assert.Equal("3", await TopHitAsync("otlp", rows[3]));
+        await Wait.UntilAsync(async () => (await system.StatusAsync("otlp"))["status"]!.GetValue<string>() == "ready", TimeSpan.FromSeconds(60), "the dataset never became ready");
+        Assert.Equal("3", await system.TopHitAsync("otlp", rows[3]));
 
         // The services' names, the API's request span, the grains' spans of a vector search, and a span of the Redis
         // client for the build's own commands (INCR of its version counter).
@@ -69,16 +69,5 @@ public sealed class AppHostTests(AspireSystem system) : IClassFixture<AspireSyst
                 && system.Collector.Received("/v1/metrics").Contains("visionsearch.search.duration", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30),
             $"the collector did not receive all of {string.Join(", ", expected)}: {system.Collector.Received("/v1/traces").Length} bytes of traces");
-    }
-
-    private async Task<JsonNode> StatusAsync(string dataset) =>
-        JsonNode.Parse(await system.Http.GetStringAsync($"/index/status?dataset={dataset}"))!;
-
-    private async Task<string?> TopHitAsync(string dataset, float[] vector)
-    {
-        using var response = await system.Http.PostAsJsonAsync("/search", new { dataset, vector, k = 1 });
-        return response.IsSuccessStatusCode
-            ? JsonNode.Parse(await response.Content.ReadAsStringAsync())!["results"]![0]!["id"]!.GetValue<string>()
-            : null;
     }
 }

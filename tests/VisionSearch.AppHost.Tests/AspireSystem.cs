@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -34,6 +36,12 @@ public class AspireSystem : IAsyncLifetime
     /// <summary>Settings of the services, in environment form, passed through from the AppHost's environment.</summary>
     protected virtual Dictionary<string, string> ServiceSettings => [];
 
+    /// <summary>The AppHost's switches beyond the ports, folders and collector every system gets.</summary>
+    protected virtual string[] Switches => [];
+
+    /// <summary>The resources that must be healthy before the tests start.</summary>
+    protected virtual string[] Resources => ["redis", "silo", "api", "web"];
+
     public async ValueTask InitializeAsync()
     {
         // Passed through from the AppHost's environment to every service: HTTP for this collector, and sent often.
@@ -55,17 +63,31 @@ public class AspireSystem : IAsyncLifetime
                 $"--AppHost:DataDir={Folder.File("data")}",
                 $"--AppHost:DatasetsDir={Folder.Path}",
                 $"--AppHost:Otlp={Collector.Endpoint}",
+                .. Switches,
             ],
             timeout.Token);
         _app = await builder.BuildAsync(timeout.Token);
         _watching = WatchProcessesAsync(_stop.Token);
         await _app.StartAsync(timeout.Token);
-        foreach (var resource in new[] { "redis", "silo", "api", "web" })
+        foreach (var resource in Resources)
         {
             await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
         }
 
         Http = _app.CreateHttpClient("api", "http");
+    }
+
+    /// <summary>A dataset's status through the API.</summary>
+    public async Task<JsonNode> StatusAsync(string dataset) =>
+        JsonNode.Parse(await Http.GetStringAsync($"/index/status?dataset={dataset}"))!;
+
+    /// <summary>The id of the nearest item to <paramref name="vector"/> through the API; null when the search was refused.</summary>
+    public async Task<string?> TopHitAsync(string dataset, float[] vector)
+    {
+        using var response = await Http.PostAsJsonAsync("/search", new { dataset, vector, k = 1 });
+        return response.IsSuccessStatusCode
+            ? JsonNode.Parse(await response.Content.ReadAsStringAsync())!["results"]![0]!["id"]!.GetValue<string>()
+            : null;
     }
 
     /// <summary>The running silo processes (the .NET processes under each replica's <c>dotnet run</c>).</summary>

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
+using VisionSearch.LocalServers;
+using VisionSearch.Silo;
 using Xunit;
 
 namespace VisionSearch.Testing;
@@ -14,17 +16,20 @@ public class ApiCluster : IAsyncLifetime
 {
     private readonly RedisServerFixture _redis;
     private readonly Dictionary<string, string?> _settings;
-    private WebApplicationFactory<Program> _api = null!;
+    private readonly bool _oneProcess;
+    private WebApplicationFactory<Program>? _api;
 
     public ApiCluster() : this(new RedisServerFixture())
     {
     }
 
     /// <param name="settings">Configuration of the API and the silo beyond Redis and the cluster, e.g. <c>Api:ApiKey</c>.</param>
-    protected ApiCluster(RedisServerFixture redis, Dictionary<string, string?>? settings = null)
+    /// <param name="oneProcess">The silo serves the API itself (<c>Silo:ServeApi</c>, the AppHost's <c>--single-process</c>): no API host and no client.</param>
+    protected ApiCluster(RedisServerFixture redis, Dictionary<string, string?>? settings = null, bool oneProcess = false)
     {
         _redis = redis;
         _settings = settings ?? [];
+        _oneProcess = oneProcess;
     }
 
     /// <summary>Configuration a subclass adds once its own servers run (before the silo and the API start).</summary>
@@ -36,8 +41,8 @@ public class ApiCluster : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
-    /// <summary>The API host's services, for checking what configuration made of them.</summary>
-    public IServiceProvider ApiServices => _api.Services;
+    /// <summary>The API host's services (the silo's when it serves the API), for checking what configuration made of them.</summary>
+    public IServiceProvider ApiServices => _api?.Services ?? Silo.Services;
 
     public TempDirectory Data { get; } = new();
 
@@ -51,6 +56,16 @@ public class ApiCluster : IAsyncLifetime
         foreach (var (key, value) in await MoreSettingsAsync())
         {
             _settings[key] = value;
+        }
+
+        if (_oneProcess)
+        {
+            // A fixed port, so that a restarted silo answers where the client calls.
+            var url = $"http://127.0.0.1:{FreePort.Next()}";
+            Silo = new SiloHost(_redis.ConnectionString, clusterId, new Dictionary<string, string?>(_settings) { [SiloHostingExtensions.ServeApiKey] = "true", ["urls"] = url });
+            await Silo.StartAsync();
+            Client = new HttpClient { BaseAddress = new Uri(url) };
+            return;
         }
 
         Silo = new SiloHost(_redis.ConnectionString, clusterId, _settings);
@@ -83,7 +98,11 @@ public class ApiCluster : IAsyncLifetime
     public virtual async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _api.DisposeAsync();
+        if (_api is not null)
+        {
+            await _api.DisposeAsync();
+        }
+
         await Silo.DisposeAsync();
         await _redis.DisposeAsync();
         Data.Dispose();
@@ -92,3 +111,6 @@ public class ApiCluster : IAsyncLifetime
 }
 
 public sealed class GarnetApiCluster() : ApiCluster(new GarnetServerFixture());
+
+/// <summary>The system as one process: a silo that serves the API itself, on real Redis.</summary>
+public sealed class OneProcessApiCluster() : ApiCluster(new RedisServerFixture(), oneProcess: true);
