@@ -1,7 +1,8 @@
 using VisionSearch.AppHost;
 
 // The design card: Redis, an Orleans cluster on it, N silos, the API as the cluster's client, the search page as the
-// API's (or, with --single-process, one silo serving the API in place of both); the Aspire dashboard shows them all. Settings: AppHost:* (appsettings.json, AppHost__Silos=3, or the short switches of --help).
+// API's (or, with --single-process, one silo serving the API in place of both); the Aspire dashboard shows them all.
+// Settings: AppHost:* (appsettings.json, AppHost__Silos=3, or the short switches of --help).
 if (AppHostSwitches.WantsHelp(args))
 {
     Console.Out.WriteLine(AppHostSwitches.Help());

@@ -17,11 +17,12 @@ public sealed class ConfigurationDefaultsTests
     {
         var builder = WebApplication.CreateBuilder(["--Orleans:ClusterId=mine", "--Logging:LogLevel:Orleans=Debug"]);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:redis"] = "127.0.0.1:1" });
+        builder.Configuration["Orleans:ServiceId"] = "set"; // through the indexer: no source holds it, and it must stay
         builder.AddServiceDefaults();
         builder.AddVisionSearchRedis();
 
         var orleans = builder.Configuration.GetSection("Orleans");
-        Assert.Equal(("mine", "visionsearch", "Redis", "redis"), (orleans["ClusterId"], orleans["ServiceId"], orleans["Clustering:ProviderType"], orleans["Clustering:ServiceKey"]));
+        Assert.Equal(("mine", "set", "Redis", "redis"), (orleans["ClusterId"], orleans["ServiceId"], orleans["Clustering:ProviderType"], orleans["Clustering:ServiceKey"]));
         using var app = builder.Build();
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         Assert.False(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Information));
