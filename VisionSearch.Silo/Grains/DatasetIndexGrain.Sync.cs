@@ -179,14 +179,25 @@ public sealed partial class DatasetIndexGrain
         }
 
         var replaced = 0;
+        var embeddedCount = upserts.Count;
         if (upserts.Count > 0)
         {
             await _writes.WaitAsync();
             try
             {
-                var applied = await ApplyAsync(target, upserts, [], searchable: true);
-                replaced = applied.Replaced.Count(r => r);
-                await items.WriteAsync(Dataset, target.Version, [.. applied.Stored.Select((stored, i) => stored with { Hash = hashes[i] })]);
+                // The API may have written some of these ids while they were embedded, and what it wrote wins: writes record
+                // their journal entries under this lock, so asking again here misses none.
+                var since = await journal.GetAsync(Dataset, [.. upserts.Select(u => u.Item1.Id)]);
+                var kept = Enumerable.Range(0, upserts.Count).Where(i => since[i] is null).ToList();
+                unchanged += upserts.Count - kept.Count;
+                upserts = [.. kept.Select(i => upserts[i])];
+                hashes = [.. kept.Select(i => hashes[i])];
+                if (upserts.Count > 0)
+                {
+                    var applied = await ApplyAsync(target, upserts, [], searchable: true);
+                    replaced = applied.Replaced.Count(r => r);
+                    await items.WriteAsync(Dataset, target.Version, [.. applied.Stored.Select((stored, i) => stored with { Hash = hashes[i] })]);
+                }
             }
             finally
             {
@@ -200,7 +211,7 @@ public sealed partial class DatasetIndexGrain
         {
             Cursor = batch.Cursor,
             Read = record.Read + batch.Entries.Count,
-            Embedded = record.Embedded + upserts.Count,
+            Embedded = record.Embedded + embeddedCount,
             Cached = record.Cached + embedded.Cached,
             Indexed = record.Indexed + upserts.Count,
             Skipped = record.Skipped + skips.Count,

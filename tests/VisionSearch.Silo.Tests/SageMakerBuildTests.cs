@@ -12,7 +12,8 @@ namespace VisionSearch.Silo.Tests;
 /// A build with <c>embedder: sagemaker</c> against a loopback SageMaker (signatures checked, CLIP replaced by
 /// the clip-tiny fixture, as in the local build): bursts of 503 and 429 are retried with back-off, an image the
 /// endpoint's script refuses is skipped with the script's message, and the index equals the local build's. The loopback
-/// control plane says which configuration the endpoint serves: the embedding cache's identity for its vectors.
+/// control plane says which configuration the endpoint serves: the embedding cache's identity for its vectors. An endpoint
+/// that holds its answer gives the API time to write an item a sync is embedding: the write wins.
 /// </summary>
 public sealed class SageMakerBuildTests : IAsyncLifetime
 {
@@ -127,6 +128,37 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
         await DeployAsync("clip-b", update: true); // the same endpoint now serves another configuration
         var redeployed = await Builds.RunAsync(_silos.Grains, "remote-redeployed", remote);
         Assert.Equal((images.Length + 1 + images.Length, 0L), (EndpointItems(), redeployed.ItemsCached));
+    }
+
+    [Fact]
+    public async Task A_write_made_while_a_sync_embeds_the_same_item_wins_over_the_source()
+    {
+        var folder = Directory.CreateDirectory(_data.File("photos")).FullName;
+        var images = Directory.GetFiles(TestFiles.Fixture("clip-tiny", "images"));
+        foreach (var file in images)
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        var built = await Builds.RunAsync(_silos.Grains, "raced", new BuildSpec(SourceKinds.Folder, folder, null, IndexDefaults.Metric, Embedder: EmbedderKinds.SageMaker));
+        var changed = Path.GetFileName(images[0]);
+        await File.AppendAllBytesAsync(Path.Combine(folder, changed), [1, 2, 3]); // after the image's end: new bytes, the same picture
+
+        // The sync finds the changed file and sends it to the endpoint, which holds the answer; meanwhile the API writes that id.
+        _sageMaker.Delay(TimeSpan.FromSeconds(2));
+        var sent = _sageMaker.Invocations.Count;
+        var index = _silos.Grains.GetGrain<IDatasetIndexGrain>("raced");
+        Assert.Equal(BuildOutcome.Started, (await index.SyncAsync()).Outcome);
+        await Wait.UntilAsync(() => Task.FromResult(_sageMaker.Invocations.Count > sent), TimeSpan.FromSeconds(30), "the sync never called the endpoint");
+        var vector = new float[built.Dimension];
+        vector[0] = 1;
+        Assert.Equal(WriteOutcome.Ok, (await index.WriteItemsAsync([new ItemWrite(changed, Vector: vector)])).Outcome);
+        _sageMaker.Delay(TimeSpan.Zero);
+
+        var synced = await Builds.WaitReadyAsync(_silos.Grains, "raced", TimeSpan.FromMinutes(2));
+        Assert.Equal((new SyncCounts(Unchanged: images.Length), 1L, 0L), (synced.Sync, synced.ItemsEmbedded, synced.ItemsIndexed)); // embedded, then left out
+        Assert.Equal(ItemKinds.Vector, (await index.GetItemAsync(changed))!.Kind);
+        Assert.Equal(changed, (await index.SearchAsync(new SearchQuery(1, 64, Vector: vector))).Hits[0].Id);
     }
 
     /// <summary>Texts and images the endpoint was sent.</summary>
