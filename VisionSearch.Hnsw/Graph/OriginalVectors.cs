@@ -59,7 +59,7 @@ internal sealed unsafe class OriginalVectors : IDisposable
         }
         else if (RandomAccess.Read(_file!, bytes, Offset(node)) != bytes.Length)
         {
-            throw new InvalidOperationException($"The originals file ends before node {node}.");
+            throw new EndOfStreamException($"The originals file ends before node {node}'s vector."); // as a short read through the ring
         }
     }
 

@@ -58,6 +58,36 @@ public sealed unsafe class OriginalVectorsTests
         }
     }
 
+    [Fact]
+    public void A_pread_that_comes_back_short_throws_as_a_ring_read_does()
+    {
+        var rows = TestVectors.Clustered(3, Dimension, seed: 6);
+        using var originals = new OriginalVectors(Dimension, Path.GetTempFileName());
+        foreach (var (row, node) in rows.Select((r, i) => (r, i)))
+        {
+            fixed (float* vector = row)
+            {
+                originals.Write(node, vector);
+            }
+        }
+
+        var buffer = new float[Dimension];
+        fixed (float* destination = buffer)
+        {
+            var end = destination;
+            Assert.Throws<EndOfStreamException>(() => originals.Read(3, end));
+        }
+
+        var buffers = new float[2 * Dimension];
+        fixed (float* destination = buffers)
+        {
+            var batch = destination;
+            Assert.Throws<EndOfStreamException>(() => originals.Locate([new(0f, 1), new(0f, 7)], new nint[2], batch, Dimension, ring: null));
+        }
+
+        AssertReads(originals, [new(0f, 2), new(0f, 0)], rows, ring: null); // what is in the file still reads
+    }
+
     private static void AssertReads(OriginalVectors originals, Candidate[] batch, float[][] rows, IoRing? ring)
     {
         var buffers = new float[IoRing.Capacity * Dimension];
