@@ -5,7 +5,8 @@
 # connections, ROUNDS times, and prints the median of each point.
 #   VisionSearch.Bench/text-search.sh                 # tests/fixtures/clip-tiny, 20,000 captions, ~4 min
 # Env: MODEL (tests/fixtures/clip-tiny: a tiny random CLIP, so this measures the pipeline, not ViT-B/32's text
-# encoder), N (20000), ROUNDS (3), DURATION (10s), OUT (out/text-search). Needs wrk and python3.
+# encoder), N (20000), ROUNDS (3), DURATION (10s), OUT (out/text-search), APPHOST_ARGS (the AppHost's switches, e.g.
+# --single-process). Needs wrk and python3.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 MODEL="$(cd "${MODEL:-$ROOT/tests/fixtures/clip-tiny}" && pwd)"
@@ -30,7 +31,7 @@ trap 'kill "${PIDS[@]}" 2>/dev/null; wait' EXIT # the AppHost stops its children
   ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:18890 ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:18891 \
   ASPIRE_ALLOW_UNSECURED_TRANSPORT=true DOTNET_ENVIRONMENT=Development \
   exec dotnet "$ROOT/artifacts/bin/VisionSearch.AppHost/release/VisionSearch.AppHost.dll" --data "$OUT/apphost" \
-    --datasets "$OUT/captions" --model "$MODEL" > "$OUT/apphost.log" 2>&1) &
+    --datasets "$OUT/captions" --model "$MODEL" ${APPHOST_ARGS:-} > "$OUT/apphost.log" 2>&1) &
 PIDS+=($!)
 until curl -sf localhost:5080/health > /dev/null; do sleep 1; kill -0 "${PIDS[0]}" || { tail "$OUT/apphost.log"; exit 1; }; done
 curl -sf -X POST localhost:5080/index/build -H 'content-type: application/json' \
