@@ -25,7 +25,7 @@ public static class SiloHostingExtensions
     public static WebApplicationBuilder AddVisionSearchSilo(this WebApplicationBuilder builder)
     {
         builder.AddServiceDefaults();
-        if (builder.Configuration.GetValue(ServeApiKey, defaultValue: false))
+        if (ServesApi(builder.Configuration))
         {
             builder.AddVisionSearchApiServices();
         }
@@ -124,7 +124,7 @@ public static class SiloHostingExtensions
     /// </summary>
     public static WebApplication MapVisionSearchSilo(this WebApplication app)
     {
-        if (app.Configuration.GetValue(ServeApiKey, defaultValue: false))
+        if (ServesApi(app.Configuration))
         {
             app.MapVisionSearchApi();
         }
@@ -160,4 +160,6 @@ public static class SiloHostingExtensions
 
     private static bool DashboardEnabled(IConfiguration configuration) =>
         configuration.GetValue("Orleans:Dashboard:Enabled", defaultValue: true);
+
+    private static bool ServesApi(IConfiguration configuration) => configuration.GetValue(ServeApiKey, defaultValue: false);
 }

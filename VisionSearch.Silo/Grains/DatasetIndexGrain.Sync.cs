@@ -179,7 +179,7 @@ public sealed partial class DatasetIndexGrain
         }
 
         var replaced = 0;
-        var embeddedCount = upserts.Count;
+        var indexed = 0;
         if (upserts.Count > 0)
         {
             await _writes.WaitAsync();
@@ -189,14 +189,13 @@ public sealed partial class DatasetIndexGrain
                 // their journal entries under this lock, so asking again here misses none.
                 var since = await journal.GetAsync(Dataset, [.. upserts.Select(u => u.Item1.Id)]);
                 var kept = Enumerable.Range(0, upserts.Count).Where(i => since[i] is null).ToList();
-                unchanged += upserts.Count - kept.Count;
-                upserts = [.. kept.Select(i => upserts[i])];
-                hashes = [.. kept.Select(i => hashes[i])];
-                if (upserts.Count > 0)
+                indexed = kept.Count;
+                unchanged += upserts.Count - indexed;
+                if (indexed > 0)
                 {
-                    var applied = await ApplyAsync(target, upserts, [], searchable: true);
+                    var applied = await ApplyAsync(target, [.. kept.Select(i => upserts[i])], [], searchable: true);
                     replaced = applied.Replaced.Count(r => r);
-                    await items.WriteAsync(Dataset, target.Version, [.. applied.Stored.Select((stored, i) => stored with { Hash = hashes[i] })]);
+                    await items.WriteAsync(Dataset, target.Version, [.. applied.Stored.Select((stored, j) => stored with { Hash = hashes[kept[j]] })]);
                 }
             }
             finally
@@ -211,12 +210,12 @@ public sealed partial class DatasetIndexGrain
         {
             Cursor = batch.Cursor,
             Read = record.Read + batch.Entries.Count,
-            Embedded = record.Embedded + embeddedCount,
+            Embedded = record.Embedded + upserts.Count,
             Cached = record.Cached + embedded.Cached,
-            Indexed = record.Indexed + upserts.Count,
+            Indexed = record.Indexed + indexed,
             Skipped = record.Skipped + skips.Count,
             Skips = skips.Count == 0 ? record.Skips : [.. record.Skips.Concat(skips).TakeLast(BuildRecord.SkipsKept)],
-            Sync = counts with { Added = counts.Added + upserts.Count - replaced, Replaced = counts.Replaced + replaced, Unchanged = counts.Unchanged + unchanged },
+            Sync = counts with { Added = counts.Added + indexed - replaced, Replaced = counts.Replaced + replaced, Unchanged = counts.Unchanged + unchanged },
         };
         await records.SaveBuildAsync(Dataset, record);
         _record = record;

@@ -7,8 +7,8 @@ using VisionSearch.ServiceDefaults;
 namespace VisionSearch.Api.Tests;
 
 /// <summary>
-/// The settings every service starts from, kept in code beneath everything it reads (no project's appsettings.json carries
-/// them, so the silo, which references the API's project, never gets the API's file in place of its own).
+/// The settings every service starts from where nothing it reads sets them, kept in code (no project's appsettings.json
+/// carries them, so the silo, which references the API's project, never gets the API's file in place of its own).
 /// </summary>
 public sealed class ConfigurationDefaultsTests
 {
