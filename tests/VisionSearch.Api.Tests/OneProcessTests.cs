@@ -38,11 +38,7 @@ public sealed class OneProcessTests(OneProcessApiCluster cluster) : IClassFixtur
     public async Task A_folder_of_images_embeds_in_the_same_process_and_a_text_search_finds_the_exact_top_k()
     {
         var folder = cluster.Data.File("photos");
-        Directory.CreateDirectory(folder);
-        foreach (var file in Directory.GetFiles(TestFiles.Fixture("clip-tiny", "images")))
-        {
-            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-        }
+        TestFiles.CopyFixtureImages(folder);
 
         var build = await cluster.Client.PostJsonAsync("/index/build", new { dataset = "photos", source = "folder", location = folder, model = Model });
         Assert.Equal(HttpStatusCode.Accepted, build.StatusCode);

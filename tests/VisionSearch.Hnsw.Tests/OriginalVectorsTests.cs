@@ -13,14 +13,7 @@ public sealed unsafe class OriginalVectorsTests
     public void A_batch_read_through_io_uring_returns_what_one_pread_each_returns()
     {
         var rows = TestVectors.Clustered(200, Dimension, seed: 5);
-        using var originals = new OriginalVectors(Dimension, Path.GetTempFileName());
-        foreach (var (row, node) in rows.Select((r, i) => (r, i)))
-        {
-            fixed (float* vector = row)
-            {
-                originals.Write(node, vector);
-            }
-        }
+        using var originals = InFile(rows);
 
         // Out of order, as a re-ranking batch is.
         Candidate[] batch = [new(0f, 199), new(0f, 3), new(0f, 150), new(0f, 0), new(0f, 77), new(0f, 128), new(0f, 64), new(0f, 5)];
@@ -62,14 +55,7 @@ public sealed unsafe class OriginalVectorsTests
     public void A_pread_that_comes_back_short_throws_as_a_ring_read_does()
     {
         var rows = TestVectors.Clustered(3, Dimension, seed: 6);
-        using var originals = new OriginalVectors(Dimension, Path.GetTempFileName());
-        foreach (var (row, node) in rows.Select((r, i) => (r, i)))
-        {
-            fixed (float* vector = row)
-            {
-                originals.Write(node, vector);
-            }
-        }
+        using var originals = InFile(rows);
 
         var buffer = new float[Dimension];
         fixed (float* destination = buffer)
@@ -86,6 +72,21 @@ public sealed unsafe class OriginalVectorsTests
         }
 
         AssertReads(originals, [new(0f, 2), new(0f, 0)], rows, ring: null); // what is in the file still reads
+    }
+
+    /// <summary>Originals in a file, holding <paramref name="rows"/> as nodes 0, 1, ...</summary>
+    private static OriginalVectors InFile(float[][] rows)
+    {
+        var originals = new OriginalVectors(Dimension, Path.GetTempFileName());
+        foreach (var (row, node) in rows.Select((r, i) => (r, i)))
+        {
+            fixed (float* vector = row)
+            {
+                originals.Write(node, vector);
+            }
+        }
+
+        return originals;
     }
 
     private static void AssertReads(OriginalVectors originals, Candidate[] batch, float[][] rows, IoRing? ring)

@@ -27,14 +27,8 @@ public sealed class EmbeddingCacheBuildTests : IAsyncLifetime
         _silos = await LocalSilos.StartAsync(_redis.ConnectionString, $"test-{Guid.NewGuid():N}", new Dictionary<string, string?> { ["Ingestion:BatchSize"] = "4" }, count: 1);
         _listener = CountLocalItems(_silos.Silos[0].Services.GetRequiredService<IMeterFactory>());
 
-        var images = Directory.GetFiles(TestFiles.Fixture("clip-tiny", "images"));
-        _folder = Directory.CreateDirectory(_data.File("photos")).FullName;
-        foreach (var file in images)
-        {
-            File.Copy(file, Path.Combine(_folder, Path.GetFileName(file)));
-        }
-
-        _images = images.Length;
+        _folder = _data.File("photos");
+        _images = TestFiles.CopyFixtureImages(_folder).Length;
     }
 
     public async ValueTask DisposeAsync()

@@ -204,10 +204,7 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
     {
         var folder = Directory.CreateDirectory(Data.File("photos")).FullName;
         var images = TestFiles.Fixture("clip-tiny", "images");
-        foreach (var file in Directory.GetFiles(images))
-        {
-            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-        }
+        TestFiles.CopyFixtureImages(folder);
 
         await File.WriteAllBytesAsync(Path.Combine(folder, "broken.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4]);
         var model = TestFiles.Fixture("clip-tiny");

@@ -67,15 +67,11 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
     [Fact]
     public async Task A_sagemaker_build_rides_out_throttling_skips_what_the_model_refuses_and_equals_the_local_build()
     {
-        var images = TestFiles.Fixture("clip-tiny", "images");
-        var folder = Directory.CreateDirectory(_data.File("photos")).FullName;
-        foreach (var file in Directory.GetFiles(images))
-        {
-            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-        }
+        var folder = _data.File("photos");
+        var images = TestFiles.CopyFixtureImages(folder);
 
         await File.WriteAllBytesAsync(Path.Combine(folder, "broken.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4]);
-        var count = Directory.GetFiles(images).Length;
+        var count = images.Length;
         _sageMaker.FailNext(2, 503);
         _sageMaker.FailNext(2, 429);
 
@@ -92,7 +88,7 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
         Assert.Equal("broken.jpg", skip.Id);
         Assert.Equal("Image 0: images[0] is not an image (8 bytes).", skip.Reason);
 
-        foreach (var file in Directory.GetFiles(images))
+        foreach (var file in images)
         {
             var query = (await _model.EmbedImagesAsync([await File.ReadAllBytesAsync(file)]))[0];
             var fromRemote = await _silos.Grains.GetGrain<IDatasetIndexGrain>("remote").SearchAsync(new SearchQuery(3, 64, Vector: query));
@@ -106,12 +102,8 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
     [Fact]
     public async Task An_endpoint_shares_no_vectors_with_the_local_model_and_a_redeployed_endpoint_embeds_everything_again()
     {
-        var folder = Directory.CreateDirectory(_data.File("photos")).FullName;
-        var images = Directory.GetFiles(TestFiles.Fixture("clip-tiny", "images"));
-        foreach (var file in images)
-        {
-            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-        }
+        var folder = _data.File("photos");
+        var images = TestFiles.CopyFixtureImages(folder);
 
         var local = new BuildSpec(SourceKinds.Folder, folder, null, IndexDefaults.Metric, Model: TestFiles.Fixture("clip-tiny"), Embedder: EmbedderKinds.Local);
         await Builds.RunAsync(_silos.Grains, "local", local);
@@ -133,12 +125,8 @@ public sealed class SageMakerBuildTests : IAsyncLifetime
     [Fact]
     public async Task A_write_made_while_a_sync_embeds_the_same_item_wins_over_the_source()
     {
-        var folder = Directory.CreateDirectory(_data.File("photos")).FullName;
-        var images = Directory.GetFiles(TestFiles.Fixture("clip-tiny", "images"));
-        foreach (var file in images)
-        {
-            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-        }
+        var folder = _data.File("photos");
+        var images = TestFiles.CopyFixtureImages(folder);
 
         var built = await Builds.RunAsync(_silos.Grains, "raced", new BuildSpec(SourceKinds.Folder, folder, null, IndexDefaults.Metric, Embedder: EmbedderKinds.SageMaker));
         var changed = Path.GetFileName(images[0]);

@@ -19,11 +19,8 @@ public sealed class SyncTests : IAsyncLifetime
     {
         await _redis.InitializeAsync();
         _silos = await LocalSilos.StartAsync(_redis.ConnectionString, $"test-{Guid.NewGuid():N}", new Dictionary<string, string?> { ["Ingestion:BatchSize"] = "4" }, count: 1);
-        _folder = Directory.CreateDirectory(_data.File("photos")).FullName;
-        foreach (var file in Directory.GetFiles(TestFiles.Fixture("clip-tiny", "images")))
-        {
-            File.Copy(file, Path.Combine(_folder, Path.GetFileName(file)));
-        }
+        _folder = _data.File("photos");
+        TestFiles.CopyFixtureImages(_folder);
     }
 
     public async ValueTask DisposeAsync()

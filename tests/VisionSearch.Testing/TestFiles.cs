@@ -11,6 +11,19 @@ public static class TestFiles
     /// <summary>The path of <paramref name="relative"/> under <c>tests/fixtures</c>.</summary>
     public static string Fixture(params string[] relative) => Path.Combine([Checkout.Value, "tests", "fixtures", .. relative]);
 
+    /// <summary>Copies the clip-tiny fixture's images into <paramref name="folder"/> (made if missing); returns the fixture's paths of them.</summary>
+    public static string[] CopyFixtureImages(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var images = Directory.GetFiles(Fixture("clip-tiny", "images"));
+        foreach (var image in images)
+        {
+            File.Copy(image, Path.Combine(folder, Path.GetFileName(image)));
+        }
+
+        return images;
+    }
+
     /// <summary>The path of <paramref name="relative"/> in the checkout itself (e.g. model/examples).</summary>
     public static string Repository(params string[] relative) => Path.Combine([Checkout.Value, .. relative]);
 
