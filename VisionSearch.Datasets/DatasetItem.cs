@@ -17,6 +17,12 @@ public sealed record DatasetItem(string Id, ItemKind Kind, string Cursor)
     /// <summary>The vector, for <see cref="ItemKind.Vector"/>.</summary>
     public float[]? Vector { get; init; }
 
+    /// <summary>
+    /// What the source can say about the item without reading it, taken before it was read (see <see cref="IStampedSource"/>);
+    /// null where the source has no such thing.
+    /// </summary>
+    public string? Stamp { get; init; }
+
     /// <summary>Other columns or sidecar fields, each with its JSON type (a CSV's cells are strings).</summary>
     public IReadOnlyDictionary<string, JsonElement> Metadata { get; init; } = EmptyMetadata;
 

@@ -325,9 +325,9 @@ public sealed partial class DatasetIndexGrain
     /// </summary>
     private static StoredItem StoredItemOf(DatasetItem item, long label, string? before, BuildSpec spec) => item.Kind switch
     {
-        ItemKind.Image => new StoredItem(item.Id, label, ItemKinds.Image, item.Text, spec.Source == SourceKinds.Folder ? item.Id : null, before, MetadataOf(item)),
-        ItemKind.Text => new StoredItem(item.Id, label, ItemKinds.Text, item.Text, Metadata: MetadataOf(item)),
-        _ => new StoredItem(item.Id, label, ItemKinds.Vector),
+        ItemKind.Image => new StoredItem(item.Id, label, ItemKinds.Image, item.Text, spec.Source == SourceKinds.Folder ? item.Id : null, before, MetadataOf(item), Stamp: item.Stamp),
+        ItemKind.Text => new StoredItem(item.Id, label, ItemKinds.Text, item.Text, Metadata: MetadataOf(item), Stamp: item.Stamp),
+        _ => new StoredItem(item.Id, label, ItemKinds.Vector, Stamp: item.Stamp),
     };
 
     private static Dictionary<string, JsonElement>? MetadataOf(DatasetItem item) => item.Metadata.Count == 0 ? null : new(item.Metadata);

@@ -82,7 +82,8 @@ public sealed partial class DatasetIndexGrain
         try
         {
             var remaining = record.Spec.Limit - record.Read;
-            await foreach (var batch in EntryBatcher.ReadAsync(source, record.Cursor, remaining, SyncBatches(ingestion.Value), time, run.Cancellation))
+            var reading = source is IStampedSource stamped ? stamped.SkippingKnown(KnownStamps(record.Version)) : source;
+            await foreach (var batch in EntryBatcher.ReadAsync(reading, record.Cursor, remaining, SyncBatches(ingestion.Value), time, run.Cancellation))
             {
                 run.Read += batch.Entries.Count;
                 record = await SyncBatchAsync(record, batch);
@@ -123,6 +124,23 @@ public sealed partial class DatasetIndexGrain
         BatchWindow = options.BatchWindow,
     };
 
+    /// <summary>
+    /// Which stamps the build's records hold for their items, whose content the sync then does not read: only a record
+    /// with its hash counts (one without is an upsert cut short). An id the API wrote counts too, since the sync leaves it
+    /// as the API left it. Called by the source's reader, ahead of the batches.
+    /// </summary>
+    private StampCheck KnownStamps(long version)
+    {
+        var dataset = Dataset; // read here, on the grain's scheduler; the check runs on the reader's thread
+        return async (stamps, cancellationToken) =>
+        {
+            var ids = stamps.Select(s => s.Id).ToArray();
+            var existing = await items.GetAsync(dataset, version, ids);
+            var written = await journal.GetAsync(dataset, ids);
+            return [.. stamps.Select((s, i) => written[i] is not null || (existing[i] is { Hash: not null } stored && stored.Stamp == s.Stamp))];
+        };
+    }
+
     /// <summary>Compares a batch with the records, embeds and applies what is new or changed, and checkpoints.</summary>
     private async Task<BuildRecord> SyncBatchAsync(BuildRecord record, EntryBatch batch)
     {
@@ -131,6 +149,7 @@ public sealed partial class DatasetIndexGrain
         var existing = await items.GetAsync(Dataset, target.Version, ids);
         var written = await journal.GetAsync(Dataset, ids);
         var changed = new List<(DatasetEntry Entry, string Before, string Hash)>();
+        var restamped = new List<StoredItem>();
         var unchanged = 0;
         var before = record.Cursor;
         var skips = new List<SkippedItem>();
@@ -139,6 +158,12 @@ public sealed partial class DatasetIndexGrain
         {
             var from = before;
             before = entry.Cursor;
+            if (entry.IsUnchanged)
+            {
+                unchanged++; // its stamp is the record's
+                continue;
+            }
+
             if (entry.Item is not { } item)
             {
                 skips.Add(new SkippedItem(entry.Id, entry.Failure ?? "Unreadable."));
@@ -149,6 +174,10 @@ public sealed partial class DatasetIndexGrain
             if (written[j] is not null || existing[j]?.Hash == hash)
             {
                 unchanged++; // as the API left it, or as the source still has it
+                if (written[j] is null && existing[j]!.Stamp != item.Stamp)
+                {
+                    restamped.Add(existing[j]! with { Stamp = item.Stamp }); // touched, not changed: the next sync need not read it
+                }
             }
             else
             {
@@ -180,23 +209,26 @@ public sealed partial class DatasetIndexGrain
 
         var replaced = 0;
         var indexed = 0;
-        if (upserts.Count > 0)
+        if (upserts.Count > 0 || restamped.Count > 0)
         {
             await _writes.WaitAsync();
             try
             {
                 // The API may have written some of these ids while they were embedded, and what it wrote wins: writes record
                 // their journal entries under this lock, so asking again here misses none.
-                var since = await journal.GetAsync(Dataset, [.. upserts.Select(u => u.Item1.Id)]);
+                var since = await journal.GetAsync(Dataset, [.. upserts.Select(u => u.Item1.Id).Concat(restamped.Select(r => r.Id))]);
                 var kept = Enumerable.Range(0, upserts.Count).Where(i => since[i] is null).ToList();
                 indexed = kept.Count;
                 unchanged += upserts.Count - indexed;
+                var stored = restamped.Where((_, i) => since[upserts.Count + i] is null).ToList();
                 if (indexed > 0)
                 {
                     var applied = await ApplyAsync(target, [.. kept.Select(i => upserts[i])], [], searchable: true);
                     replaced = applied.Replaced.Count(r => r);
-                    await items.WriteAsync(Dataset, target.Version, [.. applied.Stored.Select((stored, j) => stored with { Hash = hashes[kept[j]] })]);
+                    stored.AddRange(applied.Stored.Select((item, j) => item with { Hash = hashes[kept[j]] }));
                 }
+
+                await items.WriteAsync(Dataset, target.Version, stored);
             }
             finally
             {

@@ -102,9 +102,10 @@ public sealed class ItemStore(IConnectionMultiplexer redis, RedisOutageRetry ret
 /// <param name="Metadata">The source's other fields.</param>
 /// <param name="Written">Written through the API: an image item's image is in the write journal, not in the source.</param>
 /// <param name="Hash">What the source gave for the item (see ContentHash): a sync replaces only items whose hash changed. Null for items written through the API and for builds made before hashes were kept.</param>
+/// <param name="Stamp">The source's stamp of the item when it was read (a folder image's size and time): a sync does not read an item whose stamp is the same. Null where the source has none.</param>
 internal sealed record StoredItem(
     string Id, long Label, string Kind, string? Text = null, string? Path = null, string? From = null, Dictionary<string, JsonElement>? Metadata = null, bool Written = false,
-    string? Hash = null)
+    string? Hash = null, string? Stamp = null)
 {
     public ItemRecord ToRecord() => new(Id, Kind, Text, Path, Metadata);
 

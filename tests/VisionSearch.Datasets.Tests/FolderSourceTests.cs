@@ -59,6 +59,62 @@ public sealed class FolderSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_whose_stamp_the_caller_knows_is_left_unread_and_a_sidecar_or_a_new_time_moves_its_stamp()
+    {
+        File.WriteAllBytes(_dir.File("a.jpg"), DatasetReading.Jpeg);
+        File.WriteAllBytes(_dir.File("b.png"), DatasetReading.Png);
+        var source = new FolderSource(_dir.Path);
+        var stamps = (await DatasetReading.AllAsync(source)).ToDictionary(e => e.Id, e => e.Item!.Stamp!);
+        var asked = new List<ItemStamp>();
+        StampCheck known = (run, _) =>
+        {
+            asked.AddRange(run);
+            return ValueTask.FromResult(run.Select(s => stamps.GetValueOrDefault(s.Id) == s.Stamp).ToArray());
+        };
+
+        // Other bytes of the same length under the same time: taken on the stamp's word, not read. A new sidecar moves
+        // b.png's stamp, so b.png is read, with its caption.
+        var time = File.GetLastWriteTimeUtc(_dir.File("a.jpg"));
+        byte[] reversed = [.. DatasetReading.Jpeg.Reverse()];
+        File.WriteAllBytes(_dir.File("a.jpg"), reversed);
+        File.SetLastWriteTimeUtc(_dir.File("a.jpg"), time);
+        File.WriteAllText(_dir.File("b.txt"), "a caption");
+        var second = await DatasetReading.AllAsync(source.SkippingKnown(known));
+
+        Assert.Equal([("a.jpg", true), ("b.png", false)], second.Select(e => (e.Id, e.IsUnchanged)));
+        Assert.Null(second[0].Item);
+        Assert.Equal(["a.jpg", "b.png"], asked.Select(s => s.Id));
+        Assert.Equal(("a caption", asked[1].Stamp), (second[1].Item!.Text, second[1].Item!.Stamp)); // the stamp asked about is the one the item carries
+        Assert.NotEqual(stamps["b.png"], asked[1].Stamp);
+
+        // A new time: read again, whatever the size.
+        File.SetLastWriteTimeUtc(_dir.File("a.jpg"), time.AddSeconds(1));
+        var third = await DatasetReading.AllAsync(source.SkippingKnown(known));
+        Assert.False(third[0].IsUnchanged);
+        Assert.Equal(reversed, third[0].Item!.Bytes.ToArray());
+    }
+
+    [Fact]
+    public async Task A_caption_table_is_part_of_every_stamp()
+    {
+        File.WriteAllBytes(_dir.File("one.png"), DatasetReading.Png);
+        var captions = Path.Combine(Path.GetTempPath(), $"captions-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(captions, "file,text\none.png,first\n");
+        try
+        {
+            var before = (await DatasetReading.AllAsync(new FolderSource(_dir.Path, captions)))[0].Item!.Stamp;
+            File.WriteAllText(captions, "file,text\none.png,a second caption\n");
+            var after = (await DatasetReading.AllAsync(new FolderSource(_dir.Path, captions)))[0].Item!;
+            Assert.Equal("a second caption", after.Text);
+            Assert.NotEqual(before, after.Stamp);
+        }
+        finally
+        {
+            File.Delete(captions);
+        }
+    }
+
+    [Fact]
     public async Task Ten_thousand_files_stream_without_holding_their_bytes()
     {
         var payload = new byte[4096];

@@ -69,6 +69,39 @@ public sealed class SyncTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sync_reads_only_the_files_whose_size_time_or_sidecars_moved()
+    {
+        var index = _silos.Grains.GetGrain<IDatasetIndexGrain>("photos");
+        var caption = Path.Combine(_folder, "square_224x224.txt");
+        File.WriteAllText(caption, "a red square");
+        await Builds.StartAsync(_silos.Grains, "photos", Spec);
+        await Builds.WaitReadyAsync(_silos.Grains, "photos", TimeSpan.FromMinutes(2));
+
+        // A caption of the same length under the same time is not read: the item keeps the text it had.
+        var captionTime = File.GetLastWriteTimeUtc(caption);
+        File.WriteAllText(caption, "a big circle");
+        File.SetLastWriteTimeUtc(caption, captionTime);
+        Assert.Equal((new SyncCounts(Unchanged: 12), 0L), await SyncCountsAsync());
+        Assert.Equal("a red square", (await index.GetItemAsync("square_224x224.png"))!.Text);
+
+        // Its new time has it read, and the new text replaces the item.
+        File.SetLastWriteTimeUtc(caption, captionTime.AddMinutes(1));
+        Assert.Equal((new SyncCounts(Replaced: 1, Unchanged: 11), 1L), await SyncCountsAsync());
+        Assert.Equal("a big circle", (await index.GetItemAsync("square_224x224.png"))!.Text);
+
+        // An image touched, not changed, is read once and left alone; its record takes the new stamp, so the next sync does
+        // not read it: bytes that would not decode, put there under that stamp, go unseen.
+        var image = Path.Combine(_folder, "landscape_321x240.jpg");
+        var touched = File.GetLastWriteTimeUtc(image).AddMinutes(1);
+        File.SetLastWriteTimeUtc(image, touched);
+        Assert.Equal((new SyncCounts(Unchanged: 12), 0L), await SyncCountsAsync());
+        File.WriteAllBytes(image, [.. File.ReadAllBytes(image).Reverse()]);
+        File.SetLastWriteTimeUtc(image, touched);
+        var synced = await SyncAsync("photos");
+        Assert.Equal((new SyncCounts(Unchanged: 12), 0L, 0L), (synced.Sync, synced.ItemsEmbedded, synced.ItemsSkipped));
+    }
+
+    [Fact]
     public async Task What_the_API_wrote_or_deleted_stays_as_the_API_left_it()
     {
         var index = _silos.Grains.GetGrain<IDatasetIndexGrain>("photos");
@@ -99,6 +132,12 @@ public sealed class SyncTests : IAsyncLifetime
 
     private static IEnumerable<(string Id, float Score)> Ranked(SearchResult result) =>
         result.Hits.Select(h => (h.Id, h.Score)).OrderByDescending(h => h.Score).ThenBy(h => h.Id, StringComparer.Ordinal);
+
+    private async Task<(SyncCounts?, long)> SyncCountsAsync()
+    {
+        var status = await SyncAsync("photos");
+        return (status.Sync, status.ItemsEmbedded);
+    }
 
     private async Task<IndexStatus> SyncAsync(string dataset)
     {
