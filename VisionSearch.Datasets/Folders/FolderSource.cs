@@ -42,7 +42,7 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
         var from = after is null ? null
             : after.StartsWith("p:", StringComparison.Ordinal) ? after[2..]
             : throw new DatasetException($"'{after}' is not a cursor of a folder.", "cursor");
-        var captionsStamp = captions is null ? null : StampOf(captions);
+        var captionsStamp = captions is null ? null : FileStamp.Of(captions);
         var captionTable = captions is null ? null : await CaptionTableAsync(captions, cancellationToken);
 
         var inside = shared ?? new SharedFolders([root]);
@@ -118,27 +118,18 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
         });
     }
 
-    /// <summary>
-    /// An image's stamp: its size and modification time, its sidecars' and the caption table's, as rsync and git tell a
-    /// changed file (a write that keeps both the size and the time to the 100 ns goes unseen); null when it cannot be read.
-    /// </summary>
+    /// <summary>An image's stamp: its <see cref="FileStamp"/>, its sidecars' and the caption table's; null when it cannot be read.</summary>
     private static string? ItemStampOf(string image, Dictionary<string, bool> sidecars, string? captionsStamp)
     {
-        if (StampOf(image) is not { } stamp)
+        if (FileStamp.Of(image) is not { } stamp)
         {
             return null;
         }
 
         var stem = Path.ChangeExtension(image, null);
-        var text = sidecars.ContainsKey(stem + ".txt") ? StampOf(stem + ".txt") ?? "?" : "";
-        var json = sidecars.ContainsKey(stem + ".json") ? StampOf(stem + ".json") ?? "?" : "";
+        var text = sidecars.ContainsKey(stem + ".txt") ? FileStamp.Of(stem + ".txt") ?? "?" : "";
+        var json = sidecars.ContainsKey(stem + ".json") ? FileStamp.Of(stem + ".json") ?? "?" : "";
         return $"{stamp}|{text}|{json}|{captionsStamp}";
-    }
-
-    private static string? StampOf(string path)
-    {
-        var file = new FileInfo(path);
-        return file.Exists ? $"{file.Length}:{file.LastWriteTimeUtc.Ticks}" : null;
     }
 
     /// <summary>

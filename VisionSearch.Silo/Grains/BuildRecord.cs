@@ -30,6 +30,7 @@ namespace VisionSearch.Silo.Grains;
 /// A sync of the published build (same version) with its source rather than a new build: <paramref name="Cursor"/> and
 /// <paramref name="Read"/> are the sync's, and <paramref name="Sync"/>'s counters say what it changed.
 /// </param>
+/// <param name="SourceStamp">The source file's stamp when the run began (see DatasetSources.StampOf); null for a folder or a Hub dataset.</param>
 internal sealed record BuildRecord(
     long Version,
     BuildSpec Spec,
@@ -49,7 +50,8 @@ internal sealed record BuildRecord(
     string? Error,
     bool Written = false,
     long Cached = 0,
-    SyncCounts? Sync = null)
+    SyncCounts? Sync = null,
+    string? SourceStamp = null)
 {
     /// <summary>How many recent skips the status shows.</summary>
     public const int SkipsKept = 20;

@@ -43,15 +43,44 @@ public sealed partial class DatasetIndexGrain
             return problem;
         }
 
+        var stamp = sources.StampOf(served.Spec);
+        if (stamp is not null && _record is { IsRunning: false, Error: null } last && last.Version == served.Version && last.SourceStamp == stamp)
+        {
+            return await UnchangedSourceAsync(last);
+        }
+
         await items.ForgetSeenAsync(Dataset, served.Version);
         var total = count is { } c && served.Spec.Limit is { } limit ? Math.Min(c, limit) : count;
         var record = new BuildRecord(
             served.Version, served.Spec, served.Model, served.Shards, total, served.Dimension, Cursor: null, NextLabel: 0,
-            Read: 0, Embedded: 0, Indexed: 0, Skipped: 0, Skips: [], DateTimeOffset.UtcNow, FinishedAt: null, Error: null, served.Written, Sync: new SyncCounts());
+            Read: 0, Embedded: 0, Indexed: 0, Skipped: 0, Skips: [], DateTimeOffset.UtcNow, FinishedAt: null, Error: null, served.Written, Sync: new SyncCounts(),
+            SourceStamp: stamp);
         await records.SaveBuildAsync(Dataset, record);
         _record = record;
         Start(record, run => RunSyncAsync(record, source, run));
         LogSyncStarted(logger, Dataset, record.Version, source.Description);
+        return new BuildResult(BuildOutcome.Started, Status());
+    }
+
+    /// <summary>
+    /// A sync of a source file whose stamp is the one the last complete build or sync of the served build began with: the
+    /// file is as that run read it, so the sync is done at once, its items all unchanged and its skips those of that run.
+    /// </summary>
+    private async Task<BuildResult> UnchangedSourceAsync(BuildRecord last)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var record = last with
+        {
+            Embedded = 0,
+            Cached = 0,
+            Indexed = 0,
+            StartedAt = now,
+            FinishedAt = now,
+            Sync = new SyncCounts(Unchanged: last.Read - last.Skipped),
+        };
+        await records.SaveBuildAsync(Dataset, record);
+        _record = record;
+        LogSyncUnchanged(logger, Dataset, record.Version, last.Spec.Location);
         return new BuildResult(BuildOutcome.Started, Status());
     }
 
@@ -313,6 +342,9 @@ public sealed partial class DatasetIndexGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sync of build {Version} of {Dataset} finished: {Added} added, {Replaced} replaced, {Deleted} deleted, {Unchanged} unchanged, {Skipped} skipped")]
     private static partial void LogSyncFinished(ILogger logger, string dataset, long version, long added, long replaced, long deleted, long unchanged, long skipped);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sync of build {Version} of {Dataset}: {Source} has the size and time the last run read, nothing to compare")]
+    private static partial void LogSyncUnchanged(ILogger logger, string dataset, long version, string source);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sync of build {Version} of {Dataset} failed")]
     private static partial void LogSyncFailed(ILogger logger, Exception exception, string dataset, long version);

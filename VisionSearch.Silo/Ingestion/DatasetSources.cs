@@ -53,6 +53,14 @@ public sealed class DatasetSources(HubClient hub, IOptions<DatasetsOptions> opti
         }
     }
 
+    /// <summary>
+    /// The <see cref="FileStamp"/> of a source that is one file (a text, CSV, JSON Lines, Parquet or vectors file), taken
+    /// before it is read; null for a folder, whose files have their own, and for a Hub dataset.
+    /// </summary>
+    public string? StampOf(BuildSpec spec) => spec.Source is SourceKinds.Text or SourceKinds.Parquet or SourceKinds.Vectors
+        ? FileStamp.Of(Shared.Resolve(spec.Location))
+        : null;
+
     private static VectorFile OpenVectors(string location)
     {
         try

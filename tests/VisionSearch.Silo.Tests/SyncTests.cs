@@ -102,6 +102,36 @@ public sealed class SyncTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sync_of_a_file_with_the_size_and_time_the_last_run_read_compares_nothing()
+    {
+        var index = _silos.Grains.GetGrain<IDatasetIndexGrain>("texts");
+        var file = _data.File("captions.txt");
+        File.WriteAllLines(file, ["a red square", "a blue circle", "", "a green line"]);
+        var spec = new BuildSpec(SourceKinds.Text, file, null, IndexDefaults.Metric, Model: TestFiles.Fixture("clip-tiny"), Embedder: EmbedderKinds.Local);
+        await Builds.StartAsync(_silos.Grains, "texts", spec);
+        await Builds.WaitReadyAsync(_silos.Grains, "texts", TimeSpan.FromMinutes(2));
+
+        // Another line of the same length under the same time: the file is taken as the build read it, its blank line
+        // still skipped.
+        var time = File.GetLastWriteTimeUtc(file);
+        File.WriteAllLines(file, ["a big circle", "a blue circle", "", "a green line"]);
+        File.SetLastWriteTimeUtc(file, time);
+        var same = await SyncAsync("texts");
+        Assert.Equal((new SyncCounts(Unchanged: 3), 0L, 1L), (same.Sync, same.ItemsEmbedded, same.ItemsSkipped));
+        Assert.Equal("a red square", (await index.GetItemAsync("0"))!.Text);
+
+        // A new time: the lines are compared, and the changed one replaced.
+        File.SetLastWriteTimeUtc(file, time.AddMinutes(1));
+        var changed = await SyncAsync("texts");
+        Assert.Equal((new SyncCounts(Replaced: 1, Unchanged: 2), 1L), (changed.Sync, changed.ItemsEmbedded));
+        Assert.Equal("a big circle", (await index.GetItemAsync("0"))!.Text);
+
+        // The file as that sync read it: nothing to compare again.
+        var again = await SyncAsync("texts");
+        Assert.Equal((new SyncCounts(Unchanged: 3), 0L, 1L), (again.Sync, again.ItemsEmbedded, again.ItemsSkipped));
+    }
+
+    [Fact]
     public async Task What_the_API_wrote_or_deleted_stays_as_the_API_left_it()
     {
         var index = _silos.Grains.GetGrain<IDatasetIndexGrain>("photos");
