@@ -164,8 +164,8 @@ public sealed partial class DatasetIndexGrain
         return async (stamps, cancellationToken) =>
         {
             var ids = stamps.Select(s => s.Id).ToArray();
-            var existing = await items.GetAsync(dataset, version, ids);
-            var written = await journal.GetAsync(dataset, ids);
+            var existing = await items.GetWaitingAsync(dataset, version, ids);
+            var written = await journal.GetWaitingAsync(dataset, ids);
             return [.. stamps.Select((s, i) => written[i] is not null || (existing[i] is { Hash: not null } stored && stored.Stamp == s.Stamp))];
         };
     }
@@ -175,8 +175,8 @@ public sealed partial class DatasetIndexGrain
     {
         var target = _published ?? throw new InvalidOperationException("The dataset's served build went away during the sync.");
         var ids = batch.Entries.Where(e => e.Item is not null).Select(e => e.Item!.Id).ToArray();
-        var existing = await items.GetAsync(Dataset, target.Version, ids);
-        var written = await journal.GetAsync(Dataset, ids);
+        var existing = await items.GetWaitingAsync(Dataset, target.Version, ids);
+        var written = await journal.GetWaitingAsync(Dataset, ids);
         var changed = new List<(DatasetEntry Entry, string Before, string Hash)>();
         var restamped = new List<StoredItem>();
         var unchanged = 0;
@@ -245,7 +245,7 @@ public sealed partial class DatasetIndexGrain
             {
                 // The API may have written some of these ids while they were embedded, and what it wrote wins: writes record
                 // their journal entries under this lock, so asking again here misses none.
-                var since = await journal.GetAsync(Dataset, [.. upserts.Select(u => u.Item1.Id).Concat(restamped.Select(r => r.Id))]);
+                var since = await journal.GetWaitingAsync(Dataset, [.. upserts.Select(u => u.Item1.Id).Concat(restamped.Select(r => r.Id))]);
                 var kept = Enumerable.Range(0, upserts.Count).Where(i => since[i] is null).ToList();
                 indexed = kept.Count;
                 unchanged += upserts.Count - indexed;
@@ -288,14 +288,7 @@ public sealed partial class DatasetIndexGrain
     {
         var target = _published ?? throw new InvalidOperationException("The dataset's served build went away during the sync.");
         var seen = await items.SeenAsync(Dataset, target.Version);
-        var gone = new List<string>();
-        await foreach (var item in items.ScanAsync(Dataset, target.Version, except: seen))
-        {
-            if (!item.Written)
-            {
-                gone.Add(item.Id);
-            }
-        }
+        var gone = await items.SourceIdsExceptAsync(Dataset, target.Version, except: seen);
 
         var deleted = 0;
         foreach (var chunk in gone.Chunk(DeletesPerCall))

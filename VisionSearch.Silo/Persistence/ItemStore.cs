@@ -29,11 +29,16 @@ public sealed class ItemStore(IConnectionMultiplexer redis, RedisOutageRetry ret
             "item records");
     }
 
+    /// <summary>The records of <paramref name="ids"/> (null where there is none), failing at once when Redis is away: a search or a write answers now.</summary>
     internal async Task<StoredItem?[]> GetAsync(string dataset, long version, IReadOnlyList<string> ids)
     {
         var values = await redis.GetDatabase().HashGetAsync(RedisKeys.Items(dataset, version), [.. ids.Select(id => (RedisValue)id)]);
         return [.. values.Select(v => v.IsNull ? null : JsonSerializer.Deserialize<StoredItem>((byte[])v!, RedisJson.Options))];
     }
+
+    /// <summary>As <see cref="GetAsync"/>, waiting out an outage as writes do: a sync's read, which nobody waits on.</summary>
+    internal Task<StoredItem?[]> GetWaitingAsync(string dataset, long version, IReadOnlyList<string> ids) =>
+        retry.RunAsync(() => GetAsync(dataset, version, ids), "item records read");
 
     /// <summary>Deletes the records of items deleted through the API.</summary>
     internal Task RemoveAsync(string dataset, long version, IReadOnlyList<string> ids) => ids.Count == 0 ? Task.CompletedTask : retry.RunAsync(
@@ -54,35 +59,43 @@ public sealed class ItemStore(IConnectionMultiplexer redis, RedisOutageRetry ret
         () => redis.GetDatabase().StringIncrementAsync(RedisKeys.Labels(dataset, version), count), "label counter") - count;
 
     /// <summary>
-    /// Every item record of build <paramref name="version"/> but those of the ids in <paramref name="except"/>, in no particular
-    /// order. The ids are the hash's fields, so a record left out is never parsed: a sync's delete phase skips almost all.
+    /// The ids of build <paramref name="version"/>'s records that came from its source (not written through the API) but
+    /// those in <paramref name="except"/>. The ids are the hash's fields, so a record left out is never parsed: a sync's
+    /// delete phase skips almost all. A scan cut by an outage starts again once Redis is back.
     /// </summary>
-    internal async IAsyncEnumerable<StoredItem> ScanAsync(string dataset, long version, IReadOnlySet<string> except)
-    {
-        await foreach (var field in redis.GetDatabase().HashScanAsync(RedisKeys.Items(dataset, version), pageSize: 1024))
+    internal Task<List<string>> SourceIdsExceptAsync(string dataset, long version, IReadOnlySet<string> except) => retry.RunAsync(
+        async () =>
         {
-            if (!except.Contains((string)field.Name!))
+            var ids = new List<string>();
+            await foreach (var field in redis.GetDatabase().HashScanAsync(RedisKeys.Items(dataset, version), pageSize: 1024))
             {
-                yield return JsonSerializer.Deserialize<StoredItem>((byte[])field.Value!, RedisJson.Options)!;
+                if (!except.Contains((string)field.Name!) && !JsonSerializer.Deserialize<StoredItem>((byte[])field.Value!, RedisJson.Options)!.Written)
+                {
+                    ids.Add((string)field.Name!);
+                }
             }
-        }
-    }
+
+            return ids;
+        },
+        "item records scan");
 
     /// <summary>Records that a sync of build <paramref name="version"/> found <paramref name="ids"/> in the source.</summary>
     internal Task AddSeenAsync(string dataset, long version, IReadOnlyList<string> ids) => ids.Count == 0 ? Task.CompletedTask : retry.RunAsync(
         () => redis.GetDatabase().SetAddAsync(RedisKeys.SyncSeen(dataset, version), [.. ids.Select(id => (RedisValue)id)]), "sync seen ids");
 
-    /// <summary>Every id the running sync of build <paramref name="version"/> has found in the source.</summary>
-    internal async Task<HashSet<string>> SeenAsync(string dataset, long version)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var id in redis.GetDatabase().SetScanAsync(RedisKeys.SyncSeen(dataset, version), pageSize: 1024))
+    /// <summary>Every id the running sync of build <paramref name="version"/> has found in the source (waiting out an outage).</summary>
+    internal Task<HashSet<string>> SeenAsync(string dataset, long version) => retry.RunAsync(
+        async () =>
         {
-            seen.Add((string)id!);
-        }
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            await foreach (var id in redis.GetDatabase().SetScanAsync(RedisKeys.SyncSeen(dataset, version), pageSize: 1024))
+            {
+                seen.Add((string)id!);
+            }
 
-        return seen;
-    }
+            return seen;
+        },
+        "sync seen ids read");
 
     /// <summary>Forgets what a sync of build <paramref name="version"/> found (it is over, or a new one starts).</summary>
     internal Task ForgetSeenAsync(string dataset, long version) => retry.RunAsync(

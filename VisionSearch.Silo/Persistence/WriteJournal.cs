@@ -54,6 +54,10 @@ public sealed class WriteJournal(IConnectionMultiplexer redis, RedisOutageRetry 
         return [.. values.Select(v => v.IsNull ? null : JsonSerializer.Deserialize<JournalEntry>((byte[])v!, RedisJson.Options))];
     }
 
+    /// <summary>As <see cref="GetAsync"/>, waiting out an outage as writes do: a sync's read, which nobody waits on.</summary>
+    internal Task<JournalEntry?[]> GetWaitingAsync(string dataset, IReadOnlyList<string> ids) =>
+        retry.RunAsync(() => GetAsync(dataset, ids), "write journal read");
+
     /// <summary>The image written for item <paramref name="id"/>, or null.</summary>
     internal async Task<byte[]?> GetImageAsync(string dataset, string id) => await redis.GetDatabase().HashGetAsync(RedisKeys.WrittenImages(dataset), id);
 

@@ -4,7 +4,7 @@ using VisionSearch.Testing;
 namespace VisionSearch.Silo.Tests;
 
 /// <summary>
-/// Builds that lose their Redis or their silo halfway, and a sync that loses its silo. Small batches and frequent
+/// Builds and syncs that lose their Redis or their silo halfway. Small batches and frequent
 /// snapshots make a build long enough to interrupt and put both snapshots and log records in play; the end state must
 /// equal an uninterrupted build (every item once, the exact answers at an exhaustive ef), or for the sync, the source.
 /// </summary>
@@ -108,6 +108,41 @@ public sealed class BuildFaultTests : IDisposable
                     Assert.Equal(Builds.Exact(source, query, 10), await Builds.SearchIdsAsync(grains, "sync", query, 10, Rows));
                 }
             });
+    }
+
+    [Fact]
+    public async Task Sync_waits_out_a_redis_restart_and_leaves_the_index_equal_to_the_source()
+    {
+        const int Changed = 20_000;
+        const int Lost = 1_000;
+        var source = TestVectors.Clustered(Changed, Dimension, seed: 23).Concat(_rows[Changed..(Rows - Lost)]).ToArray();
+        await using var cluster = await RestartableRedisCluster.StartAsync(_data.File("redis"), Settings);
+        var grains = cluster.Client.Grains;
+        await Builds.StartAsync(grains, "sync", Builds.Vectors(_path));
+        await Builds.WaitReadyAsync(grains, "sync", TimeSpan.FromMinutes(2));
+        TestVectors.WriteFvecs(_path, source);
+        var index = grains.GetGrain<IDatasetIndexGrain>("sync");
+        Assert.Equal(BuildOutcome.Started, (await index.SyncAsync()).Outcome);
+        var before = await Wait.ForAsync(
+            async () => await index.GetStatusAsync() is { Sync.Replaced: >= 4_000 } status ? status : null,
+            TimeSpan.FromMinutes(2),
+            () => "the sync never replaced 4,000 rows");
+
+        // Longer than StackExchange.Redis's 5 s timeout: a command sent as Redis goes away fails, rather than waiting in the
+        // client's backlog, and the sync must retry it.
+        await cluster.StopRedisAsync();
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        await cluster.StartRedisAgainAsync();
+
+        var status = await Builds.WaitReadyAsync(grains, "sync", TimeSpan.FromMinutes(3));
+        Assert.True(before is { Status: IndexPhase.Building, Sync.Replaced: < Changed }, $"Expected a sync in progress when Redis went away: {before}");
+        Assert.Null(status.Error);
+        Assert.Equal(new SyncCounts(Replaced: Changed, Deleted: Lost, Unchanged: Rows - Changed - Lost), status.Sync);
+        Assert.Equal(Rows - (long)Lost, status.Count);
+        foreach (var query in TestVectors.Clustered(10, Dimension, seed: 22))
+        {
+            Assert.Equal(Builds.Exact(source, query, 10), await Builds.SearchIdsAsync(grains, "sync", query, 10, Rows));
+        }
     }
 
     private static Task<IndexStatus> WaitIndexedAsync(IGrainFactory grains, string dataset, long items)
