@@ -164,8 +164,8 @@ public sealed partial class DatasetIndexGrain
         return async (stamps, cancellationToken) =>
         {
             var ids = stamps.Select(s => s.Id).ToArray();
-            var existing = await items.GetWaitingAsync(dataset, version, ids);
-            var written = await journal.GetWaitingAsync(dataset, ids);
+            var existing = await items.GetWaitingAsync(dataset, version, ids, cancellationToken);
+            var written = await journal.GetWaitingAsync(dataset, ids, cancellationToken);
             return [.. stamps.Select((s, i) => written[i] is not null || (existing[i] is { Hash: not null } stored && stored.Stamp == s.Stamp))];
         };
     }

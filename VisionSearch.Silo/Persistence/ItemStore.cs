@@ -37,8 +37,8 @@ public sealed class ItemStore(IConnectionMultiplexer redis, RedisOutageRetry ret
     }
 
     /// <summary>As <see cref="GetAsync"/>, waiting out an outage as writes do: a sync's read, which nobody waits on.</summary>
-    internal Task<StoredItem?[]> GetWaitingAsync(string dataset, long version, IReadOnlyList<string> ids) =>
-        retry.RunAsync(() => GetAsync(dataset, version, ids), "item records read");
+    internal Task<StoredItem?[]> GetWaitingAsync(string dataset, long version, IReadOnlyList<string> ids, CancellationToken cancellationToken = default) =>
+        retry.RunAsync(() => GetAsync(dataset, version, ids), "item records read", cancellationToken);
 
     /// <summary>Deletes the records of items deleted through the API.</summary>
     internal Task RemoveAsync(string dataset, long version, IReadOnlyList<string> ids) => ids.Count == 0 ? Task.CompletedTask : retry.RunAsync(

@@ -55,8 +55,8 @@ public sealed class WriteJournal(IConnectionMultiplexer redis, RedisOutageRetry 
     }
 
     /// <summary>As <see cref="GetAsync"/>, waiting out an outage as writes do: a sync's read, which nobody waits on.</summary>
-    internal Task<JournalEntry?[]> GetWaitingAsync(string dataset, IReadOnlyList<string> ids) =>
-        retry.RunAsync(() => GetAsync(dataset, ids), "write journal read");
+    internal Task<JournalEntry?[]> GetWaitingAsync(string dataset, IReadOnlyList<string> ids, CancellationToken cancellationToken = default) =>
+        retry.RunAsync(() => GetAsync(dataset, ids), "write journal read", cancellationToken);
 
     /// <summary>The image written for item <paramref name="id"/>, or null.</summary>
     internal async Task<byte[]?> GetImageAsync(string dataset, string id) => await redis.GetDatabase().HashGetAsync(RedisKeys.WrittenImages(dataset), id);
