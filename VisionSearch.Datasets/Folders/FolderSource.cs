@@ -14,9 +14,10 @@ namespace VisionSearch.Datasets.Folders;
 /// columns. An empty, unreadable or over-large file is reported with its path and reading goes on. Only paths
 /// are held in memory; each image is read when its turn comes. A symbolic link is followed only where it stays
 /// in <paramref name="shared"/> (by default, in the folder itself): one that leads out is reported, not read.
-/// A sync reads the whole folder again to compare it, so the walk asks the file system as little as it can: one
-/// listing per folder gives the images and the sidecars present, and an image is read with one open, one size
-/// and one read, on the calling thread (a small local read costs less than a hop to the pool and back).
+/// A sync walks the whole folder again to compare it, so the walk asks the file system as little as it can: one
+/// listing per folder gives the images and the sidecars present, an image whose stamp the sync knows is not read
+/// (a <c>stat</c> of it and of its sidecars), and an image is read with one open, one size and one read, on the
+/// calling thread (a small local read costs less than a hop to the pool and back).
 /// </summary>
 public sealed class FolderSource(string folder, string? captions = null, SourceLimits? limits = null, SharedFolders? shared = null) : IStampedSource
 {

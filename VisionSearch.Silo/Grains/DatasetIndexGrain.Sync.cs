@@ -46,7 +46,7 @@ public sealed partial class DatasetIndexGrain
         var stamp = sources.StampOf(served.Spec);
         if (stamp is not null && _record is { IsRunning: false, Error: null } last && last.Version == served.Version && last.SourceStamp == stamp)
         {
-            return await UnchangedSourceAsync(last);
+            return await UnchangedSourceAsync(last, served);
         }
 
         await items.ForgetSeenAsync(Dataset, served.Version);
@@ -66,7 +66,7 @@ public sealed partial class DatasetIndexGrain
     /// A sync of a source file whose stamp is the one the last complete build or sync of the served build began with: the
     /// file is as that run read it, so the sync is done at once, its items all unchanged and its skips those of that run.
     /// </summary>
-    private async Task<BuildResult> UnchangedSourceAsync(BuildRecord last)
+    private async Task<BuildResult> UnchangedSourceAsync(BuildRecord last, ServingRecord served)
     {
         var now = DateTimeOffset.UtcNow;
         var record = last with
@@ -76,6 +76,7 @@ public sealed partial class DatasetIndexGrain
             Indexed = 0,
             StartedAt = now,
             FinishedAt = now,
+            Written = served.Written,
             Sync = new SyncCounts(Unchanged: last.Read - last.Skipped),
         };
         await records.SaveBuildAsync(Dataset, record);
