@@ -12,6 +12,8 @@ public sealed class BuildFaultTests : IDisposable
 {
     private const int Rows = 40_000;
     private const int Dimension = 24;
+    private const int SyncChanged = 20_000;
+    private const int SyncLost = 1_000;
 
     private static readonly Dictionary<string, string> Settings = new()
     {
@@ -28,10 +30,14 @@ public sealed class BuildFaultTests : IDisposable
     private readonly float[][] _rows = TestVectors.Clustered(Rows, Dimension, seed: 21);
     private readonly string _path;
 
+    /// <summary>What the syncs find: the first <see cref="SyncChanged"/> rows changed, the last <see cref="SyncLost"/> gone.</summary>
+    private readonly float[][] _syncSource;
+
     public BuildFaultTests()
     {
         _path = _data.File("rows.fvecs");
         TestVectors.WriteFvecs(_path, _rows);
+        _syncSource = [.. TestVectors.Clustered(SyncChanged, Dimension, seed: 23), .. _rows[SyncChanged..(Rows - SyncLost)]];
     }
 
     public void Dispose() => _data.Dispose();
@@ -71,62 +77,36 @@ public sealed class BuildFaultTests : IDisposable
         });
 
     [Fact]
-    public Task Sync_on_a_killed_silo_resumes_on_another_and_leaves_the_index_equal_to_the_source()
-    {
-        const int Changed = 20_000;
-        const int Lost = 1_000;
-        var source = TestVectors.Clustered(Changed, Dimension, seed: 23).Concat(_rows[Changed..(Rows - Lost)]).ToArray();
-        return KilledSilo.RunAsync(
-            Settings,
-            async grains =>
-            {
-                await Builds.StartAsync(grains, "sync", Builds.Vectors(_path));
-                await Builds.WaitReadyAsync(grains, "sync", TimeSpan.FromMinutes(2));
-            },
-            async (grains, doomed) =>
-            {
-                TestVectors.WriteFvecs(_path, source);
-                var index = grains.GetGrain<IDatasetIndexGrain>("sync");
-                Assert.Equal(BuildOutcome.Started, (await index.SyncAsync()).Outcome);
-                var before = await Wait.ForAsync(
-                    async () => await index.GetStatusAsync() is { Sync.Replaced: >= 4_000 } status ? status : null,
-                    TimeSpan.FromMinutes(2),
-                    () => "the sync never replaced 4,000 rows");
+    public Task Sync_on_a_killed_silo_resumes_on_another_and_leaves_the_index_equal_to_the_source() => KilledSilo.RunAsync(
+        Settings,
+        async grains =>
+        {
+            await Builds.StartAsync(grains, "sync", Builds.Vectors(_path));
+            await Builds.WaitReadyAsync(grains, "sync", TimeSpan.FromMinutes(2));
+        },
+        async (grains, doomed) =>
+        {
+            var before = await StartSyncAsync(grains);
 
-                await doomed.KillAsync();
+            await doomed.KillAsync();
 
-                var status = await Builds.WaitReadyAsync(grains, "sync", TimeSpan.FromMinutes(3));
-                Assert.True(before is { Status: IndexPhase.Building, Sync.Replaced: < Changed }, $"Expected a sync in progress when its silo was killed: {before}");
-                Assert.Null(status.Error);
-                var counts = status.Sync!;
-                // Rows replaced after the last checkpoint before the kill are read again and found unchanged: each row is counted once.
-                Assert.Equal((0L, Lost, Rows - (long)Lost), (counts.Added, counts.Deleted, counts.Replaced + counts.Unchanged));
-                Assert.InRange(counts.Replaced, 4_000, Changed);
-                Assert.Equal(Rows - (long)Lost, status.Count);
-                foreach (var query in TestVectors.Clustered(10, Dimension, seed: 22))
-                {
-                    Assert.Equal(Builds.Exact(source, query, 10), await Builds.SearchIdsAsync(grains, "sync", query, 10, Rows));
-                }
-            });
-    }
+            var status = await Builds.WaitReadyAsync(grains, "sync", TimeSpan.FromMinutes(3));
+            Assert.True(before is { Status: IndexPhase.Building, Sync.Replaced: < SyncChanged }, $"Expected a sync in progress when its silo was killed: {before}");
+            var counts = status.Sync!;
+            // Rows replaced after the last checkpoint before the kill are read again and found unchanged: each row is counted once.
+            Assert.Equal((0L, SyncLost, Rows - (long)SyncLost), (counts.Added, counts.Deleted, counts.Replaced + counts.Unchanged));
+            Assert.InRange(counts.Replaced, 4_000, SyncChanged);
+            await AssertSyncedAsync(grains, status);
+        });
 
     [Fact]
     public async Task Sync_waits_out_a_redis_restart_and_leaves_the_index_equal_to_the_source()
     {
-        const int Changed = 20_000;
-        const int Lost = 1_000;
-        var source = TestVectors.Clustered(Changed, Dimension, seed: 23).Concat(_rows[Changed..(Rows - Lost)]).ToArray();
         await using var cluster = await RestartableRedisCluster.StartAsync(_data.File("redis"), Settings);
         var grains = cluster.Client.Grains;
         await Builds.StartAsync(grains, "sync", Builds.Vectors(_path));
         await Builds.WaitReadyAsync(grains, "sync", TimeSpan.FromMinutes(2));
-        TestVectors.WriteFvecs(_path, source);
-        var index = grains.GetGrain<IDatasetIndexGrain>("sync");
-        Assert.Equal(BuildOutcome.Started, (await index.SyncAsync()).Outcome);
-        var before = await Wait.ForAsync(
-            async () => await index.GetStatusAsync() is { Sync.Replaced: >= 4_000 } status ? status : null,
-            TimeSpan.FromMinutes(2),
-            () => "the sync never replaced 4,000 rows");
+        var before = await StartSyncAsync(grains);
 
         // Longer than StackExchange.Redis's 5 s timeout: a command sent as Redis goes away fails, rather than waiting in the
         // client's backlog, and the sync must retry it.
@@ -135,13 +115,31 @@ public sealed class BuildFaultTests : IDisposable
         await cluster.StartRedisAgainAsync();
 
         var status = await Builds.WaitReadyAsync(grains, "sync", TimeSpan.FromMinutes(3));
-        Assert.True(before is { Status: IndexPhase.Building, Sync.Replaced: < Changed }, $"Expected a sync in progress when Redis went away: {before}");
+        Assert.True(before is { Status: IndexPhase.Building, Sync.Replaced: < SyncChanged }, $"Expected a sync in progress when Redis went away: {before}");
+        Assert.Equal(new SyncCounts(Replaced: SyncChanged, Deleted: SyncLost, Unchanged: Rows - SyncChanged - SyncLost), status.Sync);
+        await AssertSyncedAsync(grains, status);
+    }
+
+    /// <summary>Writes the sync's source over the built file, starts the sync and returns its status once 4,000 rows are replaced.</summary>
+    private async Task<IndexStatus> StartSyncAsync(IGrainFactory grains)
+    {
+        TestVectors.WriteFvecs(_path, _syncSource);
+        var index = grains.GetGrain<IDatasetIndexGrain>("sync");
+        Assert.Equal(BuildOutcome.Started, (await index.SyncAsync()).Outcome);
+        return await Wait.ForAsync(
+            async () => await index.GetStatusAsync() is { Sync.Replaced: >= 4_000 } status ? status : null,
+            TimeSpan.FromMinutes(2),
+            () => "the sync never replaced 4,000 rows");
+    }
+
+    /// <summary>The sync ended without error, with the source's rows and the source's exact top-10.</summary>
+    private async Task AssertSyncedAsync(IGrainFactory grains, IndexStatus status)
+    {
         Assert.Null(status.Error);
-        Assert.Equal(new SyncCounts(Replaced: Changed, Deleted: Lost, Unchanged: Rows - Changed - Lost), status.Sync);
-        Assert.Equal(Rows - (long)Lost, status.Count);
+        Assert.Equal(Rows - (long)SyncLost, status.Count);
         foreach (var query in TestVectors.Clustered(10, Dimension, seed: 22))
         {
-            Assert.Equal(Builds.Exact(source, query, 10), await Builds.SearchIdsAsync(grains, "sync", query, 10, Rows));
+            Assert.Equal(Builds.Exact(_syncSource, query, 10), await Builds.SearchIdsAsync(grains, "sync", query, 10, Rows));
         }
     }
 
