@@ -84,6 +84,14 @@ public sealed partial class HubClient(HttpClient http, HubOptions options, ILogg
         return Path.Combine(root, "snapshots", commit ?? revision);
     }
 
+    /// <summary>The commit <paramref name="revision"/> of <paramref name="repository"/> names now, as a HEAD of <paramref name="file"/> there reports it.</summary>
+    /// <exception cref="HubException">The file is missing, access is denied, or the Hub does not answer as one.</exception>
+    public async Task<string> CommitOfAsync(HubRepository repository, string revision, string file, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        return (await HeadAsync(repository, revision, file, cancellationToken)).Commit;
+    }
+
     /// <summary>GET of a Hub API route (e.g. <c>api/datasets/{id}/parquet</c>) with the token, retries and clear errors; the caller reads the body.</summary>
     public async Task<HttpResponseMessage> GetApiAsync(string relative, string what, CancellationToken cancellationToken = default)
     {

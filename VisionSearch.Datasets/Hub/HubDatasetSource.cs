@@ -52,6 +52,17 @@ public sealed class HubDatasetSource(HubClient hub, string dataset, string? conf
         }
     }
 
+    /// <summary>
+    /// The commit of the Parquet conversion this source would read now, with the split's files: what a sync compares with
+    /// the one its last run read, without downloading or reading a file.
+    /// </summary>
+    public async Task<string> StampAsync(CancellationToken cancellationToken = default)
+    {
+        var files = await ListAsync(cancellationToken);
+        var commit = revision ?? (files.Count == 0 ? "" : await hub.CommitOfAsync(_repository, ParquetRevision, files[0], cancellationToken));
+        return $"{commit}|{string.Join('|', files)}";
+    }
+
     /// <summary>The split's files, as paths under refs/convert/parquet, in order.</summary>
     private async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken)
     {

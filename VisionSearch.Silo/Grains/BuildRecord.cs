@@ -30,7 +30,7 @@ namespace VisionSearch.Silo.Grains;
 /// A sync of the published build (same version) with its source rather than a new build: <paramref name="Cursor"/> and
 /// <paramref name="Read"/> are the sync's, and <paramref name="Sync"/>'s counters say what it changed.
 /// </param>
-/// <param name="SourceStamp">The source file's stamp when the run began (see DatasetSources.StampOf); null for a folder or a Hub dataset.</param>
+/// <param name="SourceStamp">The source's stamp when the run began (see DatasetSources.StampAsync); null for a folder.</param>
 internal sealed record BuildRecord(
     long Version,
     BuildSpec Spec,

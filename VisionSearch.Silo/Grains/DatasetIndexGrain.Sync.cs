@@ -43,7 +43,7 @@ public sealed partial class DatasetIndexGrain
             return problem;
         }
 
-        var stamp = sources.StampOf(served.Spec);
+        var stamp = await sources.StampAsync(served.Spec);
         if (stamp is not null && _record is { IsRunning: false, Error: null } last && last.Version == served.Version && last.SourceStamp == stamp)
         {
             return await UnchangedSourceAsync(last, served);
@@ -63,8 +63,9 @@ public sealed partial class DatasetIndexGrain
     }
 
     /// <summary>
-    /// A sync of a source file whose stamp is the one the last complete build or sync of the served build began with: the
-    /// file is as that run read it, so the sync is done at once, its items all unchanged and its skips those of that run.
+    /// A sync of a source whose stamp (a file's size and time, a Hub dataset's commit) is the one the last complete build or
+    /// sync of the served build began with: the source is as that run read it, so the sync is done at once, its items all
+    /// unchanged and its skips those of that run.
     /// </summary>
     private async Task<BuildResult> UnchangedSourceAsync(BuildRecord last, ServingRecord served)
     {
@@ -337,7 +338,7 @@ public sealed partial class DatasetIndexGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Sync of build {Version} of {Dataset} finished: {Added} added, {Replaced} replaced, {Deleted} deleted, {Unchanged} unchanged, {Skipped} skipped")]
     private static partial void LogSyncFinished(ILogger logger, string dataset, long version, long added, long replaced, long deleted, long unchanged, long skipped);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sync of build {Version} of {Dataset}: {Source} has the size and time the last run read, nothing to compare")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sync of build {Version} of {Dataset}: {Source} has the stamp the last run read, nothing to compare")]
     private static partial void LogSyncUnchanged(ILogger logger, string dataset, long version, string source);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sync of build {Version} of {Dataset} failed")]

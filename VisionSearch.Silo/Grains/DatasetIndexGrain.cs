@@ -89,7 +89,7 @@ public sealed partial class DatasetIndexGrain(
         var record = new BuildRecord(
             await records.NextVersionAsync(Dataset), spec, spec.Model ?? Precomputed, shards, total, Dimension: 0, Cursor: null, NextLabel: 0,
             Read: 0, Embedded: 0, Indexed: 0, Skipped: 0, Skips: [], DateTimeOffset.UtcNow, FinishedAt: null, Error: null,
-            SourceStamp: sources.StampOf(spec));
+            SourceStamp: await sources.StampAsync(spec));
         await records.SaveBuildAsync(Dataset, record);
         await grains.GetGrain<IDatasetCatalogGrain>(0).AddAsync(Dataset);
         _record = record;

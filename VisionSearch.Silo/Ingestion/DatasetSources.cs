@@ -54,12 +54,30 @@ public sealed class DatasetSources(HubClient hub, IOptions<DatasetsOptions> opti
     }
 
     /// <summary>
-    /// The <see cref="FileStamp"/> of a source that is one file (a text, CSV, JSON Lines, Parquet or vectors file), taken
-    /// before it is read; null for a folder, whose files have their own, and for a Hub dataset.
+    /// What says, before a source is read, whether it is as a run found it: the <see cref="FileStamp"/> of a source that is
+    /// one file (a text, CSV, JSON Lines, Parquet or vectors file), or a Hub dataset's Parquet commit and files; null for a
+    /// folder, whose files have their own, and for a Hub dataset the Hub does not answer for (its cache is read instead).
     /// </summary>
-    public string? StampOf(BuildSpec spec) => spec.Source is SourceKinds.Text or SourceKinds.Parquet or SourceKinds.Vectors
-        ? FileStamp.Of(Shared.Resolve(spec.Location))
-        : null;
+    public async Task<string?> StampAsync(BuildSpec spec, CancellationToken cancellationToken = default)
+    {
+        switch (spec.Source)
+        {
+            case SourceKinds.Text or SourceKinds.Parquet or SourceKinds.Vectors:
+                return FileStamp.Of(Shared.Resolve(spec.Location));
+            case SourceKinds.Hub:
+                try
+                {
+                    return await new HubDatasetSource(hub, spec.Location, spec.Subset, spec.Split, spec.Column, limits: _limits).StampAsync(cancellationToken);
+                }
+                catch (Exception e) when (e is HubException or HttpRequestException or DatasetException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                    return null;
+                }
+
+            default:
+                return null;
+        }
+    }
 
     private static VectorFile OpenVectors(string location)
     {

@@ -10,6 +10,9 @@ public sealed class HubCluster : ApiCluster
     private readonly TempDirectory _repo = new();
     private HubStandIn? _hub;
 
+    /// <summary>The stand-in, serving <c>default/train/0000.parquet</c>: the fixture's 12 images captioned "pet {name}".</summary>
+    public HubStandIn Hub => _hub ?? throw new InvalidOperationException("The cluster has not started.");
+
     public HubCluster() : base(new RedisServerFixture(), new() { ["Embeddings:Clip:Model"] = TestFiles.Fixture("clip-tiny") })
     {
     }
@@ -17,9 +20,7 @@ public sealed class HubCluster : ApiCluster
     protected override async Task<Dictionary<string, string?>> MoreSettingsAsync()
     {
         Directory.CreateDirectory(_repo.File("default/train"));
-        var images = Directory.GetFiles(TestFiles.Fixture("clip-tiny", "images")).Order(StringComparer.Ordinal)
-            .Select(f => ((byte[]?)File.ReadAllBytes(f), (string?)$"pet {Path.GetFileNameWithoutExtension(f)}")).ToList();
-        await SyntheticParquet.WriteImagesAsync(_repo.File("default/train/0000.parquet"), images);
+        await WriteShardAsync(_repo.File("default/train/0000.parquet"), "pet");
         _hub = await HubStandIn.StartAsync($"datasets/{Repo}", _repo.Path);
         return new()
         {
@@ -27,6 +28,12 @@ public sealed class HubCluster : ApiCluster
             ["HuggingFace:CacheDirectory"] = Data.File("hf-cache"),
         };
     }
+
+    /// <summary>Writes the fixture's 12 images, in name order, captioned "{prefix} {name}", as one Parquet shard.</summary>
+    public static Task WriteShardAsync(string path, string prefix) => SyntheticParquet.WriteImagesAsync(
+        path,
+        [.. Directory.GetFiles(TestFiles.Fixture("clip-tiny", "images")).Order(StringComparer.Ordinal)
+            .Select(f => ((byte[]?)File.ReadAllBytes(f), (string?)$"{prefix} {Path.GetFileNameWithoutExtension(f)}"))]);
 
     public override async ValueTask DisposeAsync()
     {

@@ -75,6 +75,12 @@ public sealed class HubStandIn : IAsyncDisposable
         Commit = Convert.ToHexStringLower(SHA1.HashData(content));
     }
 
+    /// <summary>
+    /// Replaces a file (its ETag changes) while every answer goes on naming the same commit, which the real Hub never does:
+    /// what a reader that trusts the commit does not see, so a test can tell that it did not read the file.
+    /// </summary>
+    public void ReplaceKeepingCommit(string path, byte[] content) => Put(path, content);
+
     /// <summary>The next file download sends this many bytes (at most half the file), then drops the connection.</summary>
     public void CutNextDownloadAfter(int bytes) => _cutNextDownloadAfter = bytes;
 
