@@ -13,9 +13,10 @@ public interface IDatasetIndexGrain : IGrainWithStringKey
     /// <summary>
     /// Starts making the served index equal to its source again without a rebuild: new items are embedded and added,
     /// changed ones replaced, vanished ones deleted, unchanged ones left alone, while searches go on. Returns at once.
+    /// <paramref name="compare"/> says whether stamps may spare reading what did not move.
     /// </summary>
     [Alias("sync")]
-    Task<BuildResult> SyncAsync();
+    Task<BuildResult> SyncAsync(SyncCompare compare = SyncCompare.Stamps);
 
     /// <summary>The dataset's phase, counters and index size; asks every shard of the searchable index for its memory.</summary>
     [Alias("status")]

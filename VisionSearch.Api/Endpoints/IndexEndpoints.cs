@@ -53,7 +53,17 @@ public static class IndexEndpoints
         }
         else if (request.Mode == BuildIndexRequest.SyncMode)
         {
-            return errors.IsEmpty ? Answer(await grains.GetGrain<IDatasetIndexGrain>(request.Dataset!).SyncAsync()) : errors.ToProblem();
+            if (!SyncCompares.Names.TryParseRequested(request.Compare, out var compare))
+            {
+                errors.Add("compare", SyncCompares.Names.Unknown(request.Compare));
+            }
+
+            return errors.IsEmpty ? Answer(await grains.GetGrain<IDatasetIndexGrain>(request.Dataset!).SyncAsync(compare)) : errors.ToProblem();
+        }
+
+        if (request.Compare is not null)
+        {
+            errors.Add("compare", $"Only with mode {BuildIndexRequest.SyncMode}: a build reads every item.");
         }
 
         if (string.IsNullOrWhiteSpace(request.Location))

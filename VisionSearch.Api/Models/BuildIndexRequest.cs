@@ -19,7 +19,8 @@ namespace VisionSearch.Api.Models;
 /// <param name="DatasetRepo">The Python original's field: a Hub dataset id. Means <c>source: hub</c> with this <c>location</c>; the dataset name defaults to the id with '/' as '--'.</param>
 /// <param name="ImageColumn">The Python original's field: the same as <c>column</c>.</param>
 /// <param name="Quantization"><c>none</c> (default: float32 vectors), <c>sq8</c> (int8 codes) or <c>rabitq</c> (one bit per dimension, a 25th of float32's memory for 512-d): what the graph is walked with; results are re-ranked with the full vectors, which the silo keeps in a file.</param>
-/// <param name="Mode"><c>build</c> (default): a new version from <c>source</c> and <c>location</c>. <c>sync</c>: the served build made equal to its own source again, in place (new items added, changed ones replaced, vanished ones deleted, unchanged ones untouched); only <c>dataset</c> is read.</param>
+/// <param name="Mode"><c>build</c> (default): a new version from <c>source</c> and <c>location</c>. <c>sync</c>: the served build made equal to its own source again, in place (new items added, changed ones replaced, vanished ones deleted, unchanged ones untouched); only <c>dataset</c> and <c>compare</c> are read.</param>
+/// <param name="Compare">For <c>mode: sync</c>: <c>stamps</c> (default) reads only files whose size or time moved (a Hub dataset: only when its Parquet commit moved), <c>content</c> reads and compares every item (after a restore that kept sizes and times).</param>
 public sealed record BuildIndexRequest(
     string? Dataset,
     string? Source,
@@ -37,7 +38,8 @@ public sealed record BuildIndexRequest(
     string? DatasetRepo = null,
     string? ImageColumn = null,
     string? Mode = null,
-    string? Quantization = null)
+    string? Quantization = null,
+    string? Compare = null)
 {
     public const string BuildMode = "build";
 

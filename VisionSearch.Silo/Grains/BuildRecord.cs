@@ -30,6 +30,7 @@ namespace VisionSearch.Silo.Grains;
 /// A sync of the published build (same version) with its source rather than a new build: <paramref name="Cursor"/> and
 /// <paramref name="Read"/> are the sync's, and <paramref name="Sync"/>'s counters say what it changed.
 /// </param>
+/// <param name="ByContent">A sync that compares every item by content, reading all (<see cref="SyncCompare.Content"/>).</param>
 /// <param name="SourceStamp">The source's stamp when the run began (see DatasetSources.StampAsync); null for a folder.</param>
 internal sealed record BuildRecord(
     long Version,
@@ -51,7 +52,8 @@ internal sealed record BuildRecord(
     bool Written = false,
     long Cached = 0,
     SyncCounts? Sync = null,
-    string? SourceStamp = null)
+    string? SourceStamp = null,
+    bool ByContent = false)
 {
     /// <summary>How many recent skips the status shows.</summary>
     public const int SkipsKept = 20;

@@ -18,11 +18,12 @@ namespace VisionSearch.Silo.Grains;
 /// </summary>
 public sealed partial class DatasetIndexGrain
 {
-    public async Task<BuildResult> SyncAsync()
+    public async Task<BuildResult> SyncAsync(SyncCompare compare = SyncCompare.Stamps)
     {
+        var byContent = compare == SyncCompare.Content;
         if (_record is { IsRunning: true } running)
         {
-            return running.IsSync
+            return running.IsSync && running.ByContent == byContent
                 ? new BuildResult(BuildOutcome.Unchanged, Status())
                 : new BuildResult(BuildOutcome.Conflict, Status(), Message: Running(running));
         }
@@ -44,7 +45,7 @@ public sealed partial class DatasetIndexGrain
         }
 
         var stamp = await sources.StampAsync(served.Spec);
-        if (stamp is not null && _record is { IsRunning: false, Error: null } last && last.Version == served.Version && last.SourceStamp == stamp)
+        if (!byContent && stamp is not null && _record is { IsRunning: false, Error: null } last && last.Version == served.Version && last.SourceStamp == stamp)
         {
             return await UnchangedSourceAsync(last, served);
         }
@@ -54,7 +55,7 @@ public sealed partial class DatasetIndexGrain
         var record = new BuildRecord(
             served.Version, served.Spec, served.Model, served.Shards, total, served.Dimension, Cursor: null, NextLabel: 0,
             Read: 0, Embedded: 0, Indexed: 0, Skipped: 0, Skips: [], DateTimeOffset.UtcNow, FinishedAt: null, Error: null, served.Written, Sync: new SyncCounts(),
-            SourceStamp: stamp);
+            SourceStamp: stamp, ByContent: byContent);
         await records.SaveBuildAsync(Dataset, record);
         _record = record;
         Start(record, run => RunSyncAsync(record, source, run));
@@ -78,6 +79,7 @@ public sealed partial class DatasetIndexGrain
             StartedAt = now,
             FinishedAt = now,
             Written = served.Written,
+            ByContent = false,
             Sync = new SyncCounts(Unchanged: last.Read - last.Skipped),
         };
         await records.SaveBuildAsync(Dataset, record);
@@ -113,7 +115,7 @@ public sealed partial class DatasetIndexGrain
         try
         {
             var remaining = record.Spec.Limit - record.Read;
-            var reading = source is IStampedSource stamped ? stamped.SkippingKnown(KnownStamps(record.Version)) : source;
+            var reading = !record.ByContent && source is IStampedSource stamped ? stamped.SkippingKnown(KnownStamps(record.Version)) : source;
             await foreach (var batch in EntryBatcher.ReadAsync(reading, record.Cursor, remaining, SyncBatches(ingestion.Value), time, run.Cancellation))
             {
                 run.Read += batch.Entries.Count;

@@ -34,6 +34,8 @@ public sealed class BadInputTests(ApiCluster cluster) : IClassFixture<ApiCluster
     [InlineData("""{"dataset":"ok","location":"/nowhere","source":"folder","embedder":"sagemaker"}""", "model")]
     [InlineData("""{"dataset":"ok","location":"/x.fvecs","mode":"rebuild"}""", "mode")]
     [InlineData("""{"dataset":"ok","mode":"sync"}""", "dataset")] // never built: nothing to sync
+    [InlineData("""{"dataset":"ok","mode":"sync","compare":"hashes"}""", "compare")]
+    [InlineData("""{"dataset":"ok","location":"/x.fvecs","compare":"content"}""", "compare")] // a build reads everything
     [InlineData("""{"dataset":"ok",""", "body")]
     [InlineData("", "body")]
     public async Task Bad_build_request_is_422_naming_the_field_and_creates_nothing(string body, string field)

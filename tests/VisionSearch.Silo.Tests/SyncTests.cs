@@ -99,6 +99,11 @@ public sealed class SyncTests : IAsyncLifetime
         File.SetLastWriteTimeUtc(image, touched);
         var synced = await SyncAsync("photos");
         Assert.Equal((new SyncCounts(Unchanged: 12), 0L, 0L), (synced.Sync, synced.ItemsEmbedded, synced.ItemsSkipped));
+
+        // Compared by content, every file is read: those bytes are found, fail to decode, and the item keeps its image.
+        var compared = await SyncAsync("photos", SyncCompare.Content);
+        Assert.Equal((new SyncCounts(Unchanged: 11), 1L), (compared.Sync, compared.ItemsSkipped));
+        Assert.Equal("landscape_321x240.jpg", Assert.Single(compared.Skips!).Id);
     }
 
     [Fact]
@@ -120,15 +125,17 @@ public sealed class SyncTests : IAsyncLifetime
         Assert.Equal((new SyncCounts(Unchanged: 3), 0L, 1L), (same.Sync, same.ItemsEmbedded, same.ItemsSkipped));
         Assert.Equal("a red square", (await index.GetItemAsync("0"))!.Text);
 
-        // A new time: the lines are compared, and the changed one replaced.
-        File.SetLastWriteTimeUtc(file, time.AddMinutes(1));
-        var changed = await SyncAsync("texts");
-        Assert.Equal((new SyncCounts(Replaced: 1, Unchanged: 2), 1L), (changed.Sync, changed.ItemsEmbedded));
+        // Compared by content, as after a restore that kept sizes and times: every line is read, the changed one replaced.
+        var compared = await SyncAsync("texts", SyncCompare.Content);
+        Assert.Equal((new SyncCounts(Replaced: 1, Unchanged: 2), 1L), (compared.Sync, compared.ItemsEmbedded));
         Assert.Equal("a big circle", (await index.GetItemAsync("0"))!.Text);
 
-        // The file as that sync read it: nothing to compare again.
+        // The file as that sync read it: nothing to compare again. Written anew, it is compared line by line.
         var again = await SyncAsync("texts");
         Assert.Equal((new SyncCounts(Unchanged: 3), 0L, 1L), (again.Sync, again.ItemsEmbedded, again.ItemsSkipped));
+        File.WriteAllLines(file, ["a big circle", "a blue circle", "", "a green lime"]);
+        var moved = await SyncAsync("texts");
+        Assert.Equal((new SyncCounts(Replaced: 1, Unchanged: 2), 1L), (moved.Sync, moved.ItemsEmbedded));
     }
 
     [Fact]
@@ -169,9 +176,9 @@ public sealed class SyncTests : IAsyncLifetime
         return (status.Sync, status.ItemsEmbedded);
     }
 
-    private async Task<IndexStatus> SyncAsync(string dataset)
+    private async Task<IndexStatus> SyncAsync(string dataset, SyncCompare compare = SyncCompare.Stamps)
     {
-        var result = await _silos.Grains.GetGrain<IDatasetIndexGrain>(dataset).SyncAsync();
+        var result = await _silos.Grains.GetGrain<IDatasetIndexGrain>(dataset).SyncAsync(compare);
         Assert.True(result.Outcome == BuildOutcome.Started, $"{result.Outcome}: {result.Field} {result.Message}");
         var status = await Builds.WaitReadyAsync(_silos.Grains, dataset, TimeSpan.FromMinutes(2));
         Assert.Null(status.Error);
