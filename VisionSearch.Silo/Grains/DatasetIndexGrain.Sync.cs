@@ -38,16 +38,17 @@ public sealed partial class DatasetIndexGrain
             return Invalid("mode", $"Dataset '{Dataset}' was created through the API: it has no source to sync with.");
         }
 
-        var (source, count, problem) = await OpenAsync(served.Spec); // an empty source is refused: syncing with it would delete every item
-        if (problem is not null)
-        {
-            return problem;
-        }
-
+        // The stamp first: a source as the last run found it needs no probe, which for the Hub is a listing and a download.
         var stamp = await sources.StampAsync(served.Spec);
         if (!byContent && stamp is not null && _record is { IsRunning: false, Error: null } last && last.Version == served.Version && last.SourceStamp == stamp)
         {
             return await UnchangedSourceAsync(last, served);
+        }
+
+        var (source, count, problem) = await OpenAsync(served.Spec); // an empty source is refused: syncing with it would delete every item
+        if (problem is not null)
+        {
+            return problem;
         }
 
         await items.ForgetSeenAsync(Dataset, served.Version);

@@ -56,14 +56,23 @@ public sealed class DatasetSources(HubClient hub, IOptions<DatasetsOptions> opti
     /// <summary>
     /// What says, before a source is read, whether it is as a run found it: the <see cref="FileStamp"/> of a source that is
     /// one file (a text, CSV, JSON Lines, Parquet or vectors file), or a Hub dataset's Parquet commit and files; null for a
-    /// folder, whose files have their own, and for a Hub dataset the Hub does not answer for (its cache is read instead).
+    /// folder, whose files have their own, for a file no longer inside the shared folders, and for a Hub dataset the Hub
+    /// does not answer for (its cache is read instead). Opening the source says what is wrong with it.
     /// </summary>
     public async Task<string?> StampAsync(BuildSpec spec, CancellationToken cancellationToken = default)
     {
         switch (spec.Source)
         {
             case SourceKinds.Text or SourceKinds.Parquet or SourceKinds.Vectors:
-                return FileStamp.Of(Shared.Resolve(spec.Location));
+                try
+                {
+                    return FileStamp.Of(Shared.Resolve(spec.Location));
+                }
+                catch (DatasetException)
+                {
+                    return null;
+                }
+
             case SourceKinds.Hub:
                 try
                 {
