@@ -207,7 +207,7 @@ public sealed partial class DatasetIndexGrain
         var spec = ShardSpecOf(record, dimension);
         await Task.WhenAll(perShard.Select((buffer, shard) => buffer is null
             ? Task.CompletedTask
-            : _shardCalls.ExecuteAsync(async _ => await Shard(record.Version, shard).AppendAsync(spec, buffer.ToBatch())).AsTask())
+            : _shardCalls.ExecuteAsync(async _ => await Shard(record.Version, shard).AppendAsync(spec, buffer.ToBatch(), searchable: false)).AsTask())
             .Append(items.WriteAsync(Dataset, record.Version, stored)));
 
         var indexed = perShard.Sum(b => b?.Count ?? 0);
