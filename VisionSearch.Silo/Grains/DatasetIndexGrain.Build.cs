@@ -81,7 +81,12 @@ public sealed partial class DatasetIndexGrain
             var nextLabel = record.NextLabel;
             var inFlight = new Queue<(EntryBatch Batch, long[] Labels, Task<EmbedResult> Embedding)>();
             var remaining = record.Spec.Limit - record.Read;
-            await foreach (var batch in EntryBatcher.ReadAsync(source, record.Cursor, remaining, options, time, run.Cancellation))
+            // Images and texts come in batches of the embedder's size until one comes back whole from the embedding cache;
+            // from then on, as long as they keep coming from it, in batches of the vectors' size (within the same byte
+            // budget), as a sync's do: a rebuild through the cache then pays the worker call, the shard calls and the
+            // checkpoint once per thousands of items instead of once per 32.
+            var batchSize = () => run.WholeFromCache ? Math.Max(options.BatchSize, options.VectorBatchSize) : options.BatchSize;
+            await foreach (var batch in EntryBatcher.ReadAsync(source, record.Cursor, remaining, options, time, batchSize, run.Cancellation))
             {
                 run.Read += batch.Entries.Count;
                 var labels = new long[batch.Entries.Count];
@@ -90,7 +95,7 @@ public sealed partial class DatasetIndexGrain
                     labels[i] = batch.Entries[i].Item is null ? -1 : nextLabel++;
                 }
 
-                inFlight.Enqueue((batch, labels, EmbedAsync(record, batch)));
+                inFlight.Enqueue((batch, labels, EmbedAsync(record, batch, run)));
                 if (inFlight.Count >= options.BatchesInFlight)
                 {
                     var (done, doneLabels, embedding) = inFlight.Dequeue();
@@ -122,8 +127,11 @@ public sealed partial class DatasetIndexGrain
         }
     }
 
-    /// <summary>Vectors as they are; images and texts through an ingestion worker. Failed reads stay failures.</summary>
-    private Task<EmbedResult> EmbedAsync(BuildRecord record, EntryBatch batch)
+    /// <summary>
+    /// Vectors as they are; images and texts through an ingestion worker. Failed reads stay failures. A build's
+    /// <paramref name="run"/> (none for a sync) learns whether the batch came whole from the embedding cache.
+    /// </summary>
+    private Task<EmbedResult> EmbedAsync(BuildRecord record, EntryBatch batch, BuildRun? run = null)
     {
         var entries = batch.Entries;
         var toEmbed = new List<int>();
@@ -158,6 +166,7 @@ public sealed partial class DatasetIndexGrain
         async Task<EmbedResult> MergeAsync(Task<EmbedResult> embedding)
         {
             var result = await embedding;
+            run?.WholeFromCache = result.Cached > 0 && result.Cached == result.Vectors.Count(v => v is not null); // a refused image is never cached
             for (var j = 0; j < toEmbed.Count; j++)
             {
                 vectors[toEmbed[j]] = result.Vectors[j];
@@ -359,6 +368,9 @@ public sealed partial class DatasetIndexGrain
         private readonly CancellationTokenSource _cancel = new();
 
         public long Read { get; set; } = read;
+
+        /// <summary>Whether the last batch whose embedding came back had every vector it got from the embedding cache.</summary>
+        public bool WholeFromCache { get; set; }
 
         /// <summary>The pipeline's task: it completes once the build has finished, failed or stopped.</summary>
         public Task Completion { get; set; } = Task.CompletedTask;

@@ -1,12 +1,13 @@
 using Orleans.Concurrency;
+using VisionSearch.Embeddings.Caching;
 using VisionSearch.Silo.Ingestion;
 
 namespace VisionSearch.Silo.Grains;
 
 /// <summary>
 /// Embeds a build's batches with the silo's local CLIP embedder or a SageMaker endpoint. An image the model
-/// cannot take (undecodable, refused by the endpoint's script) fails alone: the batch is embedded again one
-/// image at a time and only that image is reported, with the reason. Throttling and 5xx are retried by the
+/// cannot take (undecodable, refused by the endpoint's script) fails alone: the batch is embedded again in halves
+/// down to that image, and only it is reported, with the reason. Throttling and 5xx are retried by the
 /// SageMaker client itself. Every input is looked up in the shared embedding cache first (see EmbedderProvider).
 /// </summary>
 [StatelessWorker]
@@ -33,33 +34,39 @@ public sealed class IngestionWorkerGrain(EmbedderProvider embedders) : Grain, II
         var images = Enumerable.Range(0, items.Length).Where(i => items[i].Image is not null).ToArray();
         if (images.Length > 0)
         {
-            try
-            {
-                var embedded = await embedding.ImagesAsync([.. images.Select(i => new ReadOnlyMemory<byte>(items[i].Image))]);
-                cached += embedded.FromCache;
-                for (var j = 0; j < images.Length; j++)
-                {
-                    vectors[images[j]] = embedded.Vectors[j];
-                }
-            }
-            catch (InvalidDataException)
-            {
-                foreach (var i in images)
-                {
-                    try
-                    {
-                        var embedded = await embedding.ImagesAsync([items[i].Image]);
-                        cached += embedded.FromCache;
-                        vectors[i] = embedded.Vectors[0];
-                    }
-                    catch (InvalidDataException e)
-                    {
-                        failures[i] = e.Message;
-                    }
-                }
-            }
+            cached += await EmbedImagesAsync(embedding, items, images, vectors, failures);
         }
 
         return new EmbedResult(vectors, failures, cached);
+    }
+
+    /// <summary>
+    /// Embeds the images at <paramref name="images"/>; when the model refuses one, each half again, down to the images it
+    /// refuses. The halves that embed are stored in the cache, so a large batch with a bad image costs about twice its
+    /// embedding, not one call per image. Returns how many vectors came from the cache.
+    /// </summary>
+    private static async Task<int> EmbedImagesAsync(CachedEmbedder embedding, EmbedItem[] items, ArraySegment<int> images, float[]?[] vectors, string?[] failures)
+    {
+        try
+        {
+            var embedded = await embedding.ImagesAsync([.. images.Select(i => new ReadOnlyMemory<byte>(items[i].Image))]);
+            for (var j = 0; j < images.Count; j++)
+            {
+                vectors[images[j]] = embedded.Vectors[j];
+            }
+
+            return embedded.FromCache;
+        }
+        catch (InvalidDataException e) when (images.Count == 1)
+        {
+            failures[images[0]] = e.Message;
+            return 0;
+        }
+        catch (InvalidDataException)
+        {
+            var half = images.Count / 2;
+            return await EmbedImagesAsync(embedding, items, images[..half], vectors, failures)
+                + await EmbedImagesAsync(embedding, items, images[half..], vectors, failures);
+        }
     }
 }

@@ -16,8 +16,15 @@ internal sealed record EntryBatch(IReadOnlyList<DatasetEntry> Entries, string Cu
 /// </summary>
 internal static class EntryBatcher
 {
+    /// <summary>The source's entries in batches of the sizes <paramref name="options"/> gives.</summary>
+    public static IAsyncEnumerable<EntryBatch> ReadAsync(
+        IDatasetSource source, string? after, long? limit, IngestionOptions options, TimeProvider time, CancellationToken cancellationToken) =>
+        ReadAsync(source, after, limit, options, time, () => options.BatchSize, cancellationToken);
+
+    /// <summary>The source's entries in batches, <paramref name="imagesAndTexts"/> asked as each opens how many images or texts it may hold.</summary>
     public static async IAsyncEnumerable<EntryBatch> ReadAsync(
-        IDatasetSource source, string? after, long? limit, IngestionOptions options, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IDatasetSource source, string? after, long? limit, IngestionOptions options, TimeProvider time, Func<int> imagesAndTexts,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var channel = Channel.CreateBounded<DatasetEntry>(new BoundedChannelOptions(options.BatchSize * 2)
         {
@@ -42,7 +49,7 @@ internal static class EntryBatcher
                         entries.Add(entry);
                         bytes += entry.Item?.Bytes.Length ?? 0;
                         capacity = capacity == 0 && entry.Item is { } item
-                            ? item.Kind == ItemKind.Vector ? options.VectorBatchSize : options.BatchSize
+                            ? item.Kind == ItemKind.Vector ? options.VectorBatchSize : imagesAndTexts()
                             : capacity;
                         if (entries.Count >= (capacity == 0 ? options.BatchSize : capacity) || bytes >= options.MaxBatchBytes)
                         {

@@ -84,6 +84,35 @@ public sealed class EntryBatcherTests
     }
 
     [Fact]
+    public async Task Images_and_texts_take_the_size_asked_as_each_batch_opens_and_vectors_keep_theirs()
+    {
+        var source = new FedSource();
+        for (var i = 0; i < 12; i++)
+        {
+            await source.WriteAsync(Text(i));
+        }
+
+        for (var i = 12; i < 18; i++)
+        {
+            await source.WriteAsync(Vector(i));
+        }
+
+        source.End();
+
+        // The size a build asks for grows once its batches come whole from the embedding cache.
+        var sizes = new Queue<int>([2, 6, 1]);
+        var batches = new List<EntryBatch>();
+        await foreach (var batch in EntryBatcher.ReadAsync(
+            source, null, null, Options, new FakeTimeProvider(), () => sizes.Count > 1 ? sizes.Dequeue() : sizes.Peek(), TestContext.Current.CancellationToken))
+        {
+            batches.Add(batch);
+        }
+
+        Assert.Equal([2, 6, 1, 1, 1, 1, 5, 1], batches.Select(b => b.Entries.Count));
+        Assert.Equal(Enumerable.Range(0, 18).Select(i => $"item{i}"), batches.SelectMany(b => b.Entries).Select(e => e.Id));
+    }
+
+    [Fact]
     public async Task A_read_failure_ends_the_batches_with_it_after_what_was_read_before()
     {
         var source = new FedSource();

@@ -24,7 +24,11 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
     {
         await redis.InitializeAsync();
         var clusterId = $"test-{Guid.NewGuid():N}";
-        _cluster = await LocalSilos.StartAsync(redis.ConnectionString, clusterId, new Dictionary<string, string?> { ["Ingestion:VectorBatchSize"] = "1000" });
+        _cluster = await LocalSilos.StartAsync(redis.ConnectionString, clusterId, new Dictionary<string, string?>
+        {
+            ["Ingestion:VectorBatchSize"] = "1000",
+            ["Ingestion:BatchSize"] = "4", // a folder of the fixture's images takes several batches
+        });
         _redis = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
     }
 
@@ -200,23 +204,32 @@ public abstract class IndexGrainTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Folder_of_images_is_embedded_with_clip_and_an_undecodable_image_is_skipped_with_its_reason()
+    public async Task Folder_of_images_is_embedded_with_clip_and_undecodable_images_are_skipped_with_their_reason_by_builds_and_rebuilds()
     {
         var folder = Directory.CreateDirectory(Data.File("photos")).FullName;
         var images = TestFiles.Fixture("clip-tiny", "images");
         TestFiles.CopyFixtureImages(folder);
 
-        await File.WriteAllBytesAsync(Path.Combine(folder, "broken.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4]);
+        // Last in path order, both in the build's last batch: the worker embeds it again in halves down to each of them.
+        await File.WriteAllBytesAsync(Path.Combine(folder, "zz-broken.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4]);
+        await File.WriteAllBytesAsync(Path.Combine(folder, "zz-broken.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3, 4]);
         var model = TestFiles.Fixture("clip-tiny");
-        await Builds.StartAsync(Grains, "photos", new BuildSpec(SourceKinds.Folder, folder, null, IndexDefaults.Metric, Model: model));
+        var spec = new BuildSpec(SourceKinds.Folder, folder, null, IndexDefaults.Metric, Model: model);
+        await Builds.StartAsync(Grains, "photos", spec);
         var status = await Builds.WaitReadyAsync(Grains, "photos", TimeSpan.FromMinutes(2));
 
         var count = Directory.GetFiles(images).Length;
-        Assert.Equal((count + 1L, (long)count, (long)count, 1L), (status.ItemsRead, status.ItemsEmbedded, status.Count, status.ItemsSkipped));
-        var skip = Assert.Single(status.Skips!);
-        Assert.Equal("broken.jpg", skip.Id);
-        Assert.Contains("decod", skip.Reason, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal((count + 2L, (long)count, (long)count, 2L), (status.ItemsRead, status.ItemsEmbedded, status.Count, status.ItemsSkipped));
+        Assert.Equal(["zz-broken.jpg", "zz-broken.png"], status.Skips!.Select(s => s.Id).Order(StringComparer.Ordinal));
+        Assert.All(status.Skips!, skip => Assert.Contains("decod", skip.Reason, StringComparison.OrdinalIgnoreCase));
         Assert.Equal(model, status.Model);
+
+        // A rebuild with another m takes every vector from the cache, in larger batches once one came whole from it, and
+        // skips the same two.
+        await Builds.StartAsync(Grains, "photos-m8", spec with { M = 8 });
+        var rebuilt = await Builds.WaitReadyAsync(Grains, "photos-m8", TimeSpan.FromMinutes(2));
+        Assert.Equal((count + 2L, (long)count, (long)count, (long)count, 2L), (rebuilt.ItemsRead, rebuilt.ItemsEmbedded, rebuilt.ItemsCached, rebuilt.Count, rebuilt.ItemsSkipped));
+        Assert.Equal(["zz-broken.jpg", "zz-broken.png"], rebuilt.Skips!.Select(s => s.Id).Order(StringComparer.Ordinal));
 
         // The index holds what the embedder makes of each file: an image's own vector finds it first.
         using var embedder = ClipEmbedder.Open(new ClipModelFolder(model), new ClipOptions());
