@@ -97,11 +97,15 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
         byte[] bytes;
         try
         {
-            bytes = ReadBounded(path);
+            bytes = ReadBounded(path, inside);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return DatasetEntry.Failed(relative, $"unreadable: {e.Message}", cursor);
+        }
+        catch (DatasetException e)
+        {
+            return DatasetEntry.Failed(relative, e.Message, cursor); // swapped for a link out after the walk
         }
 
         if (bytes.Length == 0)
@@ -205,10 +209,13 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
         return (found, sidecars);
     }
 
-    /// <summary>The file's bytes, or an <see cref="IOException"/> when it is larger than an item may be.</summary>
-    private byte[] ReadBounded(string path)
+    /// <summary>
+    /// The file's bytes, or an <see cref="IOException"/> when it is larger than an item may be, or a refusal
+    /// (<see cref="DatasetException"/>) when what was opened lies outside <paramref name="inside"/>.
+    /// </summary>
+    private byte[] ReadBounded(string path, SharedFolders inside)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var handle = SharedFiles.OpenRead(path, inside);
         var length = RandomAccess.GetLength(handle);
         if (length > _limits.MaxItemBytes)
         {
@@ -242,11 +249,11 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
             byte[] bytes;
             try
             {
-                bytes = ReadBounded(candidate);
+                bytes = ReadBounded(candidate, inside);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or DatasetException)
             {
-                continue; // too large or unreadable: as if it were not there
+                continue; // too large, unreadable or swapped for a link out: as if it were not there
             }
 
             if (candidate.EndsWith(".txt", StringComparison.Ordinal))
@@ -282,7 +289,7 @@ public sealed class FolderSource(string folder, string? captions = null, SourceL
     private async Task<Dictionary<string, string>> CaptionTableAsync(string path, CancellationToken cancellationToken)
     {
         var table = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var entry in new TableTextSource(path, "text", _limits).ReadAsync(cancellationToken: cancellationToken))
+        await foreach (var entry in new TableTextSource(path, "text", _limits, shared).ReadAsync(cancellationToken: cancellationToken))
         {
             if (entry.Item is { } item && item.Metadata.TryGetValue("file", out var cell) && cell.ValueKind == JsonValueKind.String && cell.GetString() is { } file)
             {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Parquet;
 using Parquet.Data;
 using Parquet.Schema;
+using VisionSearch.Datasets.Access;
 
 namespace VisionSearch.Datasets.Parquet;
 
@@ -15,9 +16,11 @@ namespace VisionSearch.Datasets.Parquet;
 /// Other string columns become metadata (and <c>text</c>/<c>caption</c> an image's caption). Ids are row
 /// numbers, offset by <paramref name="firstRow"/> when the file is one shard of a split. What the footer
 /// claims is checked before anything is read: a row group of more rows, or a column chunk of more bytes, than
-/// <see cref="SourceLimits"/> allow (or than the file holds) makes the file unreadable, not the silo.
+/// <see cref="SourceLimits"/> allow (or than the file holds) makes the file unreadable, not the silo. With
+/// <paramref name="shared"/>, the file opened must lie in those folders (see <see cref="SharedFiles"/>); a Hub
+/// download has none.
 /// </summary>
-public sealed class ParquetSource(string path, string? column = null, string cursorPrefix = "", long firstRow = 0, SourceLimits? limits = null) : IDatasetSource
+public sealed class ParquetSource(string path, string? column = null, string cursorPrefix = "", long firstRow = 0, SourceLimits? limits = null, SharedFolders? shared = null) : IDatasetSource
 {
     private static readonly string[] TextNames = ["text", "caption", "sentence", "title"];
 
@@ -26,7 +29,7 @@ public sealed class ParquetSource(string path, string? column = null, string cur
     public async IAsyncEnumerable<DatasetEntry> ReadAsync(string? after = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var start = RowCursor.Start(after is null ? null : after.StartsWith(cursorPrefix, StringComparison.Ordinal) ? after[cursorPrefix.Length..] : after);
-        await using var stream = new FileStream(LocalFiles.Existing(path), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        await using var stream = SharedFiles.OpenStream(LocalFiles.Existing(path), shared, FileOptions.Asynchronous);
         ParquetReader reader;
         try
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using VisionSearch.Datasets.Access;
 
 namespace VisionSearch.Datasets.Text;
 
@@ -12,9 +13,10 @@ internal static class ByteLines
 {
     private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static IEnumerable<(long Line, string? Text, string? Problem)> Read(string path, int maxLineBytes)
+    /// <summary>The lines of <paramref name="path"/>, opened as <see cref="SharedFiles.OpenRead"/> opens it.</summary>
+    public static IEnumerable<(long Line, string? Text, string? Problem)> Read(string path, int maxLineBytes, SharedFolders? inside)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var stream = SharedFiles.OpenStream(path, inside, FileOptions.SequentialScan);
         var buffer = new byte[1 << 16];
         var line = new MemoryStream();
         var length = 0L; // of the current line, including what was not kept

@@ -1,15 +1,17 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using VisionSearch.Datasets.Access;
 
 namespace VisionSearch.Datasets.Text;
 
 /// <summary>
 /// Texts from a table file: CSV with a header row (RFC 4180 quoting, so fields may hold commas, quotes
 /// and line breaks) or JSON Lines (one object per line). <paramref name="textColumn"/> is the text; an
-/// <c>id</c> column, when present, is the id (else the row number); other columns go to metadata.
+/// <c>id</c> column, when present, is the id (else the row number); other columns go to metadata. With
+/// <paramref name="shared"/>, the file opened must lie in those folders (see <see cref="SharedFiles"/>).
 /// </summary>
-public sealed class TableTextSource(string path, string textColumn, SourceLimits? limits = null) : IDatasetSource
+public sealed class TableTextSource(string path, string textColumn, SourceLimits? limits = null, SharedFolders? shared = null) : IDatasetSource
 {
     private readonly int _maxRecord = (limits ?? SourceLimits.Default).MaxItemBytes;
 
@@ -59,7 +61,7 @@ public sealed class TableTextSource(string path, string textColumn, SourceLimits
     private IEnumerable<(long Row, Dictionary<string, JsonElement>? Fields, string? Problem)> JsonRows(string file)
     {
         var row = 0L;
-        foreach (var (line, text, unreadable) in ByteLines.Read(file, _maxRecord))
+        foreach (var (line, text, unreadable) in ByteLines.Read(file, _maxRecord, shared))
         {
             if (text is null)
             {
@@ -94,7 +96,7 @@ public sealed class TableTextSource(string path, string textColumn, SourceLimits
 
     private IEnumerable<(long Row, Dictionary<string, JsonElement>? Fields, string? Problem)> CsvRows(string file)
     {
-        using var reader = new StreamReader(file, detectEncodingFromByteOrderMarks: true);
+        using var reader = new StreamReader(SharedFiles.OpenStream(file, shared), detectEncodingFromByteOrderMarks: true);
         var (header, headerTooLong) = CsvRecord(reader, _maxRecord) ?? throw new DatasetException($"{file} is empty: a CSV needs a header row.", "location");
         if (headerTooLong)
         {

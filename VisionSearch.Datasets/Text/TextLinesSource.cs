@@ -1,10 +1,14 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using VisionSearch.Datasets.Access;
 
 namespace VisionSearch.Datasets.Text;
 
-/// <summary>A text file, one item per line: id = 0-based line number; blank, non-UTF-8 or over-long lines are reported and skipped.</summary>
-public sealed class TextLinesSource(string path, SourceLimits? limits = null) : IDatasetSource
+/// <summary>
+/// A text file, one item per line: id = 0-based line number; blank, non-UTF-8 or over-long lines are reported and
+/// skipped. With <paramref name="shared"/>, the file opened must lie in those folders (see <see cref="SharedFiles"/>).
+/// </summary>
+public sealed class TextLinesSource(string path, SourceLimits? limits = null, SharedFolders? shared = null) : IDatasetSource
 {
     public string Description => $"text lines {path}";
 
@@ -12,7 +16,7 @@ public sealed class TextLinesSource(string path, SourceLimits? limits = null) : 
     {
         await Task.Yield();
         var start = RowCursor.Start(after);
-        foreach (var (line, text, problem) in ByteLines.Read(LocalFiles.Existing(path), (limits ?? SourceLimits.Default).MaxItemBytes))
+        foreach (var (line, text, problem) in ByteLines.Read(LocalFiles.Existing(path), (limits ?? SourceLimits.Default).MaxItemBytes, shared))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (line < start)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using VisionSearch.Datasets.Access;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -18,15 +19,15 @@ internal sealed partial class NpyFile : VectorFile
     private readonly long _dataOffset;
     private readonly int _itemSize;
 
-    private NpyFile(string path, int dimension, long count, long dataOffset, int itemSize) : base(path, dimension, count)
+    private NpyFile(string path, int dimension, long count, long dataOffset, int itemSize, SharedFolders? inside) : base(path, dimension, count, inside)
     {
         _dataOffset = dataOffset;
         _itemSize = itemSize;
     }
 
-    internal static NpyFile OpenFile(string path)
+    internal static NpyFile OpenFile(string path, SharedFolders? inside)
     {
-        using var stream = OpenSequential(path);
+        using var stream = OpenSequential(path, inside);
         var preamble = new byte[10];
         if (stream.ReadAtLeast(preamble, 10, throwOnEndOfStream: false) < 10 || !preamble.AsSpan(0, 6).SequenceEqual(Magic))
         {
@@ -107,12 +108,12 @@ internal sealed partial class NpyFile : VectorFile
             throw new InvalidDataException($"'{path}' is truncated: its header promises {count} × {dimension} values ({expected} bytes), the file has {length}.");
         }
 
-        return new NpyFile(path, dimension, count, dataOffset, itemSize);
+        return new NpyFile(path, dimension, count, dataOffset, itemSize, inside);
     }
 
     private protected override IEnumerable<VectorRow> ReadRange(long start, long end)
     {
-        using var stream = OpenSequential(Path);
+        using var stream = OpenSequential(Path, Inside);
         stream.Seek(_dataOffset + start * Dimension * _itemSize, SeekOrigin.Begin);
         var raw = _itemSize == 4 ? null : new byte[Dimension * _itemSize];
         for (var row = start; row < end; row++)

@@ -1,3 +1,5 @@
+using VisionSearch.Datasets.Access;
+
 namespace VisionSearch.Datasets.Vectors;
 
 /// <summary>
@@ -6,11 +8,12 @@ namespace VisionSearch.Datasets.Vectors;
 /// </summary>
 public abstract class VectorFile
 {
-    private protected VectorFile(string path, int dimension, long count)
+    private protected VectorFile(string path, int dimension, long count, SharedFolders? inside)
     {
         Path = path;
         Dimension = dimension;
         Count = count;
+        Inside = inside;
     }
 
     /// <summary>The file's full path.</summary>
@@ -22,6 +25,9 @@ public abstract class VectorFile
     /// <summary>How many rows the file holds.</summary>
     public long Count { get; }
 
+    /// <summary>The shared folders every opening of the file must find it in, or null for anywhere.</summary>
+    public SharedFolders? Inside { get; }
+
     /// <summary>The file extensions this reader understands.</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".fvecs", ".npy"];
 
@@ -29,7 +35,8 @@ public abstract class VectorFile
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
     /// <exception cref="NotSupportedException">The extension is neither .fvecs nor .npy.</exception>
     /// <exception cref="InvalidDataException">The header is malformed or the size does not match it.</exception>
-    public static VectorFile Open(string path)
+    /// <exception cref="DatasetException">Refused: the file opened lies outside <paramref name="inside"/>.</exception>
+    public static VectorFile Open(string path, SharedFolders? inside = null)
     {
         var full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full))
@@ -39,8 +46,8 @@ public abstract class VectorFile
 
         return System.IO.Path.GetExtension(full).ToLowerInvariant() switch
         {
-            ".fvecs" => FvecsFile.OpenFile(full),
-            ".npy" => NpyFile.OpenFile(full),
+            ".fvecs" => FvecsFile.OpenFile(full, inside),
+            ".npy" => NpyFile.OpenFile(full, inside),
             var ext => throw new NotSupportedException($"'{ext}' is not a vector file type; use one of {string.Join(", ", Extensions)}."),
         };
     }
@@ -57,6 +64,6 @@ public abstract class VectorFile
 
     private protected abstract IEnumerable<VectorRow> ReadRange(long start, long end);
 
-    private protected static FileStream OpenSequential(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+    private protected static FileStream OpenSequential(string path, SharedFolders? inside) =>
+        SharedFiles.OpenStream(path, inside, FileOptions.SequentialScan);
 }

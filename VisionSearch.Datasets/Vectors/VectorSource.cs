@@ -17,7 +17,7 @@ public sealed class VectorSource(VectorFile file, string? idsPath = null, Source
     public async IAsyncEnumerable<DatasetEntry> ReadAsync(string? after = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await Task.Yield();
-        using var ids = idsPath is null ? null : ByteLines.Read(LocalFiles.Existing(idsPath), (limits ?? SourceLimits.Default).MaxItemBytes).GetEnumerator();
+        using var ids = idsPath is null ? null : ByteLines.Read(LocalFiles.Existing(idsPath), (limits ?? SourceLimits.Default).MaxItemBytes, File.Inside).GetEnumerator();
         var start = RowCursor.Start(after);
         for (var skipped = 0L; ids is not null && skipped < start && ids.MoveNext(); skipped++)
         {

@@ -40,16 +40,16 @@ public sealed class DatasetSources(HubClient hub, IOptions<DatasetsOptions> opti
         switch (spec.Source)
         {
             case SourceKinds.Vectors:
-                var file = OpenVectors(location);
+                var file = OpenVectors(location, Shared);
                 return (new VectorSource(file, limits: _limits), file.Count);
             case SourceKinds.Folder:
                 return (new FolderSource(location, limits: _limits, shared: Shared), null);
             case SourceKinds.Parquet:
-                return (new ParquetSource(location, spec.Column, limits: _limits), null);
+                return (new ParquetSource(location, spec.Column, limits: _limits, shared: Shared), null);
             default:
                 return Path.GetExtension(location).ToLowerInvariant() is ".csv" or ".jsonl" or ".json"
-                    ? (new TableTextSource(location, spec.Column ?? "text", _limits), null)
-                    : (new TextLinesSource(location, _limits), null);
+                    ? (new TableTextSource(location, spec.Column ?? "text", _limits, Shared), null)
+                    : (new TextLinesSource(location, _limits, Shared), null);
         }
     }
 
@@ -88,11 +88,11 @@ public sealed class DatasetSources(HubClient hub, IOptions<DatasetsOptions> opti
         }
     }
 
-    private static VectorFile OpenVectors(string location)
+    private static VectorFile OpenVectors(string location, SharedFolders shared)
     {
         try
         {
-            return VectorFile.Open(location);
+            return VectorFile.Open(location, shared);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException or ArgumentException)
         {

@@ -1,5 +1,7 @@
 using VisionSearch.Datasets.Access;
 using VisionSearch.Datasets.Folders;
+using VisionSearch.Datasets.Text;
+using VisionSearch.Datasets.Vectors;
 using VisionSearch.Testing;
 using static VisionSearch.Datasets.Tests.DatasetReading;
 
@@ -142,5 +144,64 @@ public sealed class SharedFoldersTests : IDisposable
         Assert.Equal(["a.png", "b.png"], entries.Select(e => e.Id));
         Assert.NotNull(entries[0].Item);
         Assert.Contains("outside the shared folders", entries[1].Failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_swapped_for_a_link_out_between_the_walk_and_its_read_is_not_read()
+    {
+        var photos = Directory.CreateDirectory(Path.Combine(_shared, "photos")).FullName;
+        await File.WriteAllBytesAsync(Path.Combine(photos, "a.png"), Png);
+        await File.WriteAllBytesAsync(Path.Combine(photos, "b.png"), Png);
+        await File.WriteAllTextAsync(Path.Combine(photos, "b.txt"), "a caption");
+        await File.WriteAllBytesAsync(Path.Combine(_outside, "private.png"), Jpeg);
+
+        // The stamp check runs after the walk and before the reads: the swap lands in the gap a race would use.
+        StampCheck swap = (run, _) =>
+        {
+            foreach (var (file, target) in new[] { ("a.png", "private.png"), ("b.txt", "secret.txt") })
+            {
+                File.Delete(Path.Combine(photos, file));
+                File.CreateSymbolicLink(Path.Combine(photos, file), Path.Combine(_outside, target));
+            }
+
+            return ValueTask.FromResult(new bool[run.Count]);
+        };
+        var entries = await AllAsync(new FolderSource(photos, shared: Folders).SkippingKnown(swap));
+
+        Assert.Equal(["a.png", "b.png"], entries.Select(e => e.Id));
+        Assert.Null(entries[0].Item);
+        Assert.Contains($"opened as '{Path.Combine(_outside, "private.png")}'", entries[0].Failure, StringComparison.Ordinal);
+        Assert.Contains("outside the shared folders: not read", entries[0].Failure, StringComparison.Ordinal);
+        Assert.Equal(Png, entries[1].Item!.Bytes.ToArray());
+        Assert.Null(entries[1].Item!.Text); // its caption, swapped too, is not read
+    }
+
+    [Fact]
+    public async Task A_file_source_swapped_for_a_link_out_after_its_check_is_refused_when_opened()
+    {
+        var texts = Directory.CreateDirectory(Path.Combine(_shared, "texts")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(texts, "lines.txt"), "one\ntwo\n");
+        await File.WriteAllBytesAsync(Path.Combine(texts, "vectors.fvecs"), [2, 0, 0, 0, 0, 0, 128, 63, 0, 0, 0, 0]);
+        await File.WriteAllBytesAsync(Path.Combine(_outside, "vectors.fvecs"), [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 128, 63]);
+        var lines = Folders.Resolve(Path.Combine(texts, "lines.txt"));
+        var vectors = Folders.Resolve(Path.Combine(texts, "vectors.fvecs"));
+        Assert.Equal(["one", "two"], (await AllAsync(new TextLinesSource(lines, shared: Folders))).Select(e => e.Item!.Text));
+        Assert.Equal(1, VectorFile.Open(vectors, Folders).Count);
+
+        // The file itself, then the folder above it, swapped for a link out.
+        File.Delete(lines);
+        File.CreateSymbolicLink(lines, Path.Combine(_outside, "secret.txt"));
+        var file = await Assert.ThrowsAsync<DatasetException>(() => AllAsync(new TextLinesSource(lines, shared: Folders)));
+        Assert.True(file.Refused);
+        Assert.Contains($"opened as '{Path.Combine(_outside, "secret.txt")}'", file.Message, StringComparison.Ordinal);
+
+        Directory.Move(texts, texts + "-moved");
+        Directory.CreateSymbolicLink(texts, _outside);
+        var folder = Assert.Throws<DatasetException>(() => VectorFile.Open(vectors, Folders));
+        Assert.True(folder.Refused);
+        Assert.Contains($"opened as '{Path.Combine(_outside, "vectors.fvecs")}'", folder.Message, StringComparison.Ordinal);
+
+        // Without shared folders a source reads wherever the path leads, as a library.
+        Assert.Equal(1, VectorFile.Open(vectors).Count);
     }
 }
