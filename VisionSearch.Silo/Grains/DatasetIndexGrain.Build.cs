@@ -213,10 +213,13 @@ public sealed partial class DatasetIndexGrain
             stored.Add(item);
         }
 
+        // A commit waits for its batch to be logged, and the shard inserts it while the next batch is read; only until a
+        // first build serves does it wait for the insert too, so the first search finds the items its count says are in.
         var spec = ShardSpecOf(record, dimension);
+        var searchable = _published is null && _serving is null;
         await Task.WhenAll(perShard.Select((buffer, shard) => buffer is null
             ? Task.CompletedTask
-            : _shardCalls.ExecuteAsync(async _ => await Shard(record.Version, shard).AppendAsync(spec, buffer.ToBatch(), searchable: false)).AsTask())
+            : _shardCalls.ExecuteAsync(async _ => await Shard(record.Version, shard).AppendAsync(spec, buffer.ToBatch(), searchable)).AsTask())
             .Append(items.WriteAsync(Dataset, record.Version, stored)));
 
         var indexed = perShard.Sum(b => b?.Count ?? 0);
