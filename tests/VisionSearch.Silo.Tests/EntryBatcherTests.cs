@@ -17,18 +17,7 @@ public sealed class EntryBatcherTests
     [Fact]
     public async Task A_source_that_keeps_up_fills_each_batch_to_its_kinds_size_without_waiting_for_the_window()
     {
-        var source = new FedSource();
-        for (var i = 0; i < 7; i++)
-        {
-            await source.WriteAsync(Text(i));
-        }
-
-        for (var i = 7; i < 19; i++)
-        {
-            await source.WriteAsync(Vector(i));
-        }
-
-        source.End();
+        var source = await TextsThenVectorsAsync(7, 12);
 
         // The clock never moves: every batch but the last closed on its size, the last when the source ended.
         var batches = await ReadAllAsync(source, new FakeTimeProvider());
@@ -86,18 +75,7 @@ public sealed class EntryBatcherTests
     [Fact]
     public async Task Images_and_texts_take_the_size_asked_as_each_batch_opens_and_vectors_keep_theirs()
     {
-        var source = new FedSource();
-        for (var i = 0; i < 12; i++)
-        {
-            await source.WriteAsync(Text(i));
-        }
-
-        for (var i = 12; i < 18; i++)
-        {
-            await source.WriteAsync(Vector(i));
-        }
-
-        source.End();
+        var source = await TextsThenVectorsAsync(12, 6);
 
         // The size a build asks for grows once its batches come whole from the embedding cache.
         var sizes = new Queue<int>([2, 6, 1]);
@@ -130,6 +108,19 @@ public sealed class EntryBatcherTests
 
         Assert.Equal("The file was truncated.", error.Message);
         Assert.Equal(["item0"], read.SelectMany(b => b.Entries).Select(e => e.Id));
+    }
+
+    /// <summary>A source that has read <paramref name="texts"/> texts, then <paramref name="vectors"/> vectors, and ended.</summary>
+    private static async Task<FedSource> TextsThenVectorsAsync(int texts, int vectors)
+    {
+        var source = new FedSource();
+        for (var i = 0; i < texts + vectors; i++)
+        {
+            await source.WriteAsync(i < texts ? Text(i) : Vector(i));
+        }
+
+        source.End();
+        return source;
     }
 
     private static async Task<List<EntryBatch>> ReadAllAsync(IDatasetSource source, TimeProvider time)
