@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using VisionSearch.Datasets.Access;
 using System.Text;
 using System.Text.RegularExpressions;
+using VisionSearch.Datasets.Access;
 
 namespace VisionSearch.Datasets.Vectors;
 

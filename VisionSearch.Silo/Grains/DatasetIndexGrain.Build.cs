@@ -82,10 +82,9 @@ public sealed partial class DatasetIndexGrain
             var inFlight = new Queue<(EntryBatch Batch, long[] Labels, Task<EmbedResult> Embedding)>();
             var remaining = record.Spec.Limit - record.Read;
             // Images and texts come in batches of the embedder's size until one comes back whole from the embedding cache;
-            // from then on, as long as they keep coming from it, in batches of the vectors' size (within the same byte
-            // budget), as a sync's do: a rebuild through the cache then pays the worker call, the shard calls and the
-            // checkpoint once per thousands of items instead of once per 32.
-            var batchSize = () => run.WholeFromCache ? Math.Max(options.BatchSize, options.VectorBatchSize) : options.BatchSize;
+            // from then on, as long as they keep coming from it, in a sync's larger batches: a rebuild through the cache
+            // then pays the worker call, the shard calls and the checkpoint once per thousands of items instead of once per 32.
+            var batchSize = () => run.WholeFromCache ? ComparedBatchSize(options) : options.BatchSize;
             await foreach (var batch in EntryBatcher.ReadAsync(source, record.Cursor, remaining, options, time, batchSize, run.Cancellation))
             {
                 run.Read += batch.Entries.Count;

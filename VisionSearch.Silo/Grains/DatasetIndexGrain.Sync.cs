@@ -146,17 +146,21 @@ public sealed partial class DatasetIndexGrain
         }
     }
 
-    /// <summary>
-    /// A sync's batches: as a build's, but images and texts by the vector batch's count (within the same byte budget), since
-    /// most of a sync's items are only compared, and each batch costs its Redis round trips and a checkpoint.
-    /// </summary>
+    /// <summary>A sync's batches: as a build's, but images and texts by <see cref="ComparedBatchSize"/>.</summary>
     private static IngestionOptions SyncBatches(IngestionOptions options) => new()
     {
-        BatchSize = Math.Max(options.BatchSize, options.VectorBatchSize),
+        BatchSize = ComparedBatchSize(options),
         VectorBatchSize = options.VectorBatchSize,
         MaxBatchBytes = options.MaxBatchBytes,
         BatchWindow = options.BatchWindow,
     };
+
+    /// <summary>
+    /// Images or texts per batch where most are not embedded (a sync's, which only compares most of its items; a build's
+    /// whose vectors come from the embedding cache): the vector batch's count, within the same byte budget, since each
+    /// batch costs its worker call, its Redis round trips and a checkpoint.
+    /// </summary>
+    private static int ComparedBatchSize(IngestionOptions options) => Math.Max(options.BatchSize, options.VectorBatchSize);
 
     /// <summary>
     /// Which stamps the build's records hold for their items, whose content the sync then does not read: only a record
