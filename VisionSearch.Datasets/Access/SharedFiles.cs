@@ -12,15 +12,15 @@ namespace VisionSearch.Datasets.Access;
 public static class SharedFiles
 {
     /// <summary>A handle for reading <paramref name="path"/>.</summary>
-    /// <exception cref="DatasetException">Refused: what was opened lies outside <paramref name="inside"/>.</exception>
-    public static SafeFileHandle OpenRead(string path, SharedFolders? inside, FileOptions options = FileOptions.None)
+    /// <exception cref="DatasetException">Refused: what was opened lies outside <paramref name="inside"/>; <paramref name="field"/> is blamed.</exception>
+    public static SafeFileHandle OpenRead(string path, SharedFolders? inside, FileOptions options = FileOptions.None, string field = "location")
     {
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, options);
         try
         {
             if (inside is not null && OpenedPath(handle, path) is var opened && !inside.Contains(opened))
             {
-                throw new DatasetException($"'{path}' was opened as '{opened}' (swapped for a symbolic link after it was checked), outside the shared folders: not read.", "location")
+                throw new DatasetException($"'{path}' was opened as '{opened}' (swapped for a symbolic link after it was checked), outside the shared folders: not read.", field)
                 {
                     Refused = true,
                 };

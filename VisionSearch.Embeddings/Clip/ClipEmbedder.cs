@@ -24,10 +24,10 @@ public sealed class ClipEmbedder : IMultimodalEmbedder, IDisposable
     private ClipEmbedder(ClipModelFolder folder, ClipOptions options, EmbeddingInstruments? instruments)
     {
         _instruments = instruments;
-        Tokenizer = ClipTokenizer.FromFolder(folder.Path);
-        ImageProcessor = ClipImageProcessor.FromFolder(folder.Path);
-        _text = new OnnxModel(folder.TextModel, options, "text_embeds", instruments);
-        _vision = new OnnxModel(folder.VisionModel, options, "image_embeds", instruments);
+        Tokenizer = ClipTokenizer.FromFolder(folder);
+        ImageProcessor = ClipImageProcessor.FromFolder(folder);
+        _text = new OnnxModel(folder, folder.TextModel, options, "text_embeds", instruments);
+        _vision = new OnnxModel(folder, folder.VisionModel, options, "image_embeds", instruments);
         _batchSize = options.MaxBatchSize;
         if (_text.Dimension != _vision.Dimension)
         {

@@ -36,10 +36,14 @@ public sealed class ClipImageProcessor
     public int ValuesPerImage => 3 * CropHeight * CropWidth;
 
     /// <summary>Reads <c>preprocessor_config.json</c>; missing keys take CLIP's values.</summary>
-    public static ClipImageProcessor FromFolder(string folder)
+    public static ClipImageProcessor FromFolder(string folder) => FromFolder(new ClipModelFolder(folder));
+
+    /// <summary>Reads <paramref name="folder"/>'s <c>preprocessor_config.json</c>, opened as it opens its files.</summary>
+    public static ClipImageProcessor FromFolder(ClipModelFolder folder)
     {
-        var path = Path.Combine(folder, "preprocessor_config.json");
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+        ArgumentNullException.ThrowIfNull(folder);
+        var path = Path.Combine(folder.Path, "preprocessor_config.json");
+        using var document = JsonDocument.Parse(folder.ReadAllBytes(path));
         var root = document.RootElement;
         var shortest = root.TryGetProperty("size", out var size)
             ? size.ValueKind == JsonValueKind.Number ? size.GetInt32() : size.GetProperty("shortest_edge").GetInt32()

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using VisionSearch.HuggingFace;
 
 namespace VisionSearch.Embeddings.Clip;
@@ -20,6 +21,41 @@ public sealed record ClipModelFolder(string Path)
     public string TextModel => System.IO.Path.Combine(Path, "onnx", "text_model.onnx");
 
     public string VisionModel => System.IO.Path.Combine(Path, "onnx", "vision_model.onnx");
+
+    /// <summary>
+    /// How the folder's files are opened for reading; null opens them by path. A silo loading a folder that a request
+    /// names passes one that refuses a file which, once opened, lies outside the shared folders: the folder was
+    /// checked before, but a file in it, or the folder itself, can be swapped for a link out before the load.
+    /// </summary>
+    public Func<string, SafeFileHandle>? OpenFile { get; init; }
+
+    /// <summary>A stream over <paramref name="path"/>, a file of this folder, opened through <see cref="OpenFile"/>.</summary>
+    internal FileStream OpenRead(string path) => OpenFile is null ? File.OpenRead(path) : new FileStream(OpenFile(path), FileAccess.Read);
+
+    /// <summary>The bytes of <paramref name="path"/>, a file of this folder, read through <see cref="OpenFile"/>.</summary>
+    internal byte[] ReadAllBytes(string path)
+    {
+        using var stream = OpenRead(path);
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// Hands <paramref name="load"/> a path to <paramref name="path"/> for a reader that only takes paths (ONNX Runtime):
+    /// with <see cref="OpenFile"/>, the file is opened and checked first, and on Linux the path given is the open
+    /// file's own (<c>/proc/self/fd/N</c>), so what is loaded is what was checked.
+    /// </summary>
+    internal T Load<T>(string path, Func<string, T> load)
+    {
+        if (OpenFile is null)
+        {
+            return load(path);
+        }
+
+        using var handle = OpenFile(path);
+        return load(OperatingSystem.IsLinux() ? $"/proc/self/fd/{handle.DangerousGetHandle()}" : path);
+    }
 
     /// <summary>
     /// <see cref="ClipOptions.Model"/> as a folder: an existing directory is used as it is; anything else
@@ -58,7 +94,7 @@ public sealed record ClipModelFolder(string Path)
         foreach (var file in RequiredFiles)
         {
             hash.AppendData(Encoding.UTF8.GetBytes($"{file}\n"));
-            await using var stream = File.OpenRead(System.IO.Path.Combine(Path, file));
+            await using var stream = OpenRead(System.IO.Path.Combine(Path, file));
             hash.AppendData(BitConverter.GetBytes(stream.Length));
             int read;
             while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)

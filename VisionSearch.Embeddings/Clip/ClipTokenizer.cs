@@ -39,33 +39,45 @@ public sealed class ClipTokenizer
 
     /// <summary>Loads from a model folder: <c>tokenizer.json</c>, or else <c>vocab.json</c> and <c>merges.txt</c>.</summary>
     /// <exception cref="FileNotFoundException">Neither form is in the folder.</exception>
-    public static ClipTokenizer FromFolder(string folder)
+    public static ClipTokenizer FromFolder(string folder) => FromFolder(new ClipModelFolder(folder));
+
+    /// <summary>Loads from <paramref name="folder"/>'s files, opened as it opens them (see <see cref="ClipModelFolder.OpenFile"/>).</summary>
+    /// <exception cref="FileNotFoundException">Neither form is in the folder.</exception>
+    public static ClipTokenizer FromFolder(ClipModelFolder folder)
     {
-        var combined = Path.Combine(folder, "tokenizer.json");
+        ArgumentNullException.ThrowIfNull(folder);
+        var combined = Path.Combine(folder.Path, "tokenizer.json");
         if (File.Exists(combined))
         {
-            return FromTokenizerJson(combined);
+            return FromTokenizerJson(folder.ReadAllBytes(combined));
         }
 
-        var vocab = Path.Combine(folder, "vocab.json");
-        var merges = Path.Combine(folder, "merges.txt");
+        var vocab = Path.Combine(folder.Path, "vocab.json");
+        var merges = Path.Combine(folder.Path, "merges.txt");
         if (!File.Exists(vocab) || !File.Exists(merges))
         {
-            throw new FileNotFoundException($"'{folder}' has neither tokenizer.json nor vocab.json with merges.txt.", combined);
+            throw new FileNotFoundException($"'{folder.Path}' has neither tokenizer.json nor vocab.json with merges.txt.", combined);
         }
 
-        var vocabulary = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllBytes(vocab))
+        var vocabulary = JsonSerializer.Deserialize<Dictionary<string, int>>(folder.ReadAllBytes(vocab))
             ?? throw new InvalidDataException($"'{vocab}' is empty.");
-        var pairs = File.ReadLines(merges)
-            .Where(line => line.Length > 0 && !line.StartsWith("#version", StringComparison.Ordinal))
-            .Select(ParseMerge);
+        using var lines = new StreamReader(folder.OpenRead(merges));
+        var pairs = new List<(string, string)>();
+        while (lines.ReadLine() is { } line)
+        {
+            if (line.Length > 0 && !line.StartsWith("#version", StringComparison.Ordinal))
+            {
+                pairs.Add(ParseMerge(line));
+            }
+        }
+
         return new ClipTokenizer(vocabulary, pairs);
     }
 
     /// <summary>Loads a Hugging Face <c>tokenizer.json</c> with a BPE model (merges as "a b" strings or as pairs).</summary>
-    public static ClipTokenizer FromTokenizerJson(string path)
+    private static ClipTokenizer FromTokenizerJson(byte[] json)
     {
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+        using var document = JsonDocument.Parse(json);
         var model = document.RootElement.GetProperty("model");
         var vocabulary = model.GetProperty("vocab").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal);
         var merges = model.GetProperty("merges").EnumerateArray()

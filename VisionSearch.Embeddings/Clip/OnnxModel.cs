@@ -18,7 +18,8 @@ internal sealed class OnnxModel : IDisposable
     private readonly string[] _outputNames;
     private readonly EmbeddingInstruments? _instruments;
 
-    public OnnxModel(string path, ClipOptions options, string preferredOutput, EmbeddingInstruments? instruments)
+    /// <summary>Loads <paramref name="path"/>, a model of <paramref name="folder"/>, opened as the folder opens its files.</summary>
+    public OnnxModel(ClipModelFolder folder, string path, ClipOptions options, string preferredOutput, EmbeddingInstruments? instruments)
     {
         _instruments = instruments;
         if (!File.Exists(path))
@@ -34,7 +35,7 @@ internal sealed class OnnxModel : IDisposable
             IntraOpNumThreads = threads,
             InterOpNumThreads = 1,
         };
-        _session = new InferenceSession(path, sessionOptions);
+        _session = folder.Load(path, opened => new InferenceSession(opened, sessionOptions));
         _runs = new SemaphoreSlim(options.MaxConcurrentRuns);
         Inputs = [.. _session.InputMetadata.Keys];
         Output = _session.OutputMetadata.ContainsKey(preferredOutput)

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 using VisionSearch.Aws;
 using VisionSearch.Datasets;
+using VisionSearch.Datasets.Access;
 using VisionSearch.Embeddings;
 using VisionSearch.Embeddings.Caching;
 using VisionSearch.Embeddings.Clip;
@@ -38,17 +40,26 @@ public sealed partial class EmbedderProvider(
 
     /// <summary>
     /// Refuses a local model folder that a request names (rather than the configured one) outside the shared
-    /// folders: loading a model reads its files. A name that is no folder here is a Hub repository id.
+    /// folders, or one whose model files lead out of them: loading a model reads its files. A name that is no folder
+    /// here is a Hub repository id.
     /// </summary>
     /// <exception cref="DatasetException">Refused, blaming <c>model</c>.</exception>
     public void CheckModel(string? embedder, string? model)
     {
-        if (embedder == EmbedderKinds.Local && model is not null && model != clip.Value.Model
-            && (Directory.Exists(model) || Path.IsPathRooted(model) || model.StartsWith('.') || model.StartsWith('~')))
+        if (NamesFolder(embedder, model))
         {
             sources.Shared.Resolve(model, "model");
+            foreach (var file in ClipModelFolder.RequiredFiles.Select(f => Path.Combine(model, f)).Where(Path.Exists))
+            {
+                sources.Shared.Resolve(file, "model");
+            }
         }
     }
+
+    /// <summary>Whether <paramref name="model"/> is a local folder a request names rather than the configured model.</summary>
+    private bool NamesFolder(string? embedder, [NotNullWhen(true)] string? model) =>
+        embedder == EmbedderKinds.Local && model is not null && model != clip.Value.Model
+        && (Directory.Exists(model) || Path.IsPathRooted(model) || model.StartsWith('.') || model.StartsWith('~'));
 
     public async Task<CachedEmbedder> GetAsync(string embedder, string model)
     {
@@ -89,6 +100,12 @@ public sealed partial class EmbedderProvider(
             IntraOpThreads = settings.IntraOpThreads,
         };
         var folder = await ClipModelFolder.LocateAsync(located, hub);
+        if (NamesFolder(embedder, model))
+        {
+            // Checked by CheckModel, and checked again once each file is open: it may have been swapped since.
+            folder = folder with { OpenFile = path => SharedFiles.OpenRead(path, sources.Shared, field: "model") };
+        }
+
         var fingerprint = _cache is null ? "" : await Task.Run(() => folder.IdentityAsync()); // hashing the weights is wasted without a cache
         var clipEmbedder = await Task.Run(() => ClipEmbedder.Open(folder, located, instruments));
         return new CachedEmbedder(clipEmbedder, fingerprint, _cache, instruments);

@@ -92,6 +92,18 @@ public sealed class SharedFolderTests(SharedFolderCluster cluster) : IClassFixtu
 
         Assert.Equal(["model"], errors.AsObject().Select(e => e.Key));
         Assert.Equal(HttpStatusCode.NotFound, (await cluster.Client.GetAsync("/index/status?dataset=model-leak")).StatusCode);
+
+        // A model folder inside the shared folder whose model files lead out through a link.
+        var linked = Path.Combine(cluster.Shared, "linked-model");
+        CopyFolder(TestFiles.Fixture("clip-tiny"), linked);
+        Directory.Delete(Path.Combine(linked, "onnx"), recursive: true);
+        Directory.CreateSymbolicLink(Path.Combine(linked, "onnx"), Path.Combine(privateModel, "onnx"));
+        var linkedErrors = await AssertProblemAsync(
+            await cluster.Client.PostJsonAsync("/index/build", new { dataset = "model-link-leak", source = "folder", location = Path.Combine(cluster.Shared, "photos"), model = linked }),
+            403);
+        Assert.Equal(["model"], linkedErrors.AsObject().Select(e => e.Key));
+        Assert.Contains("text_model.onnx' leads to", (string)linkedErrors["model"]![0]!, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await cluster.Client.GetAsync("/index/status?dataset=model-link-leak")).StatusCode);
     }
 
     [Fact]

@@ -45,17 +45,68 @@ public sealed class ClipModelFolderTests : IAsyncLifetime
 
         foreach (var file in ClipModelFolder.RequiredFiles)
         {
-            var copy = _cache.File($"copy-of-{Path.GetFileName(file)}-model");
-            foreach (var required in ClipModelFolder.RequiredFiles)
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, required))!);
-                File.Copy(Path.Combine(ClipGoldens.Folder, required), Path.Combine(copy, required));
-            }
-
+            var copy = CopyModel($"copy-of-{Path.GetFileName(file)}-model");
             var bytes = await File.ReadAllBytesAsync(Path.Combine(copy, file));
             bytes[^1] ^= 1; // one bit of one file
             await File.WriteAllBytesAsync(Path.Combine(copy, file), bytes);
             Assert.NotEqual(original, await new ClipModelFolder(copy).IdentityAsync());
         }
+    }
+
+    [Fact]
+    public async Task A_folder_with_an_opener_reads_every_file_through_it_and_loads_the_files_it_opened()
+    {
+        var copy = CopyModel("opened-model");
+        var original = await new ClipModelFolder(copy).IdentityAsync();
+        var opened = new List<string>();
+        var folder = new ClipModelFolder(copy)
+        {
+            OpenFile = path =>
+            {
+                var handle = File.OpenHandle(path);
+                opened.Add(Path.GetRelativePath(copy, path));
+
+                // The file at the path is replaced once opened: what is read and loaded must be what was opened.
+                File.Move(path, path + ".opened", overwrite: true);
+                File.WriteAllText(path, "not what was opened");
+                return handle;
+            },
+        };
+
+        using (var embedder = ClipEmbedder.Open(folder, new ClipOptions()))
+        {
+            var golden = ClipGoldens.Text("cat_photo");
+            Assert.Equal(ClipGoldens.Floats(golden.GetProperty("text_embeds_normalized")), (await embedder.EmbedTextsAsync(["a photo of a cat"]))[0], (a, b) => Math.Abs(a - b) < 2e-6);
+            var image = ClipGoldens.Images.First();
+            Assert.Equal(ClipGoldens.Floats(image.GetProperty("image_embeds_normalized")), (await embedder.EmbedImagesAsync([ClipGoldens.ImageBytes(image)]))[0], (a, b) => Math.Abs(a - b) < 2e-6);
+        }
+
+        Assert.Equal(["tokenizer.json", "preprocessor_config.json", Path.Combine("onnx", "text_model.onnx"), Path.Combine("onnx", "vision_model.onnx")], opened);
+
+        // The identity hashes what the opener gives too: the replaced files are put back as they were opened.
+        foreach (var file in opened)
+        {
+            File.Move(Path.Combine(copy, file) + ".opened", Path.Combine(copy, file), overwrite: true);
+        }
+
+        opened.Clear();
+        Assert.Equal(original, await folder.IdentityAsync());
+        Assert.Equal(ClipModelFolder.RequiredFiles, opened);
+
+        var refusal = new UnauthorizedAccessException("refused by the opener");
+        Assert.Same(refusal, Assert.Throws<UnauthorizedAccessException>(() => ClipEmbedder.Open(folder with { OpenFile = _ => throw refusal }, new ClipOptions())));
+    }
+
+    /// <summary>A copy of the fixture model's required files in a new folder named <paramref name="name"/>.</summary>
+    private string CopyModel(string name)
+    {
+        var copy = _cache.File(name);
+        foreach (var required in ClipModelFolder.RequiredFiles)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, required))!);
+            File.Copy(Path.Combine(ClipGoldens.Folder, required), Path.Combine(copy, required));
+        }
+
+        return copy;
     }
 }
