@@ -121,12 +121,12 @@ public sealed unsafe partial class HnswIndex
         }
     }
 
-    /// <summary>Rows the codes are fitted on: enough for stable per-dimension extremes and a stable centroid.</summary>
+    /// <summary>Rows the codes are fitted on: enough for stable per-dimension extremes and stable centroids.</summary>
     private const int QuantizerSampleRows = 100_000;
 
     private Lock LabelLock(int label) => _labelLocks[(uint)label % LabelLockStripes];
 
-    /// <summary>Fits the int8 ranges or the one-bit codes' centroid to the first vectors the index sees (normalised first under cosine).</summary>
+    /// <summary>Fits the int8 ranges or the one-bit codes' centroids to the first vectors the index sees (normalised first under cosine).</summary>
     private void EnsureQuantizer(ReadOnlySpan<float> rows)
     {
         if (_vectors.IsTrained)

@@ -5,7 +5,8 @@ namespace VisionSearch.Hnsw;
 public sealed unsafe partial class HnswIndex
 {
     private const uint Magic = 0x4E485356; // "VSHN"
-    private const int FormatVersion = 1;
+    /// <summary>2: one-bit codes keep several centroids (their count before them) and a record's centroid beside its popcount.</summary>
+    private const int FormatVersion = 2;
 
     /// <summary>
     /// Writes the index in its versioned, checksummed format: a header, then per page of nodes the
@@ -37,7 +38,8 @@ public sealed unsafe partial class HnswIndex
 
         if (_vectors.Bits is { } bits)
         {
-            writer.WriteArray(bits.Centroid);
+            writer.WriteInt32(bits.Centroids.Length / Dimension);
+            writer.WriteArray(bits.Centroids);
             writer.WriteArray(bits.Signs);
         }
 
@@ -91,7 +93,7 @@ public sealed unsafe partial class HnswIndex
     {
         ArgumentNullException.ThrowIfNull(stream);
         var reader = new SnapshotReader(stream, "HNSW index");
-        reader.ReadHeader(Magic, FormatVersion);
+        var version = reader.ReadHeader(Magic, FormatVersion);
         var options = new HnswOptions
         {
             Metric = (Metric)reader.ReadInt32InRange("metric", 0, (int)Metric.L2),
@@ -106,7 +108,7 @@ public sealed unsafe partial class HnswIndex
         var index = new HnswIndex(options);
         try
         {
-            index.Load(reader);
+            index.Load(reader, version);
             return index;
         }
         catch
@@ -116,7 +118,7 @@ public sealed unsafe partial class HnswIndex
         }
     }
 
-    private void Load(SnapshotReader reader)
+    private void Load(SnapshotReader reader, int version)
     {
         _levelDraws = reader.ReadInt64();
         var slots = reader.ReadInt32InRange("slot count", 0, int.MaxValue - NodePages.PageSize);
@@ -133,13 +135,13 @@ public sealed unsafe partial class HnswIndex
 
         if (_vectors.Bits is { } bits)
         {
-            var centroid = new float[Dimension];
+            var centroids = new float[(version < 2 ? 1 : reader.ReadInt32InRange("centroid count", 1, bits.CentroidLimit)) * Dimension];
             var signs = new float[RandomRotation.SignCount(Dimension)];
-            reader.ReadArray<float>(centroid);
+            reader.ReadArray<float>(centroids);
             reader.ReadArray<float>(signs);
             try
             {
-                bits.Load(centroid, signs);
+                bits.Load(centroids, signs);
             }
             catch (InvalidDataException e)
             {
@@ -161,6 +163,11 @@ public sealed unsafe partial class HnswIndex
             reader.ReadArray<byte>(_vectors.Walk.Records(first, count));
             for (var i = 0; i < count; i++)
             {
+                if (_vectors.Bits is { } codes && !codes.ReadRecord(_vectors.Walk[first + i], version))
+                {
+                    throw Corrupt($"node {first + i} names a centroid the snapshot does not hold");
+                }
+
                 if (levels[i] > MaxLevel)
                 {
                     throw Corrupt($"node {first + i} has level {levels[i]}");

@@ -5,6 +5,12 @@ namespace VisionSearch.Hnsw.Tests;
 
 public sealed unsafe class BitQuantizerTests
 {
+    private const int Dimension = 512;
+
+    private static readonly float[][] All = TestVectors.Clustered(1100, Dimension, seed: 21, clusters: 20);
+    private static readonly float[][] Rows = All[..1000];
+    private static readonly float[][] Queries = All[1000..];
+
     [Theory]
     [InlineData(512)]
     [InlineData(48)] // padded to 64
@@ -26,19 +32,47 @@ public sealed unsafe class BitQuantizerTests
     [InlineData(Metric.InnerProduct)]
     public void Estimates_are_unbiased_and_the_exact_distance_lies_within_the_error_bound(Metric metric)
     {
-        const int Dimension = 512;
-        var all = TestVectors.Clustered(1100, Dimension, seed: 21, clusters: 20);
-        var (rows, queries) = (all[..1000], all[1000..]);
         var quantizer = new BitQuantizer(Dimension, metric, seed: 9);
-        quantizer.Train(rows.SelectMany(r => r).ToArray(), (_, _) => { });
-        var records = new byte[rows.Length][];
+        quantizer.Train(Rows.SelectMany(r => r).ToArray(), (_, _) => { });
+        Assert.Equal(10, quantizer.Centroids.Length / Dimension); // one per 100 rows
+
+        var (within, meanError, meanBound) = Measure(quantizer, metric);
+
+        // Three standard errors of a near-normal error: 99.7 % within, so the bound is neither broken nor vacuous.
+        Assert.InRange(within, 0.99, 0.9999);
+        Assert.True(Math.Abs(meanError) < 0.1 * meanBound, $"mean error {meanError:G3} against a mean bound of {meanBound:G3}");
+    }
+
+    [Theory]
+    [InlineData(Metric.L2)]
+    [InlineData(Metric.InnerProduct)]
+    public void Centroids_fitted_by_k_means_tighten_the_bound_of_one_centroid(Metric metric)
+    {
+        var one = new BitQuantizer(Dimension, metric, seed: 9);
+        one.Train(Rows[..150].SelectMany(r => r).ToArray(), (_, _) => { }); // too few rows for two centroids: their mean
+        var several = new BitQuantizer(Dimension, metric, seed: 9);
+        several.Train(Rows.SelectMany(r => r).ToArray(), (_, _) => { });
+        Assert.Equal(1, one.Centroids.Length / Dimension);
+
+        var (oneWithin, _, oneBound) = Measure(one, metric);
+        var (severalWithin, _, severalBound) = Measure(several, metric);
+
+        Assert.InRange(oneWithin, 0.99, 0.9999);
+        Assert.InRange(severalWithin, 0.99, 0.9999);
+        Assert.True(severalBound < 0.9 * oneBound, $"mean bound {severalBound:G3} with 10 centroids against {oneBound:G3} with one");
+    }
+
+    /// <summary>Over every query and row: the share of exact distances within the bound, the mean error and the mean bound.</summary>
+    private static (double Within, double MeanError, double MeanBound) Measure(BitQuantizer quantizer, Metric metric)
+    {
+        var records = new byte[Rows.Length][];
         var scratch = new float[quantizer.Padded];
         fixed (float* buffer = scratch)
         {
-            for (var i = 0; i < rows.Length; i++)
+            for (var i = 0; i < Rows.Length; i++)
             {
                 records[i] = new byte[quantizer.RecordBytes];
-                fixed (float* row = rows[i])
+                fixed (float* row = Rows[i])
                 fixed (byte* record = records[i])
                 {
                     quantizer.Encode(row, record, buffer);
@@ -48,17 +82,17 @@ public sealed unsafe class BitQuantizerTests
             var errors = new List<double>();
             var within = 0;
             var bounds = 0.0;
-            foreach (var q in queries)
+            foreach (var q in Queries)
             {
                 fixed (float* query = q)
                 {
                     var prepared = quantizer.PrepareQuery(query, buffer);
-                    for (var i = 0; i < rows.Length; i++)
+                    for (var i = 0; i < Rows.Length; i++)
                     {
                         fixed (byte* record = records[i])
                         {
                             var estimate = prepared.Estimate(record);
-                            var exact = Distances.Compute(metric, rows[i], q);
+                            var exact = Distances.Compute(metric, Rows[i], q);
                             var bound = estimate - prepared.LowerBound(record, estimate);
                             errors.Add(estimate - exact);
                             bounds += bound;
@@ -68,10 +102,7 @@ public sealed unsafe class BitQuantizerTests
                 }
             }
 
-            var meanBound = bounds / errors.Count;
-            // Three standard errors of a near-normal error: 99.7 % within, so the bound is neither broken nor vacuous.
-            Assert.InRange(within / (double)errors.Count, 0.99, 0.9999);
-            Assert.True(Math.Abs(errors.Average()) < 0.1 * meanBound, $"mean error {errors.Average():G3} against a mean bound of {meanBound:G3}");
+            return (within / (double)errors.Count, errors.Average(), bounds / errors.Count);
         }
     }
 

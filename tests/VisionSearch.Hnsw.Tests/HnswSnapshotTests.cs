@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using VisionSearch.Testing;
 
 namespace VisionSearch.Hnsw.Tests;
@@ -38,6 +39,39 @@ public sealed class HnswSnapshotTests
         // The free list came back too: the next label takes a deleted slot.
         loaded.Add(50_000, Queries[0]);
         Assert.Equal(original.SlotCount, loaded.SlotCount);
+    }
+
+    [Fact]
+    public void A_one_bit_snapshot_of_format_1_loads_and_keeps_answering_with_exact_distances()
+    {
+        // Written by format 1 (one centroid, commit 6f3bb11) in rabitq from Rows[..500] moved far along the diagonal, so
+        // that the centroid is far from the origin (as CLIP's vectors lie in a cone); labels 0, 7, ..., 63 then deleted.
+        var shift = (float)(Rows[..500].Average(r => Math.Sqrt(r.Sum(v => (double)v * v))) / Math.Sqrt(HnswFixtures.Dimension) * 3);
+        var rows = Rows[..500].Select(r => r.Select(v => v + shift).ToArray()).ToArray();
+        var queries = Queries.Select(r => r.Select(v => v + shift).ToArray()).ToArray();
+        using var stream = File.OpenRead(TestFiles.Fixture("hnsw", "rabitq-format1.snapshot"));
+        using var loaded = HnswIndex.ReadFrom(stream);
+        static bool Kept(int label) => label % 7 != 0 || label > 63;
+        Assert.Equal(rows.Length - 10, loaded.Count);
+        Assert.Equal(Quantization.RaBitQ, loaded.Options.Quantization);
+
+        foreach (var query in queries)
+        {
+            foreach (var hit in loaded.Search(query, 10, ef: 40))
+            {
+                Assert.True(Kept(hit.Label));
+                Assert.Equal(1f - TensorPrimitives.CosineSimilarity(rows[hit.Label], query), hit.Distance, 1e-5f);
+            }
+        }
+
+        var recall = HnswFixtures.Recall(loaded, queries, HnswFixtures.Exact(rows, queries, 10, Metric.Cosine, Kept), ef: 40);
+        Assert.True(recall >= 0.95, $"recall@10 at ef 40 is {recall:F4}");
+
+        // A vector added now is coded the new way beside the old ones.
+        loaded.Add(50_000, queries[0]);
+        var nearest = loaded.Search(queries[0], 1)[0];
+        Assert.Equal(50_000, nearest.Label);
+        Assert.Equal(0f, nearest.Distance, 1e-5f);
     }
 
     [Theory]
