@@ -126,10 +126,13 @@ public sealed unsafe partial class HnswIndex
 
     private Lock LabelLock(int label) => _labelLocks[(uint)label % LabelLockStripes];
 
-    /// <summary>Fits the int8 ranges or the one-bit codes' centroids to the first vectors the index sees (normalised first under cosine).</summary>
+    /// <summary>
+    /// Fits the int8 ranges or the one-bit codes' centroids to the first vectors the index sees (normalised first under
+    /// cosine). An empty batch fits nothing: ranges fitted on no rows would be empty, and every code would decode to zero.
+    /// </summary>
     private void EnsureQuantizer(ReadOnlySpan<float> rows)
     {
-        if (_vectors.IsTrained)
+        if (_vectors.IsTrained || rows.IsEmpty)
         {
             return; // the common case, without the lock every insert would otherwise take
         }

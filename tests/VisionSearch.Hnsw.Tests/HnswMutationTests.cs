@@ -33,6 +33,20 @@ public sealed class HnswMutationTests
     }
 
     [Theory]
+    [InlineData(Quantization.Sq8)]
+    [InlineData(Quantization.RaBitQ)]
+    public void An_empty_first_batch_leaves_the_codes_to_be_fitted_on_the_next(Quantization quantization)
+    {
+        using var index = new HnswIndex(new HnswOptions { Dimension = HnswFixtures.Dimension, M = 16, EfConstruction = 100, Quantization = quantization });
+        index.AddRange([], ReadOnlyMemory<float>.Empty); // as a shard's first batch that only deletes
+
+        index.AddRange(Enumerable.Range(0, Rows.Length).ToArray(), Rows.SelectMany(r => r).ToArray());
+
+        var recall = HnswFixtures.Recall(index, Queries, HnswFixtures.Exact(Rows, Queries, 10), ef: 64);
+        Assert.True(recall >= 0.95, $"recall@10 at ef 64 is {recall:F4}");
+    }
+
+    [Theory]
     [InlineData(Quantization.None, Metric.Cosine)]
     [InlineData(Quantization.Sq8, Metric.Cosine)]
     [InlineData(Quantization.None, Metric.L2)]
