@@ -94,23 +94,17 @@ internal sealed unsafe class BitQuantizer
 
     /// <summary>
     /// Fits the centroids to <paramref name="rows"/>, a whole number of vectors laid end to end, each first passed
-    /// through <paramref name="prepare"/> (normalisation under cosine): their mean, or with enough rows
-    /// (<see cref="RowsPerCentroid"/> each) k-means over an even sample of them.
+    /// through <paramref name="prepare"/> (normalisation under cosine): k-means over an even sample of them, one
+    /// centroid per <see cref="RowsPerCentroid"/> rows (under twice that, one centroid: their mean).
     /// </summary>
+    /// <exception cref="ArgumentException">No rows: there is nothing to fit.</exception>
     public void Train(ReadOnlySpan<float> rows, SpanAction<float, int> prepare)
     {
         var count = rows.Length / _dimension;
+        ArgumentOutOfRangeException.ThrowIfZero(count, nameof(rows));
         var k = Math.Clamp(count / RowsPerCentroid, 1, CentroidLimit);
         var centroids = new float[k * _dimension];
-        if (k == 1)
-        {
-            Mean(rows, prepare, centroids);
-        }
-        else
-        {
-            KMeans(rows, prepare, k, centroids);
-        }
-
+        KMeans(rows, prepare, k, centroids);
         Load(centroids, _rotation);
     }
 
@@ -139,27 +133,6 @@ internal sealed unsafe class BitQuantizer
         _centroids = centroids;
         _rotatedCentroids = rotated;
         _trained = true;
-    }
-
-    private void Mean(ReadOnlySpan<float> rows, SpanAction<float, int> prepare, float[] centroid)
-    {
-        var row = new float[_dimension];
-        var sum = new double[_dimension];
-        var count = rows.Length / _dimension;
-        for (var r = 0; r < count; r++)
-        {
-            rows.Slice(r * _dimension, _dimension).CopyTo(row);
-            prepare(row, r);
-            for (var i = 0; i < _dimension; i++)
-            {
-                sum[i] += row[i];
-            }
-        }
-
-        for (var i = 0; i < _dimension; i++)
-        {
-            centroid[i] = (float)(sum[i] / Math.Max(count, 1));
-        }
     }
 
     /// <summary>
