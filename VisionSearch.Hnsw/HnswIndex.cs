@@ -56,8 +56,8 @@ public sealed unsafe partial class HnswIndex : IDisposable
         _maxM0 = 2 * options.M;
         _levelMultiplier = 1 / Math.Log(options.M);
         _vectors = new VectorStore(options.Dimension, options.Metric, options.Quantization, options.OriginalsPath, options.Seed);
-        _links0 = new NodePages((_maxM0 + 1) * sizeof(int), clear: true);
-        _meta = new NodePages(MetaBytes, clear: true);
+        _links0 = new NodePages((_maxM0 + 1) * sizeof(int));
+        _meta = new NodePages(MetaBytes);
         _upper = new UpperLinks(options.M);
     }
 

@@ -143,7 +143,8 @@ internal sealed unsafe class BitQuantizer
     {
         var count = rows.Length / _dimension;
         var sampled = Math.Min(count, KMeansRows);
-        var sample = (float*)NativeMemory.Alloc((nuint)sampled * (nuint)_dimension, sizeof(float));
+        var sampleBytes = (nuint)sampled * (nuint)_dimension * sizeof(float);
+        var sample = (float*)MappedPages.Allocate(sampleBytes);
         try
         {
             var row = new float[_dimension];
@@ -189,7 +190,7 @@ internal sealed unsafe class BitQuantizer
         }
         finally
         {
-            NativeMemory.Free(sample);
+            MappedPages.Free(sample, sampleBytes);
         }
     }
 

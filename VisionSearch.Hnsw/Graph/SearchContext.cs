@@ -132,8 +132,8 @@ internal sealed unsafe class SearchContext : IDisposable
         {
             // Native, so the outgrown marks go back at once: as managed arrays they stayed in the large object heap
             // until a full collection, about 124 MB of them at the end of a 1M-vector build on two threads.
-            NativeMemory.Free(_visited);
-            _visited = (ushort*)NativeMemory.AllocZeroed((nuint)capacity, sizeof(ushort));
+            MappedPages.Free(_visited, VisitedBytes);
+            _visited = (ushort*)MappedPages.Allocate((nuint)capacity * sizeof(ushort));
             _visitedLength = capacity;
             _tag = 0;
         }
@@ -149,11 +149,13 @@ internal sealed unsafe class SearchContext : IDisposable
         return visited;
     }
 
+    private nuint VisitedBytes => (nuint)_visitedLength * sizeof(ushort);
+
     public void Dispose()
     {
         NativeMemory.AlignedFree(_scratch);
         NativeMemory.AlignedFree(_kept);
-        NativeMemory.Free(_visited);
+        MappedPages.Free(_visited, VisitedBytes);
         NativeMemory.AlignedFree(_batch);
         _ring?.Dispose();
         _scratch = null;

@@ -31,13 +31,12 @@ internal sealed unsafe class UpperLinks : IDisposable
         {
             if (_used + ints > ArenaInts)
             {
-                _arenas.Add((nint)NativeMemory.AlignedAlloc(ArenaInts * sizeof(int), 64));
+                _arenas.Add((nint)MappedPages.Allocate(ArenaInts * sizeof(int)));
                 _used = 0;
             }
 
             var block = (int*)_arenas[^1] + _used;
-            _used += ints;
-            new Span<int>(block, ints).Clear();
+            _used += ints; // arenas come zeroed and no block is handed out twice
             return block;
         }
     }
@@ -60,7 +59,7 @@ internal sealed unsafe class UpperLinks : IDisposable
         {
             foreach (var arena in _arenas)
             {
-                NativeMemory.AlignedFree((void*)arena);
+                MappedPages.Free((void*)arena, ArenaInts * sizeof(int));
             }
 
             _arenas.Clear();
