@@ -198,7 +198,7 @@ public sealed unsafe partial class HnswIndex
             {
                 lock (_slotLock)
                 {
-                    _slots[label] = slot;
+                    _slots.Set(label, slot);
                 }
             }
         }

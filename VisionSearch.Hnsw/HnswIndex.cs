@@ -34,7 +34,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
     private readonly int[] _linkLocks = new int[LinkLockStripes];
     private readonly Lock[] _labelLocks = [.. Enumerable.Range(0, LabelLockStripes).Select(_ => new Lock())];
     private readonly Lock _slotLock = new();
-    private readonly Dictionary<int, int> _slots = [];
+    private readonly LabelSlots _slots = new();
     private readonly Stack<int> _freeSlots = new();
     private readonly SearchContext?[] _contexts = new SearchContext?[Math.Max(4, Environment.ProcessorCount * 2)];
 
@@ -69,9 +69,9 @@ public sealed unsafe partial class HnswIndex : IDisposable
 
     /// <summary>
     /// The native memory the index holds: vectors (and int8 originals kept in memory), both link layers and node
-    /// metadata, as allocated (pages of 16,384 nodes, so it grows in steps). The label map is not counted.
+    /// metadata and the label map, as allocated (pages of 16,384 nodes, so it grows in steps).
     /// </summary>
-    public long MemoryBytes => _vectors.AllocatedBytes + _links0.AllocatedBytes + _meta.AllocatedBytes + _upper.AllocatedBytes;
+    public long MemoryBytes => _vectors.AllocatedBytes + _links0.AllocatedBytes + _meta.AllocatedBytes + _upper.AllocatedBytes + _slots.AllocatedBytes;
 
     /// <summary>How many vectors are searchable (added and not deleted).</summary>
     public int Count
@@ -148,6 +148,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
         _links0?.Dispose();
         _meta?.Dispose();
         _upper?.Dispose();
+        _slots?.Dispose();
         for (var i = 0; i < _contexts.Length; i++)
         {
             Interlocked.Exchange(ref _contexts[i], null)?.Dispose();

@@ -32,7 +32,7 @@ public sealed class HnswAllocationTests
     [InlineData(Quantization.None, HnswFixtures.Dimension * sizeof(float))]
     [InlineData(Quantization.Sq8, HnswFixtures.Dimension)] // int8 codes; the originals are in a file
     [InlineData(Quantization.RaBitQ, (64 / 8) + 16)] // 48 dimensions rotated into 64 bits, and four floats
-    public void MemoryBytes_counts_vector_link_and_metadata_pages_and_upper_link_arenas(Quantization quantization, int vectorBytes)
+    public void MemoryBytes_counts_vector_link_and_metadata_pages_upper_link_arenas_and_the_label_table(Quantization quantization, int vectorBytes)
     {
         const int M = 16;
         const long Nodes = 2 * 16_384; // 20,000 rows fill two pages of 16,384 nodes
@@ -45,9 +45,10 @@ public sealed class HnswAllocationTests
 
         using var index = HnswFixtures.Build(HnswFixtures.Rows(20_000), quantization, originalsPath: quantization != Quantization.None ? originals : null);
 
-        // Per node: its vector record, 2·M + 1 ints of layer-0 links, 16 bytes of metadata.
-        var paged = Nodes * (vectorBytes + ((2 * M) + 1) * sizeof(int) + 16);
+        // Per node: its vector record, 2·M + 1 ints of layer-0 links, 16 bytes of metadata; 20,000 labels take 32,768
+        // cells of 8 bytes (a power of two at most 0.8 full).
+        var paged = (Nodes * (vectorBytes + ((2 * M) + 1) * sizeof(int) + 16)) + (32_768 * 8);
         var upper = index.MemoryBytes - paged;
-        Assert.True(upper > 0 && upper % Arena == 0, $"{index.MemoryBytes} bytes: {paged} in pages leaves {upper} for the upper links");
+        Assert.True(upper > 0 && upper % Arena == 0, $"{index.MemoryBytes} bytes: {paged} in pages and labels leaves {upper} for the upper links");
     }
 }
